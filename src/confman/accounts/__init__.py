@@ -1,0 +1,1 @@
+"""Organiser accounts, API tokens and per-conference roles."""

@@ -1,0 +1,47 @@
+"""Bearer-token authentication as Litestar dependencies.
+
+``current_user`` is optional (public reads work without a token, and show more with
+one); ``organiser`` requires a valid token. A token that is present but wrong or
+revoked is always a 401, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+
+from confman.accounts.services import TokenService
+from confman.db.models import User
+from confman.db.transactions import DbSession
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="confman"'}
+
+# The OpenAPI security requirement organiser operations declare.
+BEARER = [{"BearerToken": []}]
+
+# How handlers ask for the caller: maybe anonymous, or certainly an organiser.
+CurrentUser = NamedDependency[User | None]
+AuthenticatedUser = NamedDependency[User]
+
+
+async def provide_current_user(request: Request[Any, Any, Any], db_session: DbSession) -> User | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise NotAuthorizedException(detail="Authorization header must be 'Bearer <token>'", headers=_CHALLENGE)
+    user = await TokenService(db_session).user_for(secret, touch=request.method not in {"GET", "HEAD"})
+    if user is None:
+        raise NotAuthorizedException(detail="Invalid or revoked token", headers=_CHALLENGE)
+    return user
+
+
+async def provide_organiser(current_user: CurrentUser) -> User:
+    if current_user is None:
+        raise NotAuthorizedException(detail="This operation needs 'Authorization: Bearer <token>'", headers=_CHALLENGE)
+    return current_user

@@ -1,0 +1,153 @@
+"""Users, tokens and conference membership."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from confman.db.models import ApiToken, Conference, ConferenceMember, MemberRole, User
+from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.timezones import utcnow
+from confman.lib.tokens import hash_token, new_token
+
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps the timing of both failures alike.
+_DUMMY_HASH = _hasher.hash("confman-dummy-password")
+
+TOKEN_PREFIX = "cm"
+
+
+class UserService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def create(self, email: str, name: str, password: str) -> User:
+        email = email.strip().lower()
+        if await self.db.scalar(select(User.id).where(User.email == email)) is not None:
+            raise ConflictError("email", "an account with this e-mail exists")
+        if len(password) < 10:
+            raise FieldError("password", "must be at least 10 characters")
+        user = User(email=email, name=name, password_hash=_hasher.hash(password))
+        self.db.add(user)
+        await self.db.flush()
+        return user
+
+    async def get_by_email(self, email: str) -> User | None:
+        result: User | None = await self.db.scalar(select(User).where(User.email == email.strip().lower()))
+        return result
+
+    async def authenticate(self, email: str, password: str) -> User | None:
+        user = await self.get_by_email(email)
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except VerificationError:
+            return None
+        if user is None or not user.is_active:
+            return None
+        return user
+
+
+class TokenService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def issue(self, user: User, name: str) -> tuple[ApiToken, str]:
+        secret = new_token(TOKEN_PREFIX)
+        token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:10])
+        self.db.add(token)
+        await self.db.flush()
+        return token, secret
+
+    async def user_for(self, secret: str, *, touch: bool) -> User | None:
+        """The active user a live token belongs to. The lookup is by hash, never by secret."""
+        row = (
+            await self.db.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+            )
+        ).first()
+        if row is None:
+            return None
+        token, user = row
+        if not user.is_active:
+            return None
+        if touch:
+            # Only on requests that write anyway, so that reads stay read-only.
+            await self.db.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=utcnow()))
+        return user
+
+    async def list_for(self, user: User) -> list[ApiToken]:
+        result = await self.db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        return list(result)
+
+    async def revoke(self, user: User, token_id: int) -> ApiToken:
+        token = await self.db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+        if token is None:
+            raise not_found("Token not found")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            await self.db.flush()
+        return token
+
+
+class MembershipService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def role_in(self, user: User, conference: Conference) -> MemberRole | None:
+        role: MemberRole | None = await self.db.scalar(
+            select(ConferenceMember.role).where(
+                ConferenceMember.conference_id == conference.id, ConferenceMember.user_id == user.id
+            )
+        )
+        return role
+
+    async def list(self, conference: Conference) -> list[ConferenceMember]:
+        result = await self.db.scalars(
+            select(ConferenceMember)
+            .where(ConferenceMember.conference_id == conference.id)
+            .options(joinedload(ConferenceMember.user))
+            .order_by(ConferenceMember.id)
+        )
+        return list(result)
+
+    async def add(self, conference: Conference, email: str, role: MemberRole) -> ConferenceMember:
+        user = await UserService(self.db).get_by_email(email)
+        if user is None:
+            # Only owners reach this; organiser accounts are made with `confman user create`.
+            raise FieldError("email", "no organiser account has this e-mail")
+        existing = await self.db.scalar(
+            select(ConferenceMember).where(
+                ConferenceMember.conference_id == conference.id, ConferenceMember.user_id == user.id
+            )
+        )
+        if existing is not None:
+            raise ConflictError("email", "already a member of this conference")
+        member = ConferenceMember(conference_id=conference.id, user_id=user.id, role=role)
+        member.user = user
+        self.db.add(member)
+        await self.db.flush()
+        return member
+
+    async def remove(self, conference: Conference, member_id: int) -> None:
+        member = await self.db.scalar(
+            select(ConferenceMember).where(
+                ConferenceMember.id == member_id, ConferenceMember.conference_id == conference.id
+            )
+        )
+        if member is None:
+            raise not_found("Member not found")
+        if member.role is MemberRole.OWNER:
+            owners = await self.db.scalars(
+                select(ConferenceMember.id).where(
+                    ConferenceMember.conference_id == conference.id, ConferenceMember.role == MemberRole.OWNER
+                )
+            )
+            if len(list(owners)) == 1:
+                raise FieldError("role", "a conference must keep at least one owner", status_code=409)
+        await self.db.delete(member)
+        await self.db.flush()

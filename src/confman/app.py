@@ -1,0 +1,74 @@
+"""The application factory: ``create_app(settings)`` builds everything; nothing is global."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import IntegrityError
+
+from confman.accounts.api import TokenController
+from confman.accounts.auth import provide_current_user
+from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
+from confman.conferences.pages import index_page
+from confman.db.engine import create_engine
+from confman.db.transactions import mark_write_intent, provide_db_session
+from confman.lib.errors import integrity_error_handler
+from confman.lib.paths import TEMPLATES_DIR
+from confman.programme.api import SessionController
+from confman.settings import Settings
+from confman.speakers.api import SpeakerController
+
+API_HANDLERS = [
+    TokenController,
+    ConferenceController,
+    MemberController,
+    TrackController,
+    StreamController,
+    SpeakerController,
+    SessionController,
+]
+PAGE_HANDLERS = [index_page]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=create_engine(settings),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="plugin_db_session",
+        # Commit happens in provide_db_session; the plugin only closes the session.
+        before_send_handler=None,
+    )
+    return Litestar(
+        route_handlers=[*PAGE_HANDLERS, *API_HANDLERS],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "current_user": Provide(provide_current_user),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
+        before_request=mark_write_intent,
+        exception_handlers={IntegrityError: integrity_error_handler},
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="confman",
+            version="1",
+            description="Online-conference manager. Organiser operations need `Authorization: Bearer <token>`.",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="From POST /api/v1/tokens")
+                }
+            ),
+        ),
+        debug=settings.debug,
+    )
+
+
+def create_app_from_environment() -> Litestar:
+    """Entry point for ASGI servers (``confman.app:create_app_from_environment``)."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""Conferences, their tracks and streams, and who may manage them."""

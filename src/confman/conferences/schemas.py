@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from confman.db.models import ConferenceStatus, MemberRole
+from confman.lib.validation import LanguageCode, Line, Slug, TranslatedLine, TranslatedText, WebUrl, ZoneName
+
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConferenceCreate(_Input):
+    slug: Slug
+    title: TranslatedLine = Field(description="One title per language; must include the default language.")
+    description: TranslatedText = Field(default_factory=dict)
+    timezone: ZoneName
+    default_language: LanguageCode
+    languages: Annotated[list[LanguageCode], Field(max_length=50)] | None = Field(
+        default=None, description="Languages the conference offers; defaults to [default_language]."
+    )
+    status: ConferenceStatus = ConferenceStatus.DRAFT
+    starts_on: date
+    ends_on: date
+
+
+class ConferenceUpdate(_Input):
+    title: TranslatedLine | None = None
+    description: TranslatedText | None = None
+    timezone: ZoneName | None = None
+    default_language: LanguageCode | None = None
+    languages: Annotated[list[LanguageCode], Field(max_length=50)] | None = None
+    status: ConferenceStatus | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class ConferenceRead(BaseModel):
+    slug: str
+    guid: uuid.UUID
+    title: dict[str, str]
+    description: dict[str, str]
+    timezone: str
+    default_language: str
+    languages: list[str]
+    status: ConferenceStatus
+    starts_on: date
+    ends_on: date
+    programme_version: int
+    programme_changed_at: datetime
+    url: str = Field(description="The public conference page.")
+    role: MemberRole | None = Field(default=None, description="Your role, when you are a member.")
+
+
+class TrackCreate(_Input):
+    slug: Slug
+    name: TranslatedLine
+    color: Colour | None = None
+    position: int = Field(default=0, ge=0, le=10_000)
+
+
+class TrackUpdate(_Input):
+    name: TranslatedLine | None = None
+    color: Colour | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class TrackRead(BaseModel):
+    slug: str
+    name: dict[str, str]
+    color: str | None
+    position: int
+
+
+class StreamCreate(_Input):
+    slug: Slug
+    name: Line
+    public_url: WebUrl | None = Field(default=None, description="A public livestream, if any.")
+    meeting_url: WebUrl | None = Field(
+        default=None, description="Secret: the meeting room. Only organisers see it; attendees reach it via /join/."
+    )
+    position: int = Field(default=0, ge=0, le=10_000)
+
+
+class StreamUpdate(_Input):
+    name: Line | None = None
+    public_url: WebUrl | None = None
+    meeting_url: WebUrl | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class StreamRead(BaseModel):
+    slug: str
+    guid: uuid.UUID
+    name: str
+    public_url: str | None
+    position: int
+
+
+class StreamOrganiserRead(StreamRead):
+    meeting_url: str | None

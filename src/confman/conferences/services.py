@@ -1,0 +1,266 @@
+"""Conference, track and stream management, and who may see or change what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import PermissionDeniedException
+from sqlalchemy import case, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.accounts.services import MembershipService
+from confman.conferences.schemas import (
+    ConferenceCreate,
+    ConferenceUpdate,
+    StreamCreate,
+    StreamUpdate,
+    TrackCreate,
+    TrackUpdate,
+)
+from confman.db.models import (
+    Conference,
+    ConferenceMember,
+    ConferenceSession,
+    ConferenceStatus,
+    MemberRole,
+    Stream,
+    Track,
+    User,
+)
+from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.timezones import utcnow
+from confman.programme.versioning import record_programme_change, record_sessions_change
+
+CONFERENCE_NOT_FOUND = "Conference not found"
+
+
+@dataclass(frozen=True)
+class ConferenceAccess:
+    """A conference as the caller may see it."""
+
+    conference: Conference
+    role: MemberRole | None
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role is not None
+
+
+def check_translations(conference: Conference, field: str, value: dict[str, str], *, required: bool) -> None:
+    """Translations only in the conference's languages; the default one present when required."""
+    for language in value:
+        if language not in conference.languages:
+            raise FieldError(
+                f"{field}.{language}",
+                f"language not offered by the conference (offered: {', '.join(conference.languages)})",
+            )
+    if required and not value.get(conference.default_language):
+        raise FieldError(field, f"needs a value in the default language {conference.default_language!r}")
+
+
+class ConferenceService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def access(
+        self, slug: str, user: User | None, *, write: bool = False, owner: bool = False
+    ) -> ConferenceAccess:
+        """Resolve a conference for the caller.
+
+        Non-members get 404 for drafts and for any write, with the same body as a
+        conference that does not exist, so other organisations' work cannot be probed.
+        """
+        conference = await self.db.scalar(select(Conference).where(Conference.slug == slug))
+        if conference is None:
+            raise not_found(CONFERENCE_NOT_FOUND)
+        role = await MembershipService(self.db).role_in(user, conference) if user else None
+        if role is None and (write or not conference.is_published):
+            raise not_found(CONFERENCE_NOT_FOUND)
+        if owner and role is not MemberRole.OWNER:
+            raise PermissionDeniedException(detail="Only an owner of this conference may do this")
+        return ConferenceAccess(conference, role)
+
+    async def list_visible(self, user: User | None) -> list[ConferenceAccess]:
+        """Published conferences and, with a token, the caller's own; upcoming first."""
+        today = utcnow().date()
+        role_column = (
+            select(ConferenceMember.role)
+            .where(ConferenceMember.conference_id == Conference.id, ConferenceMember.user_id == user.id)
+            .scalar_subquery()
+            if user
+            else None
+        )
+        columns: list[Any] = [Conference]
+        if role_column is not None:
+            columns.append(role_column)
+        query = select(*columns).order_by(
+            case((Conference.ends_on >= today, 0), else_=1),
+            case((Conference.ends_on >= today, Conference.starts_on)),
+            Conference.starts_on.desc(),
+        )
+        if role_column is not None:
+            query = query.where((Conference.status == ConferenceStatus.PUBLISHED) | role_column.is_not(None))
+        else:
+            query = query.where(Conference.status == ConferenceStatus.PUBLISHED)
+        rows = (await self.db.execute(query)).all()
+        return [ConferenceAccess(row[0], row[1] if role_column is not None else None) for row in rows]
+
+    async def create(self, data: ConferenceCreate, owner: User | None) -> Conference:
+        languages = _ordered_languages(data.default_language, data.languages)
+        if data.ends_on < data.starts_on:
+            raise FieldError("ends_on", "must not be before starts_on")
+        if await self.db.scalar(select(Conference.id).where(Conference.slug == data.slug)) is not None:
+            raise ConflictError("slug", "a conference with this slug exists")
+        conference = Conference(
+            slug=data.slug,
+            title=data.title,
+            description=data.description,
+            timezone=data.timezone,
+            default_language=data.default_language,
+            languages=languages,
+            status=data.status,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            programme_version=1,
+            programme_changed_at=utcnow(),
+        )
+        check_translations(conference, "title", data.title, required=True)
+        check_translations(conference, "description", data.description, required=False)
+        self.db.add(conference)
+        await self.db.flush()
+        if owner is not None:
+            self.db.add(ConferenceMember(conference_id=conference.id, user_id=owner.id, role=MemberRole.OWNER))
+            await self.db.flush()
+        return conference
+
+    async def update(self, conference: Conference, data: ConferenceUpdate) -> Conference:
+        changes = data.model_dump(exclude_unset=True)
+        for field in ("title", "timezone", "default_language", "status", "starts_on", "ends_on"):
+            if field in changes and changes[field] is None:
+                raise FieldError(field, "must not be null")
+        default_language = changes.get("default_language", conference.default_language)
+        if "languages" in changes or "default_language" in changes:
+            changes["languages"] = _ordered_languages(default_language, changes.get("languages", conference.languages))
+        for field, value in changes.items():
+            setattr(conference, field, value)
+        if conference.ends_on < conference.starts_on:
+            raise FieldError("ends_on", "must not be before starts_on")
+        check_translations(conference, "title", conference.title, required=True)
+        check_translations(conference, "description", conference.description, required=False)
+        if changes:
+            await self.db.flush()
+            await record_programme_change(self.db, conference)
+        return conference
+
+    async def delete(self, conference: Conference) -> None:
+        await self.db.delete(conference)
+        await self.db.flush()
+
+
+def _ordered_languages(default_language: str, languages: list[str] | None) -> list[str]:
+    """The default language first, then the others in the given order, without repeats."""
+    ordered = [default_language]
+    for language in languages or []:
+        if language not in ordered:
+            ordered.append(language)
+    return ordered
+
+
+class TrackService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def list(self, conference: Conference) -> list[Track]:
+        result = await self.db.scalars(
+            select(Track).where(Track.conference_id == conference.id).order_by(Track.position, Track.slug)
+        )
+        return list(result)
+
+    async def get(self, conference: Conference, slug: str) -> Track:
+        track = await self.db.scalar(select(Track).where(Track.conference_id == conference.id, Track.slug == slug))
+        if track is None:
+            raise not_found("Track not found")
+        return track
+
+    async def create(self, conference: Conference, data: TrackCreate) -> Track:
+        check_translations(conference, "name", data.name, required=True)
+        if await self.db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
+            raise ConflictError("slug", "a track with this slug exists in this conference")
+        track = Track(conference_id=conference.id, **data.model_dump())
+        self.db.add(track)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return track
+
+    async def update(self, conference: Conference, track: Track, data: TrackUpdate) -> Track:
+        changes = data.model_dump(exclude_unset=True)
+        if "name" in changes:
+            if changes["name"] is None:
+                raise FieldError("name", "must not be null")
+            check_translations(conference, "name", changes["name"], required=True)
+        if changes.get("position", 0) is None:
+            raise FieldError("position", "must not be null")
+        for field, value in changes.items():
+            setattr(track, field, value)
+        if changes:
+            await record_sessions_change(self.db, ConferenceSession.track_id == track.id)
+            await record_programme_change(self.db, conference)
+        return track
+
+    async def delete(self, conference: Conference, track: Track) -> None:
+        # Its sessions stay, without a track: that changes what their feeds say.
+        await record_sessions_change(self.db, ConferenceSession.track_id == track.id)
+        await self.db.delete(track)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+
+
+class StreamService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def list(self, conference: Conference) -> list[Stream]:
+        result = await self.db.scalars(
+            select(Stream).where(Stream.conference_id == conference.id).order_by(Stream.position, Stream.slug)
+        )
+        return list(result)
+
+    async def get(self, conference: Conference, slug: str) -> Stream:
+        stream = await self.db.scalar(select(Stream).where(Stream.conference_id == conference.id, Stream.slug == slug))
+        if stream is None:
+            raise not_found("Stream not found")
+        return stream
+
+    async def create(self, conference: Conference, data: StreamCreate) -> Stream:
+        if await self.db.scalar(
+            select(Stream.id).where(Stream.conference_id == conference.id, Stream.slug == data.slug)
+        ):
+            raise ConflictError("slug", "a stream with this slug exists in this conference")
+        values = data.model_dump(mode="json")
+        stream = Stream(conference_id=conference.id, **values)
+        self.db.add(stream)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return stream
+
+    async def update(self, conference: Conference, stream: Stream, data: StreamUpdate) -> Stream:
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        for field in ("name", "position"):
+            if field in changes and changes[field] is None:
+                raise FieldError(field, "must not be null")
+        public_change = any(stream_field in changes for stream_field in ("name", "public_url", "position"))
+        for field, value in changes.items():
+            setattr(stream, field, value)
+        await self.db.flush()
+        # A new meeting URL is not a public change: feeds carry join links, not meeting URLs.
+        if public_change:
+            await record_sessions_change(self.db, ConferenceSession.stream_id == stream.id)
+            await record_programme_change(self.db, conference)
+        return stream
+
+    async def delete(self, conference: Conference, stream: Stream) -> None:
+        await record_sessions_change(self.db, ConferenceSession.stream_id == stream.id)
+        await self.db.delete(stream)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)

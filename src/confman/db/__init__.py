@@ -1,0 +1,1 @@
+"""Database layer: the declarative base, the engine factory and every model."""

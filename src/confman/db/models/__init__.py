@@ -1,0 +1,29 @@
+"""Every model, imported once here so that Alembic and the app see the whole schema."""
+
+from confman.db.models.accounts import ApiToken, ConferenceMember, MemberRole, User
+from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
+from confman.db.models.programme import (
+    ConferenceSession,
+    SessionKind,
+    SessionSpeaker,
+    SessionStatus,
+    SpeakerRole,
+)
+from confman.db.models.speakers import Speaker
+
+__all__ = [
+    "ApiToken",
+    "Conference",
+    "ConferenceMember",
+    "ConferenceSession",
+    "ConferenceStatus",
+    "MemberRole",
+    "SessionKind",
+    "SessionSpeaker",
+    "SessionStatus",
+    "Speaker",
+    "SpeakerRole",
+    "Stream",
+    "Track",
+    "User",
+]

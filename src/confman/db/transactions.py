@@ -1,0 +1,37 @@
+"""One request, one transaction: committed after the handler, before the answer is sent.
+
+advanced-alchemy's autocommit handler commits while the response is already on its way
+and only logs a failed commit; here a failed commit becomes the request's error, so an
+answer that says "done" always means "in the database".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.db.engine import set_write_intent
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def mark_write_intent(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook: reads take no write lock on SQLite."""
+    set_write_intent(request.method not in SAFE_METHODS)
+
+
+async def provide_db_session(plugin_db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
+    try:
+        yield plugin_db_session
+    except BaseException:
+        await plugin_db_session.rollback()
+        raise
+    await plugin_db_session.commit()
+
+
+# How handlers ask for the request's database session.
+DbSession = NamedDependency[AsyncSession]

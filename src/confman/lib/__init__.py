@@ -1,0 +1,1 @@
+"""Helpers that belong to no domain: zones, languages, countries, validation, errors."""

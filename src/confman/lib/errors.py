@@ -1,0 +1,47 @@
+"""Client errors that name the field at fault, in the shape Litestar uses for validation.
+
+Every 4xx JSON answer looks like ``{"status_code": 400, "detail": "…",
+"extra": [{"key": "field", "message": "…"}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.status_codes import HTTP_409_CONFLICT
+from sqlalchemy.exc import IntegrityError
+
+
+class FieldError(ClientException):
+    """400: one field of the input is wrong."""
+
+    def __init__(self, field: str, message: str, status_code: int | None = None) -> None:
+        super().__init__(
+            detail=f"{field}: {message}",
+            extra=[{"key": field, "message": message, "source": "body"}],
+            status_code=status_code,
+        )
+
+
+class ConflictError(FieldError):
+    """409: the input clashes with what exists (a duplicate slug)."""
+
+    status_code = HTTP_409_CONFLICT
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field, message, status_code=HTTP_409_CONFLICT)
+
+
+def not_found(what: str = "Not found") -> NotFoundException:
+    # One body for "does not exist" and "not yours", so nothing can be probed.
+    return NotFoundException(detail=what)
+
+
+def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
+    """A constraint the services did not catch first (a race between two writers)."""
+    return Response(
+        {"status_code": HTTP_409_CONFLICT, "detail": "The change conflicts with existing data; reload and retry."},
+        status_code=HTTP_409_CONFLICT,
+    )

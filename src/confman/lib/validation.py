@@ -1,0 +1,87 @@
+"""Pydantic field types shared by every domain's schemas.
+
+Each rejects bad input with a message that says what is wrong, so that API answers
+name the field and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, StringConstraints
+
+from confman.lib.countries import is_known_country
+from confman.lib.languages import is_known_language
+from confman.lib.timezones import is_known_zone
+
+# C0 controls other than tab and newline break XML/iCalendar output and PostgreSQL (NUL).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL_RE.search(value):
+        raise ValueError("must not contain control characters (such as NUL)")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if "\n" in value or "\r" in value or "\t" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+def _known_language(value: str) -> str:
+    if not is_known_language(value):
+        raise ValueError(f"unknown language code {value!r} (expected e.g. 'en', 'es', 'pt-BR')")
+    return value
+
+
+def _known_zone(value: str) -> str:
+    if not is_known_zone(value):
+        raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as 'Europe/London')")
+    return value
+
+
+def _known_country(value: str) -> str:
+    code = value.upper()
+    if len(code) != 2 or not is_known_country(code):
+        raise ValueError(f"unknown country code {value!r} (expected ISO 3166-1 alpha-2, such as 'GB')")
+    return code
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+    Field(description="Lowercase letters, digits and single hyphens; used in public URLs."),
+]
+
+# One line of text: a name or a title.
+Line = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(min_length=1, max_length=300),
+    AfterValidator(_no_control_characters),
+    AfterValidator(_single_line),
+]
+
+# Free text: an abstract, a bio, a description (Markdown).
+LongText = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(max_length=20_000),
+    AfterValidator(_no_control_characters),
+]
+
+LanguageCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_known_language)]
+ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]
+CountryCode = Annotated[str, StringConstraints(max_length=8), AfterValidator(_known_country)]
+WebUrl = Annotated[HttpUrl, Field(description="An absolute http(s) URL.")]
+
+# Translatable texts: one value per language code.
+TranslatedLine = Annotated[dict[LanguageCode, Line], Field(max_length=50)]
+TranslatedText = Annotated[dict[LanguageCode, LongText], Field(max_length=50)]

@@ -1,0 +1,1 @@
+"""Conference sessions, their speakers, and the programme's change history."""

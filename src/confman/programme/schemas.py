@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from confman.db.models import SessionKind, SessionStatus, SpeakerRole
+from confman.lib.validation import LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
+
+Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class SessionSpeakerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: Slug = Field(description="The speaker's slug.")
+    role: SpeakerRole = SpeakerRole.SPEAKER
+
+
+SpeakerList = Annotated[list[SessionSpeakerIn], Field(max_length=100, description="In display order.")]
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    title: TranslatedLine
+    abstract: TranslatedText = Field(default_factory=dict)
+    kind: SessionKind = SessionKind.TALK
+    language: LanguageCode | None = Field(default=None, description="Spoken language; the conference's by default.")
+    track: Slug | None = Field(default=None, description="A track's slug.")
+    stream: Slug | None = Field(default=None, description="A stream's slug.")
+    starts_at: datetime = Field(description="With an offset, or wall-clock time in the conference's zone.")
+    ends_at: datetime
+    status: SessionStatus = SessionStatus.DRAFT
+    capacity: Capacity | None = None
+    meeting_url: WebUrl | None = Field(default=None, description="Secret; overrides the stream's meeting URL.")
+    speakers: SpeakerList = Field(default_factory=list)
+
+
+class SessionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: TranslatedLine | None = None
+    abstract: TranslatedText | None = None
+    kind: SessionKind | None = None
+    language: LanguageCode | None = None
+    track: Slug | None = None
+    stream: Slug | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    status: SessionStatus | None = None
+    capacity: Capacity | None = None
+    meeting_url: WebUrl | None = None
+    speakers: SpeakerList | None = None
+
+
+class SessionSpeakerRead(BaseModel):
+    slug: str
+    name: str
+    country: str
+    country_name: str
+    role: SpeakerRole
+
+
+class SessionRead(BaseModel):
+    slug: str
+    guid: uuid.UUID
+    title: dict[str, str]
+    abstract: dict[str, str]
+    kind: SessionKind
+    language: str
+    track: str | None
+    stream: str | None
+    starts_at: datetime = Field(description="In the conference's zone, with its offset.")
+    ends_at: datetime
+    timezone: str
+    duration_minutes: int
+    status: SessionStatus
+    capacity: int | None
+    revision: int = Field(description="Raised on every public change (iCalendar SEQUENCE).")
+    changed_at: datetime
+    speakers: list[SessionSpeakerRead]
+    url: str
+
+
+class SessionOrganiserRead(SessionRead):
+    meeting_url: str | None = Field(description="This session's own meeting URL (secret), if any.")
+    warnings: list[str] = Field(description="Things to check, such as a speaker's slot at night in their zone.")

@@ -1,0 +1,220 @@
+"""Conference sessions: creation, changes (with revisions), speakers, public listing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from confman.conferences.services import check_translations
+from confman.db.models import (
+    Conference,
+    ConferenceSession,
+    SessionSpeaker,
+    SessionStatus,
+    Speaker,
+    Stream,
+    Track,
+)
+from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.timezones import to_utc, to_zone, utcnow
+from confman.programme.schemas import SessionCreate, SessionSpeakerIn, SessionUpdate
+from confman.programme.versioning import record_programme_change, record_session_change
+
+MAX_SESSION_LENGTH = timedelta(hours=24)
+# Fields whose change is visible to the public and so raises the session's revision.
+_PUBLIC_FIELDS = ("title", "abstract", "kind", "language", "track", "stream", "starts_at", "ends_at", "status")
+# A speaker's local hours that count as night.
+NIGHT_HOURS = frozenset({23, 0, 1, 2, 3, 4, 5, 6})
+
+
+def _with_everything() -> list[Any]:
+    """Eager loads for a session and what it shows: one query per relation, never per row."""
+    return [
+        joinedload(ConferenceSession.track),
+        joinedload(ConferenceSession.stream),
+        selectinload(ConferenceSession.speaker_links).joinedload(SessionSpeaker.speaker),
+    ]
+
+
+class SessionService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def list(self, conference: Conference, *, public_only: bool) -> list[ConferenceSession]:
+        query = (
+            select(ConferenceSession)
+            .where(ConferenceSession.conference_id == conference.id)
+            .options(*_with_everything())
+            .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
+        )
+        if public_only:
+            query = query.where(ConferenceSession.status != SessionStatus.DRAFT)
+        return list(await self.db.scalars(query))
+
+    async def get(self, conference: Conference, slug: str, *, public_only: bool) -> ConferenceSession:
+        query = (
+            select(ConferenceSession)
+            .where(ConferenceSession.conference_id == conference.id, ConferenceSession.slug == slug)
+            .options(*_with_everything())
+        )
+        session = await self.db.scalar(query)
+        if session is None or (public_only and not session.is_public):
+            raise not_found("Session not found")
+        return session
+
+    async def create(self, conference: Conference, data: SessionCreate) -> ConferenceSession:
+        if await self.db.scalar(
+            select(ConferenceSession.id).where(
+                ConferenceSession.conference_id == conference.id, ConferenceSession.slug == data.slug
+            )
+        ):
+            raise ConflictError("slug", "a session with this slug exists in this conference")
+        check_translations(conference, "title", data.title, required=True)
+        check_translations(conference, "abstract", data.abstract, required=False)
+        session = ConferenceSession(
+            conference_id=conference.id,
+            slug=data.slug,
+            title=data.title,
+            abstract=data.abstract,
+            kind=data.kind,
+            language=data.language or conference.default_language,
+            status=data.status,
+            capacity=data.capacity,
+            meeting_url=str(data.meeting_url) if data.meeting_url else None,
+            starts_at=to_utc(data.starts_at, conference.timezone),
+            ends_at=to_utc(data.ends_at, conference.timezone),
+            revision=0,
+            changed_at=utcnow(),
+        )
+        self._check_times(conference, session)
+        session.track = await self._track(conference, data.track)
+        session.stream = await self._stream(conference, data.stream)
+        session.speaker_links = await self._speaker_links(conference, data.speakers)
+        self.db.add(session)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return session
+
+    async def update(self, conference: Conference, session: ConferenceSession, data: SessionUpdate) -> None:
+        changes = data.model_dump(exclude_unset=True)
+        for field in ("title", "abstract", "kind", "language", "starts_at", "ends_at", "status", "speakers"):
+            if field in changes and changes[field] is None:
+                raise FieldError(field, "must not be null")
+        before = _public_state(session)
+        if "title" in changes:
+            check_translations(conference, "title", changes["title"], required=True)
+            session.title = changes["title"]
+        if "abstract" in changes:
+            check_translations(conference, "abstract", changes["abstract"], required=False)
+            session.abstract = changes["abstract"]
+        for field in ("kind", "language", "status", "capacity"):
+            if field in changes:
+                setattr(session, field, changes[field])
+        if "meeting_url" in changes:
+            session.meeting_url = str(data.meeting_url) if data.meeting_url else None
+        if "starts_at" in changes:
+            session.starts_at = to_utc(changes["starts_at"], conference.timezone)
+        if "ends_at" in changes:
+            session.ends_at = to_utc(changes["ends_at"], conference.timezone)
+        self._check_times(conference, session)
+        if "track" in changes:
+            session.track = await self._track(conference, changes["track"])
+        if "stream" in changes:
+            session.stream = await self._stream(conference, changes["stream"])
+        if data.speakers is not None:
+            new_links = await self._speaker_links(conference, data.speakers)
+            if _link_state(new_links) != _link_state(session.speaker_links):
+                session.speaker_links = new_links
+        await self.db.flush()
+        if _public_state(session) != before:
+            await record_session_change(self.db, session)
+            await record_programme_change(self.db, conference)
+
+    async def delete(self, conference: Conference, session: ConferenceSession) -> None:
+        await self.db.delete(session)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+
+    @staticmethod
+    def night_warnings(conference: Conference, session: ConferenceSession) -> list[str]:
+        warnings = []
+        for link in session.speaker_links:
+            zone = link.speaker.timezone
+            if zone is None:
+                continue
+            start, end = to_zone(session.starts_at, zone), to_zone(session.ends_at, zone)
+            if start.hour in NIGHT_HOURS or (end - timedelta(minutes=1)).hour in NIGHT_HOURS:
+                warnings.append(f"{link.speaker.name} speaks at night in their zone: {start:%H:%M}–{end:%H:%M} {zone}")
+        return warnings
+
+    def _check_times(self, conference: Conference, session: ConferenceSession) -> None:
+        if session.ends_at <= session.starts_at:
+            raise FieldError("ends_at", "must be after starts_at")
+        if session.ends_at - session.starts_at > MAX_SESSION_LENGTH:
+            raise FieldError("ends_at", "a session may last at most 24 hours")
+        local_day = to_zone(session.starts_at, conference.timezone).date()
+        if not conference.starts_on <= local_day <= conference.ends_on:
+            raise FieldError(
+                "starts_at",
+                f"falls on {local_day.isoformat()} in {conference.timezone}, outside the conference "
+                f"({conference.starts_on.isoformat()} to {conference.ends_on.isoformat()})",
+            )
+
+    async def _track(self, conference: Conference, slug: str | None) -> Track | None:
+        if slug is None:
+            return None
+        track = await self.db.scalar(select(Track).where(Track.conference_id == conference.id, Track.slug == slug))
+        if track is None:
+            raise FieldError("track", f"no track {slug!r} in this conference")
+        return track
+
+    async def _stream(self, conference: Conference, slug: str | None) -> Stream | None:
+        if slug is None:
+            return None
+        stream = await self.db.scalar(select(Stream).where(Stream.conference_id == conference.id, Stream.slug == slug))
+        if stream is None:
+            raise FieldError("stream", f"no stream {slug!r} in this conference")
+        return stream
+
+    async def _speaker_links(self, conference: Conference, entries: list[SessionSpeakerIn]) -> list[SessionSpeaker]:
+        slugs = [entry.speaker for entry in entries]
+        speakers = {
+            speaker.slug: speaker
+            for speaker in await self.db.scalars(
+                select(Speaker).where(Speaker.conference_id == conference.id, Speaker.slug.in_(slugs))
+            )
+        }
+        links: list[SessionSpeaker] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if entry.speaker in seen:
+                raise FieldError(f"speakers[{index}].speaker", f"{entry.speaker!r} is listed twice")
+            seen.add(entry.speaker)
+            speaker = speakers.get(entry.speaker)
+            if speaker is None:
+                raise FieldError(f"speakers[{index}].speaker", f"no speaker {entry.speaker!r} in this conference")
+            link = SessionSpeaker(role=entry.role, position=index)
+            link.speaker = speaker
+            links.append(link)
+        return links
+
+
+def _link_state(links: list[SessionSpeaker]) -> list[tuple[int, str]]:
+    return [(link.speaker.id, link.role.value) for link in links]
+
+
+def _public_state(session: ConferenceSession) -> tuple[Any, ...]:
+    values: list[Any] = []
+    for field in _PUBLIC_FIELDS:
+        if field == "track":
+            values.append(session.track.id if session.track else None)
+        elif field == "stream":
+            values.append(session.stream.id if session.stream else None)
+        else:
+            values.append(getattr(session, field))
+    values.append(_link_state(session.speaker_links))
+    return tuple(values)

@@ -1,0 +1,39 @@
+"""Runtime configuration, read from ``CONFMAN_*`` environment variables.
+
+Tests and the CLI build their own :class:`Settings`; nothing reads the environment
+at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.di import NamedDependency
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("confman.sqlite3")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONFMAN_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file or postgresql+asyncpg://…",
+    )
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = Field(default="insecure-development-key-change-me", min_length=16)
+    debug: bool = False
+    # Seconds a SQLite writer waits for the write lock before giving up.
+    sqlite_busy_timeout: float = 30.0
+    database_pool_size: int = 10
+    echo_sql: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+# How handlers ask for the running app's settings.
+AppSettings = NamedDependency[Settings]

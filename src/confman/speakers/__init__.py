@@ -1,0 +1,1 @@
+"""Speakers: name, country, zone and bio, per conference."""

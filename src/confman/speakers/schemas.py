@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from confman.lib.validation import CountryCode, Line, Slug, TranslatedText, WebUrl, ZoneName
+
+
+class SpeakerLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line
+    url: WebUrl
+
+
+class SpeakerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Line
+    country: CountryCode
+    timezone: ZoneName | None = Field(
+        default=None, description="IANA zone; defaults from the country where the country has one zone."
+    )
+    bio: TranslatedText = Field(default_factory=dict)
+    links: Annotated[list[SpeakerLink], Field(max_length=20)] = Field(default_factory=list)
+
+
+class SpeakerUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line | None = None
+    country: CountryCode | None = None
+    timezone: ZoneName | None = None
+    bio: TranslatedText | None = None
+    links: Annotated[list[SpeakerLink], Field(max_length=20)] | None = None
+
+
+class SpeakerLinkRead(BaseModel):
+    title: str
+    url: str
+
+
+class SpeakerRead(BaseModel):
+    slug: str
+    guid: uuid.UUID
+    name: str
+    country: str
+    country_name: str
+    timezone: str | None
+    bio: dict[str, str]
+    links: list[SpeakerLinkRead]
+    sessions: list[str] = Field(description="Slugs of the speaker's sessions (public ones without a token).")

@@ -1,0 +1,88 @@
+"""Speaker management."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.conferences.services import check_translations
+from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
+from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.timezones import zone_for_country
+from confman.programme.versioning import record_programme_change, record_sessions_change
+from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
+
+
+class SpeakerService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def list(self, conference: Conference) -> list[Speaker]:
+        result = await self.db.scalars(
+            select(Speaker).where(Speaker.conference_id == conference.id).order_by(Speaker.name, Speaker.slug)
+        )
+        return list(result)
+
+    async def get(self, conference: Conference, slug: str) -> Speaker:
+        speaker = await self.db.scalar(
+            select(Speaker).where(Speaker.conference_id == conference.id, Speaker.slug == slug)
+        )
+        if speaker is None:
+            raise not_found("Speaker not found")
+        return speaker
+
+    async def session_slugs(self, conference: Conference, *, public_only: bool) -> dict[int, list[str]]:
+        """Speaker id → slugs of their sessions, in programme order, in one query."""
+        query = (
+            select(SessionSpeaker.speaker_id, ConferenceSession.slug)
+            .join(ConferenceSession, ConferenceSession.id == SessionSpeaker.session_id)
+            .where(ConferenceSession.conference_id == conference.id)
+            .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
+        )
+        if public_only:
+            query = query.where(ConferenceSession.status != "draft")
+        slugs: dict[int, list[str]] = {}
+        for speaker_id, slug in (await self.db.execute(query)).all():
+            slugs.setdefault(speaker_id, []).append(slug)
+        return slugs
+
+    async def create(self, conference: Conference, data: SpeakerCreate) -> Speaker:
+        check_translations(conference, "bio", data.bio, required=False)
+        if await self.db.scalar(
+            select(Speaker.id).where(Speaker.conference_id == conference.id, Speaker.slug == data.slug)
+        ):
+            raise ConflictError("slug", "a speaker with this slug exists in this conference")
+        values = data.model_dump(mode="json")
+        values["timezone"] = data.timezone or zone_for_country(data.country)
+        speaker = Speaker(conference_id=conference.id, **values)
+        self.db.add(speaker)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return speaker
+
+    async def update(self, conference: Conference, speaker: Speaker, data: SpeakerUpdate) -> Speaker:
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        for field in ("name", "country", "bio", "links"):
+            if field in changes and changes[field] is None:
+                raise FieldError(field, "must not be null")
+        if "bio" in changes:
+            check_translations(conference, "bio", changes["bio"], required=False)
+        if "country" in changes and "timezone" not in changes and changes["country"] != speaker.country:
+            changes["timezone"] = zone_for_country(changes["country"])
+        for field, value in changes.items():
+            setattr(speaker, field, value)
+        if changes:
+            # Session descriptions name their speakers with countries.
+            await record_sessions_change(self.db, _sessions_of(speaker))
+            await record_programme_change(self.db, conference)
+        return speaker
+
+    async def delete(self, conference: Conference, speaker: Speaker) -> None:
+        await record_sessions_change(self.db, _sessions_of(speaker))
+        await self.db.delete(speaker)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+
+
+def _sessions_of(speaker: Speaker) -> ColumnElement[bool]:
+    return ConferenceSession.id.in_(select(SessionSpeaker.session_id).where(SessionSpeaker.speaker_id == speaker.id))

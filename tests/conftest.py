@@ -1,0 +1,93 @@
+"""Test fixtures: every database test runs on a real SQLite file and on a real PostgreSQL.
+
+PostgreSQL comes from ``CONFMAN_TEST_POSTGRES_URL`` (default: the local server,
+database ``test``); each run creates its own database and drops it afterwards.
+Under CI (``CI=true``) an unreachable PostgreSQL fails the run; elsewhere its
+tests are skipped with the reason shown, so a machine with only Python still runs
+the SQLite half.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
+
+from confman.app import create_app
+from confman.db import migrate
+from confman.settings import Settings
+from tests.factories import Organiser, truncate_all
+
+POSTGRES_URL = os.environ.get("CONFMAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+async def _admin_execute(sql: str) -> None:
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each kind, shared by the session's tests."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "confman.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        asyncio.run(migrate.upgrade(Settings(database_url=url)))
+        yield url
+        return
+    name = f"confman_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        if REQUIRE_POSTGRES:
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(migrate.upgrade(Settings(database_url=url)))
+        yield url
+    finally:
+        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def settings(database_url: str) -> AsyncIterator[Settings]:
+    settings = Settings(database_url=database_url, base_url="http://testserver.local", secret_key="t" * 32)
+    await truncate_all(settings)
+    yield settings
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        yield client
+
+
+@pytest.fixture
+async def organiser(settings: Settings) -> Organiser:
+    return await Organiser.create(settings, "ada@example.org")
+
+
+@pytest.fixture
+async def other_organiser(settings: Settings) -> Organiser:
+    return await Organiser.create(settings, "grace@example.org")

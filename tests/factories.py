@@ -1,0 +1,96 @@
+"""Factories: real rows through the real services, never mocks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from confman.accounts.services import TokenService, UserService
+from confman.db.base import Base
+from confman.db.engine import create_engine
+from confman.settings import Settings
+
+PASSWORD = "correct horse battery staple"
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A committed unit of work against the test database."""
+    engine = create_engine(settings)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            yield session
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def truncate_all(settings: Settings) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            if settings.is_sqlite:
+                for table in tables:
+                    await connection.execute(text(f'DELETE FROM "{table}"'))
+            else:
+                quoted = ", ".join(f'"{table}"' for table in tables)
+                await connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Organiser:
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @classmethod
+    async def create(cls, settings: Settings, email: str) -> Organiser:
+        async with database(settings) as session:
+            user = await UserService(session).create(email, email.split("@")[0].title(), PASSWORD)
+            _, secret = await TokenService(session).issue(user, "tests")
+        return cls(email=email, token=secret)
+
+
+def conference_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "slug": "climate-2027",
+        "title": {"en": "The Revolutionary Alternative", "ru": "Революционная альтернатива"},
+        "description": {"en": "An online conference."},
+        "timezone": "Europe/London",
+        "default_language": "en",
+        "languages": ["en", "es", "fr", "ru"],
+        "status": "published",
+        "starts_on": "2027-11-14",
+        "ends_on": "2027-11-14",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def speaker_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"slug": "alex-callinicos", "name": "Alex Callinicos", "country": "GB"}
+    payload.update(overrides)
+    return payload
+
+
+def session_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "slug": "limits-of-cop26",
+        "title": {"en": "The Limits of COP26 and Capitalist Solutions"},
+        "starts_at": "2027-11-14T10:00:00+00:00",
+        "ends_at": "2027-11-14T11:30:00+00:00",
+        "status": "confirmed",
+    }
+    payload.update(overrides)
+    return payload
