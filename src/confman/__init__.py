@@ -1,2 +1,1 @@
-def main() -> None:
-    print("Hello from confman!")
+"""confman: an online-conference manager for audiences in every time zone and language."""

@@ -37,8 +37,9 @@ PAGE_HANDLERS = [index_page]
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
+    engine = create_engine(settings)
     db_config = SQLAlchemyAsyncConfig(
-        engine_instance=create_engine(settings),
+        engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         session_dependency_key="plugin_db_session",
         # Commit happens in provide_db_session; the plugin only closes the session.
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
         before_request=mark_write_intent,
+        # advanced-alchemy disposes only the first engine of a process; tests build many apps.
+        on_shutdown=[engine.dispose],
         exception_handlers={IntegrityError: integrity_error_handler},
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

@@ -1,0 +1,3 @@
+from confman.cli import main
+
+main()

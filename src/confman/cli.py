@@ -1,0 +1,246 @@
+"""The ``confman`` command: demo, run, db, user, token, export, import.
+
+Each command builds its own Settings from ``CONFMAN_*`` variables and commits its
+own transaction (request handlers leave committing to the framework).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import uvicorn
+from litestar.exceptions import HTTPException
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from confman.accounts.services import MembershipService, TokenService, UserService
+from confman.app import create_app
+from confman.db import migrate
+from confman.db.engine import create_engine
+from confman.db.models import MemberRole
+from confman.lib.timezones import utcnow
+from confman.settings import Settings
+
+T = TypeVar("T")
+
+DEMO_ORGANISER = "organiser@example.org"
+
+
+@asynccontextmanager
+async def unit_of_work(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One committed transaction for a CLI command; rolled back if the command fails."""
+    engine = create_engine(settings)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            yield session
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run async work; client errors become a message and exit status 1, not a traceback."""
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except HTTPException as error:
+        raise click.ClickException(str(error.detail)) from error
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """confman: online conferences for audiences in every time zone and language."""
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+    else:
+        # Worker processes build the app from the same CONFMAN_* environment.
+        uvicorn.run(
+            "confman.app:create_app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+        )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Migrate a local SQLite database, load the demo conference and serve it."""
+    settings = Settings()
+    if settings.base_url == Settings.model_fields["base_url"].default:
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+
+    async def prepare() -> tuple[str | None, str]:
+        from confman.demo.data import demo_exists, load_demo
+
+        await migrate.upgrade(settings)
+        async with unit_of_work(settings) as db:
+            users = UserService(db)
+            password = None
+            organiser = await users.get_by_email(DEMO_ORGANISER)
+            if organiser is None:
+                password = secrets.token_urlsafe(12)
+                organiser = await users.create(DEMO_ORGANISER, "Demo Organiser", password)
+            if not await demo_exists(db):
+                await load_demo(db, organiser, utcnow().date())
+            _, token = await TokenService(db).issue(organiser, "demo")
+        return password, token
+
+    password, token = run(prepare)
+    base = settings.base_url
+    click.echo(f"confman demo on {base}/  (database: {settings.database_url})")
+    click.echo(f"  conference (JSON): {base}/api/v1/conferences/climate-2027")
+    click.echo(f"  sessions (JSON):   {base}/api/v1/conferences/climate-2027/sessions")
+    click.echo(f"  API documentation: {base}/schema/swagger")
+    click.echo(f"  organiser token:   {token}   (use as 'Authorization: Bearer …')")
+    if password:
+        click.echo(f"  organiser login:   {DEMO_ORGANISER} / {password}   (shown once)")
+    if not no_serve:
+        _serve(settings, host, port, workers=1)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Worker processes.")
+def run_server(host: str, port: int, workers: int) -> None:
+    """Serve the application (migrate first with `confman db upgrade`)."""
+    _serve(Settings(), host, port, workers)
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations (Alembic, in migrations/)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: the newest)."""
+    settings = Settings()
+    run(lambda: migrate.upgrade(settings, revision))
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION ('base' empties it)."""
+    settings = Settings()
+    run(lambda: migrate.downgrade(settings, revision))
+    click.echo(f"database at {revision}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrated database disagree."""
+    settings = Settings()
+    found = run(lambda: migrate.differences(settings))
+    if found:
+        raise click.ClickException(f"models and migrations disagree: {found}")
+    click.echo("models and migrations agree")
+
+
+@main.group()
+def user() -> None:
+    """Organiser accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+def user_create(email: str, name: str, password: str) -> None:
+    """Create an organiser account."""
+    settings = Settings()
+
+    async def work() -> str:
+        async with unit_of_work(settings) as session:
+            created = await UserService(session).create(email, name, password)
+            return created.email
+
+    click.echo(f"created {run(work)}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True, help="The organiser the token acts for.")
+@click.option("--name", default="cli", show_default=True, help="A label to tell tokens apart.")
+def token_create(email: str, name: str) -> None:
+    """Create an API token and print it (only its hash is stored)."""
+    settings = Settings()
+
+    async def work() -> str:
+        async with unit_of_work(settings) as session:
+            owner = await UserService(session).get_by_email(email)
+            if owner is None:
+                raise click.ClickException(f"no organiser account {email}")
+            _, secret = await TokenService(session).issue(owner, name)
+            return secret
+
+    click.echo(run(work))
+
+
+@main.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+def export_command(slug: str, output: Path | None) -> None:
+    """Write a whole conference as JSON (includes meeting URLs: keep the file private)."""
+    from confman.transfer.services import export_conference
+
+    settings = Settings()
+
+    async def work() -> dict[str, Any]:
+        async with unit_of_work(settings) as session:
+            return await export_conference(session, slug)
+
+    text = json.dumps(run(work), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--owner", help="E-mail of an organiser account to make owner of the imported conference.")
+def import_command(file: Path, owner: str | None) -> None:
+    """Read a conference written by `confman export`, all or nothing."""
+    from confman.transfer.services import import_conference
+
+    settings = Settings()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{file}: not JSON: {error}") from error
+
+    async def work() -> str:
+        async with unit_of_work(settings) as session:
+            conference = await import_conference(session, data)
+            if owner is not None:
+                account = await UserService(session).get_by_email(owner)
+                if account is None:
+                    raise click.ClickException(f"no organiser account {owner}")
+                await MembershipService(session).add(conference, account.email, MemberRole.OWNER)
+            return conference.slug
+
+    click.echo(f"imported {run(work)}")

@@ -1,0 +1,1 @@
+"""The demo conference from DESIGN.md, loaded by ``confman demo``."""

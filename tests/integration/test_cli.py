@@ -1,0 +1,135 @@
+"""The `confman` command against real databases, and `confman demo` as a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from confman.app import create_app
+from confman.cli import main
+from confman.demo.data import demo_date
+from confman.settings import Settings
+from tests.factories import truncate_all
+
+DEMO_SPEAKERS = [
+    ("Alex Callinicos", "GB"),
+    ("Amy Leather", "GB"),
+    ("Erima Dall", "AU"),
+    ("Gyekye Tanoh", "GH"),
+    ("John Molyneux", "IE"),
+    ("Martin Empson", "GB"),
+    ("Michelle Robidoux", "CA"),
+    ("Sabrina Fernandez", "BR"),
+    ("Özdeş Özbay", "TR"),
+]
+
+
+@pytest.fixture
+def empty_database(database_url: str) -> Iterator[str]:
+    asyncio.run(truncate_all(Settings(database_url=database_url)))
+    yield database_url
+
+
+def invoke(database_url: str, *args: str) -> str:
+    result = CliRunner().invoke(main, list(args), env={"CONFMAN_DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_loads_the_announced_conference(empty_database: str) -> None:
+    output = invoke(empty_database, "demo", "--no-serve")
+    invoke(empty_database, "demo", "--no-serve")  # a second start adds nothing
+
+    assert "organiser token:   cm_" in output
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        conference = client.get("/api/v1/conferences").json()
+        speakers = client.get("/api/v1/conferences/climate-2027/speakers").json()
+        sessions = client.get("/api/v1/conferences/climate-2027/sessions").json()
+        streams = client.get("/api/v1/conferences/climate-2027/streams").text
+
+    assert len(conference) == 1
+    assert conference[0]["title"]["en"] == "The Revolutionary Alternative to Capitalism's Climate Disaster"
+    assert sorted(conference[0]["title"]) == ["en", "es", "fr", "ru"]
+    assert sorted(conference[0]["description"]) == ["en", "es", "fr", "ru"]
+    assert conference[0]["timezone"] == "Europe/London"
+    assert conference[0]["status"] == "published"
+    assert conference[0]["starts_on"] == demo_date(date.today()).isoformat()
+    assert sorted((s["name"], s["country"]) for s in speakers) == DEMO_SPEAKERS
+    titles = [s["title"]["en"] for s in sessions]
+    assert "The Limits of COP26 and Capitalist Solutions" in titles
+    assert any(title.startswith("Marxism, ") for title in titles)
+    # Every listed speaker has a slot, every session is in an online stream.
+    assert {s["slug"] for s in speakers} == {p["slug"] for s in sessions for p in s["speakers"]}
+    assert all(s["stream"] in {"main-hall", "room-2"} for s in sessions)
+    assert "example.org/meet" not in streams
+
+
+def test_user_and_token_commands_give_a_working_token(empty_database: str) -> None:
+    invoke(empty_database, "user", "create", "--email", "Ada@Example.org", "--name", "Ada", "--password", "x" * 12)
+    token = invoke(empty_database, "token", "create", "--email", "ada@example.org").strip()
+
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        answer = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 200
+    assert [t["name"] for t in answer.json()] == ["cli"]
+
+
+def test_token_create_for_unknown_account_fails_cleanly(empty_database: str) -> None:
+    result = CliRunner().invoke(
+        main, ["token", "create", "--email", "nobody@example.org"], env={"CONFMAN_DATABASE_URL": empty_database}
+    )
+    assert result.exit_code == 1
+    assert "no organiser account nobody@example.org" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_demo_command_serves_the_conference_over_http(tmp_path: Path, database_url: str) -> None:
+    # The README's first command, as a real server process on its own SQLite file.
+    port = _free_port()
+    env = {**os.environ, "CONFMAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "confman", "demo", "--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "demo server did not start in 60 s"
+                time.sleep(0.2)
+        speakers = httpx.get(f"http://127.0.0.1:{port}/api/v1/conferences/climate-2027/speakers", timeout=5)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    assert home.status_code == 200
+    assert "The Revolutionary Alternative to Capitalism&#39;s Climate Disaster" in home.text
+    assert sorted((s["name"], s["country"]) for s in speakers.json()) == DEMO_SPEAKERS
