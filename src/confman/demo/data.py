@@ -164,7 +164,7 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
             timezone=ZONE,
             default_language="en",
             languages=["en", "es", "fr", "ru"],
-            status="published",  # type: ignore[arg-type]
+            status="published",
             starts_on=day,
             ends_on=day,
         ),
@@ -175,7 +175,7 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
     for position, (slug, stream_name, meeting_url) in enumerate(STREAMS):
         await StreamService(db).create(
             conference,
-            StreamCreate(slug=slug, name=stream_name, meeting_url=meeting_url, position=position),  # type: ignore[arg-type]
+            StreamCreate(slug=slug, name=stream_name, meeting_url=meeting_url, position=position),
         )
     for slug, speaker_name, country, zone in SPEAKERS:
         await SpeakerService(db).create(
