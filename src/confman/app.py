@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "current_user": Provide(provide_current_user),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
+        middleware=[_password_rate_limit(settings).middleware],
         before_request=mark_write_intent,
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[engine.dispose],
@@ -69,6 +73,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         debug=settings.debug,
+    )
+
+
+def _password_rate_limit(settings: Settings) -> RateLimitConfig:
+    """Throttle password guessing on the token endpoint; nothing else is limited here."""
+
+    def is_password_attempt(request: Request[Any, Any, Any]) -> bool:
+        return request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/tokens"
+
+    return RateLimitConfig(
+        rate_limit=("minute", settings.token_attempts_per_minute), check_throttle_handler=is_password_attempt
     )
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout: float = 30.0
     database_pool_size: int = 10
     echo_sql: bool = False
+    # Password attempts on POST /api/v1/tokens per client address and minute.
+    token_attempts_per_minute: int = Field(default=10, ge=1)
 
     @property
     def is_sqlite(self) -> bool:
