@@ -11,6 +11,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+# Every model must be registered on Base.metadata before it is compared with a database;
+# without this, differences() in a fresh process reports every table as "to be removed".
+import confman.db.models  # noqa: F401
 from confman.db.base import GUID, Base
 from confman.db.engine import create_engine
 from confman.lib.paths import MIGRATIONS_DIR
