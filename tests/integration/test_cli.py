@@ -133,3 +133,33 @@ def test_demo_command_serves_the_conference_over_http(tmp_path: Path, database_u
     assert home.status_code == 200
     assert "The Revolutionary Alternative to Capitalism&#39;s Climate Disaster" in home.text
     assert sorted((s["name"], s["country"]) for s in speakers.json()) == DEMO_SPEAKERS
+
+
+def test_export_then_import_into_empty_database_is_lossless(empty_database: str, tmp_path: Path) -> None:
+    invoke(empty_database, "demo", "--no-serve")
+    first = tmp_path / "first.json"
+    invoke(empty_database, "export", "climate-2027", "-o", str(first))
+    asyncio.run(truncate_all(Settings(database_url=empty_database)))
+
+    invoke(empty_database, "user", "create", "--email", "ada@example.org", "--name", "Ada", "--password", "y" * 12)
+    assert invoke(empty_database, "import", str(first), "--owner", "ada@example.org") == "imported climate-2027\n"
+    second = invoke(empty_database, "export", "climate-2027")
+
+    assert second == first.read_text(encoding="utf-8")
+    assert "https://example.org/meet/climate-main-hall-4f9c2a" in second  # a full, private backup
+
+
+def test_import_of_broken_file_names_the_path_and_writes_nothing(empty_database: str, tmp_path: Path) -> None:
+    invoke(empty_database, "demo", "--no-serve")
+    exported = tmp_path / "demo.json"
+    invoke(empty_database, "export", "climate-2027", "-o", str(exported))
+    asyncio.run(truncate_all(Settings(database_url=empty_database)))
+    broken = exported.read_text(encoding="utf-8").replace('"speaker": "amy-leather"', '"speaker": "nobody"', 1)
+    exported.write_text(broken, encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["import", str(exported)], env={"CONFMAN_DATABASE_URL": empty_database})
+
+    assert result.exit_code == 1
+    assert "speakers[1].speaker: no speaker 'nobody' in this file" in result.output
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        assert client.get("/api/v1/conferences").json() == []
