@@ -53,7 +53,7 @@ def session_read(
                 slug=link.speaker.slug,
                 name=link.speaker.name,
                 country=link.speaker.country,
-                country_name=country_name(link.speaker.country),
+                country_name=country_name(link.speaker.country) if link.speaker.country else None,
                 role=link.role,
             )
             for link in session.speaker_links

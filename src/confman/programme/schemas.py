@@ -60,8 +60,8 @@ class SessionUpdate(BaseModel):
 class SessionSpeakerRead(BaseModel):
     slug: str
     name: str
-    country: str
-    country_name: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2; null when unknown.")
+    country_name: str | None
     role: SpeakerRole
 
 

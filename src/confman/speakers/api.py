@@ -24,7 +24,7 @@ def speaker_read(speaker: Speaker, sessions: list[str]) -> SpeakerRead:
         guid=speaker.guid,
         name=speaker.name,
         country=speaker.country,
-        country_name=country_name(speaker.country),
+        country_name=country_name(speaker.country) if speaker.country else None,
         timezone=speaker.timezone,
         bio=speaker.bio,
         links=[SpeakerLinkRead(**link) for link in speaker.links],

@@ -47,8 +47,8 @@ class SpeakerRead(BaseModel):
     slug: str
     guid: uuid.UUID
     name: str
-    country: str
-    country_name: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2; null when unknown (imported schedules carry none).")
+    country_name: str | None
     timezone: str | None
     bio: dict[str, str]
     links: list[SpeakerLinkRead]

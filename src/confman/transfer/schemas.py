@@ -90,7 +90,7 @@ class SpeakerRecord(_Record):
     guid: uuid.UUID
     slug: Slug
     name: Line
-    country: CountryCode
+    country: CountryCode | None
     timezone: ZoneName | None
     bio: TranslatedText
     links: Annotated[list[SpeakerLinkRecord], Field(max_length=20)]

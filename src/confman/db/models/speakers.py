@@ -22,8 +22,9 @@ class Speaker(Base):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    # ISO 3166-1 alpha-2, shown by name in the viewer's language.
-    country: Mapped[str] = mapped_column(String(2))
+    # ISO 3166-1 alpha-2, shown by name in the viewer's language. None = unknown: the API
+    # always asks for a country, but imported schedules (frab/pretalx) carry none.
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
     # IANA zone; None when the country spans several zones and none was given.
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     bio: Mapped[Translations] = mapped_column(JsonB, default=dict)
