@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from confman.accounts.services import MembershipService, TokenService, UserService
 from confman.app import create_app
+from confman.conferences.services import ConferenceService
 from confman.db import migrate
 from confman.db.engine import create_engine
 from confman.db.models import MemberRole
@@ -222,12 +223,24 @@ def export_command(slug: str, output: Path | None) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--owner", help="E-mail of an organiser account to make owner of the imported conference.")
-def import_command(file: Path, owner: str | None) -> None:
-    """Read a conference written by `confman export`, all or nothing."""
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["confman", "frab"]),
+    default="confman",
+    show_default=True,
+    help="confman: a file from `confman export`; frab: a frab/c3voc schedule.json (what pretalx exports).",
+)
+@click.option("--conference", help="frab only: the slug of the existing conference to fill.")
+@click.option("--owner", help="confman only: e-mail of an organiser account to make owner.")
+def import_command(file: Path, file_format: str, conference: str | None, owner: str | None) -> None:
+    """Read a conference or a schedule into the database, all or nothing."""
+    from confman.schedule.importer import import_frab_schedule
     from confman.transfer.services import import_conference
 
     settings = Settings()
+    if file_format == "frab" and conference is None:
+        raise click.UsageError("--format frab needs --conference SLUG")
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -235,12 +248,17 @@ def import_command(file: Path, owner: str | None) -> None:
 
     async def work() -> str:
         async with unit_of_work(settings) as session:
-            conference = await import_conference(session, data)
+            if file_format == "frab":
+                assert conference is not None
+                target = await ConferenceService(session).get_for_operator(conference)
+                created = await import_frab_schedule(session, target, data)
+                return f"imported {created} sessions into {conference}"
+            imported = await import_conference(session, data)
             if owner is not None:
                 account = await UserService(session).get_by_email(owner)
                 if account is None:
                     raise click.ClickException(f"no organiser account {owner}")
-                await MembershipService(session).add(conference, account.email, MemberRole.OWNER)
-            return conference.slug
+                await MembershipService(session).add(imported, account.email, MemberRole.OWNER)
+            return f"imported {imported.slug}"
 
-    click.echo(f"imported {run(work)}")
+    click.echo(run(work))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -163,3 +164,32 @@ def test_import_of_broken_file_names_the_path_and_writes_nothing(empty_database:
     assert "speakers[1].speaker: no speaker 'nobody' in this file" in result.output
     with TestClient(create_app(Settings(database_url=empty_database))) as client:
         assert client.get("/api/v1/conferences").json() == []
+
+
+def test_import_frab_schedule_from_pretalx_into_existing_conference(empty_database: str, tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "examples" / "pretalx-democon.json"
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        invoke(empty_database, "user", "create", "--email", "ada@example.org", "--name", "Ada", "--password", "z" * 12)
+        token = invoke(empty_database, "token", "create", "--email", "ada@example.org").strip()
+        schedule = json.loads(example.read_text())["schedule"]["conference"]
+        days = [day["date"] for day in schedule["days"]]
+        events = sum(len(room) for day in schedule["days"] for room in day["rooms"].values())
+        created = client.post(
+            "/api/v1/conferences",
+            json={
+                "slug": "democon",
+                "title": {"en": "DemoCon"},
+                "timezone": "Europe/Berlin",
+                "default_language": "en",
+                "starts_on": days[0],
+                "ends_on": days[-1],
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201, created.text
+
+        output = invoke(empty_database, "import", "--format", "frab", str(example), "--conference", "democon")
+        sessions = client.get("/api/v1/conferences/democon/sessions", headers={"Authorization": f"Bearer {token}"})
+
+    assert output == f"imported {events} sessions into democon\n"
+    assert len(sessions.json()) == events

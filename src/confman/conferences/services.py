@@ -81,6 +81,13 @@ class ConferenceService:
             raise PermissionDeniedException(detail="Only an owner of this conference may do this")
         return ConferenceAccess(conference, role)
 
+    async def get_for_operator(self, slug: str) -> Conference:
+        """Any conference, draft or not: for the command line, which runs with full rights."""
+        conference = await self.db.scalar(select(Conference).where(Conference.slug == slug))
+        if conference is None:
+            raise not_found(CONFERENCE_NOT_FOUND)
+        return conference
+
     async def list_visible(self, user: User | None) -> list[ConferenceAccess]:
         """Published conferences and, with a token, the caller's own; upcoming first."""
         today = utcnow().date()
