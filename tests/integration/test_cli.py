@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -38,9 +37,9 @@ DEMO_SPEAKERS = [
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
+def empty_database(database_url: str) -> str:
     asyncio.run(truncate_all(Settings(database_url=database_url)))
-    yield database_url
+    return database_url
 
 
 def invoke(database_url: str, *args: str) -> str:
