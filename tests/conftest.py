@@ -66,10 +66,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-async def settings(database_url: str) -> AsyncIterator[Settings]:
-    settings = Settings(database_url=database_url, base_url="http://testserver.local", secret_key="t" * 32)
+async def settings(database_url: str) -> Settings:
+    # The programme cache asks the database every time, so tests see each change at once.
+    settings = Settings(
+        database_url=database_url,
+        base_url="http://testserver.local",
+        secret_key="t" * 32,
+        programme_cache_seconds=0,
+    )
     await truncate_all(settings)
-    yield settings
+    return settings
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from confman.accounts.api import TokenController
 from confman.accounts.auth import provide_current_user
+from confman.calendar.feeds import programme_ics, session_ics, speaker_ics
 from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
 from confman.conferences.pages import index_page
 from confman.db.engine import create_engine
@@ -23,6 +24,8 @@ from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import TEMPLATES_DIR
 from confman.programme.api import SessionController
+from confman.programme.cache import ProgrammeCache
+from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.speakers.api import SpeakerController
 
@@ -36,11 +39,14 @@ API_HANDLERS = [
     SessionController,
 ]
 PAGE_HANDLERS = [index_page]
+# Public files: calendar feeds and conference-app schedules.
+FEED_HANDLERS = [programme_ics, session_ics, speaker_ics, schedule_json, schedule_xml]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     engine = create_engine(settings)
+    programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -49,12 +55,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send_handler=None,
     )
     return Litestar(
-        route_handlers=[*PAGE_HANDLERS, *API_HANDLERS],
+        route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "db_session": Provide(provide_db_session),
             "current_user": Provide(provide_current_user),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "programme_cache": Provide(lambda: programme_cache, use_cache=True, sync_to_thread=False),
         },
         middleware=[_password_rate_limit(settings).middleware],
         before_request=mark_write_intent,

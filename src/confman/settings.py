@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout: float = 30.0
     database_pool_size: int = 10
     echo_sql: bool = False
+    # Seconds a worker trusts its memory of a programme's version before asking the database;
+    # feeds and exports reflect a change at most this late (0: always ask).
+    programme_cache_seconds: float = Field(default=2.0, ge=0)
     # Password attempts on POST /api/v1/tokens per client address and minute.
     token_attempts_per_minute: int = Field(default=10, ge=1)
 

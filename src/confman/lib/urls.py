@@ -23,3 +23,20 @@ def session_url(base_url: str, conference: str, session: str) -> str:
 
 def speaker_url(base_url: str, conference: str, speaker: str) -> str:
     return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/")
+
+
+def programme_ics_url(base_url: str, conference: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/programme.ics")
+
+
+def session_ics_url(base_url: str, conference: str, session: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/sessions/{quote(session)}.ics")
+
+
+def speaker_ics_url(base_url: str, conference: str, speaker: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}.ics")
+
+
+def webcal_url(https_url: str) -> str:
+    """The same feed for calendar apps' subscribe links (webcal:// is http(s):// renamed)."""
+    return "webcal://" + https_url.split("://", 1)[1]

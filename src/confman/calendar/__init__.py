@@ -1,0 +1,1 @@
+"""iCalendar (.ics) files of the public programme: the builder and its HTTP handlers."""

@@ -1,0 +1,42 @@
+"""Conditional GET: ETag / Last-Modified validators and 304 answers (RFC 9110 §13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+
+def http_date(value: datetime) -> str:
+    return format_datetime(value.replace(microsecond=0), usegmt=True)
+
+
+def is_fresh(request: Request[Any, Any, Any], etag: str, last_modified: datetime | None) -> bool:
+    """True when the client's cached copy is current, so a 304 may answer."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        # If-None-Match wins over If-Modified-Since; weak comparison, as GET allows.
+        candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in candidates or etag.removeprefix("W/") in candidates
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def validator_headers(etag: str, last_modified: datetime | None, cache_control: str) -> dict[str, str]:
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    return headers
+
+
+def not_modified(headers: dict[str, str]) -> Response[bytes]:
+    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)

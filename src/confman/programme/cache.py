@@ -1,0 +1,67 @@
+"""A per-process cache of what the public programme renders to.
+
+Feeds and exports are asked for far more often than the programme changes. Each
+worker keeps rendered bodies keyed by (what, conference, programme version, variant),
+so an unchanged programme is served without building anything, and remembers each
+conference's current version for a few seconds, so a cached answer needs no database
+round trip at all. After a change, workers serve the new version within
+``version_ttl`` seconds. Nothing here is shared between processes, so it needs no
+invalidation: a new version is simply a new key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.db.models import Conference, ConferenceStatus
+
+
+@dataclass(frozen=True)
+class ProgrammeVersion:
+    conference_id: int
+    version: int
+    changed_at: datetime
+
+
+class ProgrammeCache:
+    def __init__(self, version_ttl: float, max_bodies: int = 512) -> None:
+        self.version_ttl = version_ttl
+        self.max_bodies = max_bodies
+        self._versions: dict[str, tuple[float, ProgrammeVersion | None]] = {}
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
+        """The current version of a published conference, or None if there is none to show."""
+        now = time.monotonic()
+        cached = self._versions.get(slug)
+        if cached is not None and now - cached[0] < self.version_ttl:
+            return cached[1]
+        row = (
+            await db.execute(
+                select(Conference.id, Conference.programme_version, Conference.programme_changed_at).where(
+                    Conference.slug == slug, Conference.status == ConferenceStatus.PUBLISHED
+                )
+            )
+        ).first()
+        found = ProgrammeVersion(row[0], row[1], row[2]) if row else None
+        if self.version_ttl > 0:
+            self._versions[slug] = (now, found)
+        return found
+
+    async def body(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
+        cached = self._bodies.get(key)
+        if cached is not None:
+            self._bodies.move_to_end(key)
+            return cached
+        body = await render()
+        self._bodies[key] = body
+        if len(self._bodies) > self.max_bodies:
+            self._bodies.popitem(last=False)
+        return body

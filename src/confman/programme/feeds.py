@@ -1,0 +1,66 @@
+"""Serving public programme files (feeds, exports) with validators and the programme cache.
+
+The handlers of ``calendar`` and ``schedule`` describe *what* to render; this module
+decides *whether* to: a client with a current copy gets 304, a worker that rendered
+this version already answers from memory, and only a new version is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.conferences.services import ConferenceService
+from confman.db.models import Conference, ConferenceSession
+from confman.lib.conditional import is_fresh, not_modified, validator_headers
+from confman.lib.errors import not_found
+from confman.programme.cache import ProgrammeCache
+from confman.programme.services import SessionService
+
+# How handlers ask for the worker's programme cache.
+ProgrammeCacheDependency = NamedDependency[ProgrammeCache]
+
+FEED_CACHE_CONTROL = "public, max-age=300"
+
+
+@dataclass(frozen=True)
+class PublicProgramme:
+    conference: Conference
+    sessions: list[ConferenceSession]
+
+
+async def load_public_programme(db: AsyncSession, slug: str) -> PublicProgramme:
+    """The published conference and its public sessions, in a constant number of queries."""
+    access = await ConferenceService(db).access(slug, None)
+    sessions = await SessionService(db).list(access.conference, public_only=True)
+    return PublicProgramme(access.conference, sessions)
+
+
+async def serve_programme_file(
+    request: Request[Any, Any, Any],
+    *,
+    db: AsyncSession,
+    cache: ProgrammeCache,
+    slug: str,
+    variant: Hashable,
+    render: Callable[[], Awaitable[bytes]],
+    media_type: str,
+    filename: str,
+) -> Response[bytes]:
+    version = await cache.published_version(db, slug)
+    if version is None:
+        raise not_found("Conference not found")
+    key = (slug, version.version, variant)
+    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if is_fresh(request, etag, version.changed_at):
+        return not_modified(headers)
+    body = await cache.body(key, render)
+    return Response(body, media_type=media_type, headers=headers)
