@@ -22,7 +22,9 @@ def is_known_country(code: str) -> bool:
     return code in known_countries()
 
 
+@functools.lru_cache(maxsize=4096)
 def country_name(code: str, language: str = "en") -> str:
+    # Cached: parsing a CLDR locale costs far more than the lookup, and pages name many countries.
     try:
         territories = Locale.parse(language, sep="-").territories
     except (ValueError, TypeError):
