@@ -1,0 +1,143 @@
+"""Serve confman as in production (uvicorn, several workers) and load it with wrk.
+
+    python -m benchmarks.http_load --workers 2 --seconds 10 --connections 64 \
+        /_bench/bare /bench-2027/programme.ics /bench-2027/schedule.json
+
+The database comes from $CONFMAN_DATABASE_URL (default: a fresh SQLite file); the
+large benchmark conference is generated into it when missing. Prints req/s and
+p50/p99 latency per path, and each path's req/s as a share of the bare endpoint's.
+Needs wrk (Debian package `wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.large_conference import create_large_conference
+from confman.cli import unit_of_work
+from confman.db import migrate
+from confman.settings import Settings
+
+
+async def prepare(settings: Settings) -> None:
+    await migrate.upgrade(settings)
+    async with unit_of_work(settings) as db:
+        from sqlalchemy import select
+
+        from confman.db.models import Conference
+
+        if await db.scalar(select(Conference.id).where(Conference.slug == "bench-2027")) is None:
+            await create_large_conference(db)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_ready(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server not ready at {url}")
+
+
+def to_ms(value: str) -> float:
+    number, unit = float(re.sub(r"[a-z]+$", "", value)), re.sub(r"^[0-9.]+", "", value)
+    return number * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, seconds: int, connections: int, threads: int) -> tuple[float, float, float, int]:
+    output = subprocess.run(  # noqa: S603
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rps, p50, p99, int(errors.group(1)) if errors else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    workdir = Path(tempfile.mkdtemp(prefix="confman-bench-"))
+    database_url = os.environ.get("CONFMAN_DATABASE_URL", f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
+    port = free_port()
+    env = {**os.environ, "CONFMAN_DATABASE_URL": database_url, "CONFMAN_BASE_URL": f"http://127.0.0.1:{port}"}
+    asyncio.run(prepare(Settings(database_url=database_url)))
+
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.bench_app:create_bench_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(arguments.workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/_bench/bare")
+        print(
+            f"database: {database_url.split('://')[0]}, uvicorn workers: {arguments.workers}, "
+            f"wrk: {arguments.connections} connections, {arguments.seconds}s per path"
+        )
+        print("| path | req/s | p50 ms | p99 ms | non-2xx | share of bare |")
+        print("|---|---:|---:|---:|---:|---:|")
+        bare_rps = None
+        for path in arguments.paths:
+            for _ in range(3):  # warm every worker's cache
+                urllib.request.urlopen(base + path, timeout=30).read()  # noqa: S310
+            rps, p50, p99, errors = run_wrk(
+                base + path, arguments.seconds, arguments.connections, arguments.wrk_threads
+            )
+            if path == "/_bench/bare":
+                bare_rps = rps
+            share = f"{100 * rps / bare_rps:.0f} %" if bare_rps else "–"
+            print(f"| `{path}` | {rps:.0f} | {p50:.2f} | {p99:.2f} | {errors} | {share} |")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
