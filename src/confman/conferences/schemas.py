@@ -4,12 +4,26 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import ConferenceStatus, MemberRole
 from confman.lib.validation import LanguageCode, Line, Slug, TranslatedLine, TranslatedText, WebUrl, ZoneName
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+# First path segments the site itself uses: a conference with such a slug would be unreachable.
+RESERVED_SLUGS = frozenset(
+    {"api", "schema", "me", "join", "static", "admin", "dev", "login", "logout", "health", "favicon-ico", "robots-txt"}
+)
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_SLUGS:
+        raise ValueError(f"{value!r} is reserved for the site's own pages")
+    return value
+
+
+ConferenceSlug = Annotated[Slug, AfterValidator(_not_reserved)]
 
 
 class _Input(BaseModel):
@@ -17,7 +31,7 @@ class _Input(BaseModel):
 
 
 class ConferenceCreate(_Input):
-    slug: Slug
+    slug: ConferenceSlug
     title: TranslatedLine = Field(description="One title per language; must include the default language.")
     description: TranslatedText = Field(default_factory=dict)
     timezone: ZoneName
