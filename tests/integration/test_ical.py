@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -291,11 +292,22 @@ def write_ics(path: Path, body: bytes) -> None:
     path.write_bytes(body)
 
 
+@pytest.fixture(scope="session")
+def icaljs_installed() -> bool:
+    """Install the locked ical.js once per run where npm exists, so the README's test command needs no extra step."""
+    npm = shutil.which("npm")
+    if npm is not None and not (JS_DIR / "node_modules" / "ical.js").is_dir():
+        subprocess.run(  # noqa: S603 - the committed lock file, from the npm registry
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR, check=False
+        )
+    return (JS_DIR / "node_modules" / "ical.js").is_dir()
+
+
 @pytest.fixture
-def icaljs(tmp_path: Path) -> JsParser:
+def icaljs(tmp_path: Path, icaljs_installed: bool) -> JsParser:
     """Parse with ical.js through tests/js/parse_ics.mjs (``npm ci`` in tests/js installs it)."""
     node = shutil.which("node")
-    if node is None or not (JS_DIR / "node_modules" / "ical.js").is_dir():
+    if node is None or not icaljs_installed:
         reason = "node not found" if node is None else f"ical.js not installed: run `npm ci` in {JS_DIR}"
         if REQUIRE_NODE:
             pytest.fail(reason)
