@@ -24,9 +24,7 @@ async def programme(client: Client, organiser: Organiser) -> Organiser:
     stream = {"slug": "main", "name": "Main hall", "meeting_url": MEETING}
     assert (await client.post(f"{base}/streams", json=stream, headers=headers)).status_code == 201
     assert (await client.post(f"{base}/speakers", json=speaker_payload(), headers=headers)).status_code == 201
-    confirmed = session_payload(
-        stream="main", meeting_url=SESSION_MEETING, speakers=[{"speaker": "alex-callinicos"}]
-    )
+    confirmed = session_payload(stream="main", meeting_url=SESSION_MEETING, speakers=[{"speaker": "alex-callinicos"}])
     assert (await client.post(f"{base}/sessions", json=confirmed, headers=headers)).status_code == 201
     draft = session_payload(slug="secret-draft", title={"en": "Not yet announced"}, status="draft")
     assert (await client.post(f"{base}/sessions", json=draft, headers=headers)).status_code == 201
@@ -170,3 +168,11 @@ async def test_schedule_exports_have_their_media_types(client: Client, programme
     assert as_json.json()["schedule"]["conference"]["acronym"] == "climate_2027"
     assert as_xml.headers["content-type"] == "application/vnd.c3voc.schedule+xml; charset=utf-8"
     assert as_xml.text.startswith("<?xml")
+
+
+async def test_index_page_offers_programme_subscription(client: Client, programme: Organiser) -> None:
+    page = await client.get("/")
+
+    assert page.status_code == 200
+    assert 'href="webcal://testserver.local/climate-2027/programme.ics"' in page.text
+    assert 'href="http://testserver.local/climate-2027/programme.ics" download' in page.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Template
 
+from confman.calendar.links import programme_calendar_links
 from confman.conferences.services import ConferenceService
 from confman.db.transactions import DbSession
 from confman.lib.urls import conference_url
@@ -23,6 +24,7 @@ async def index_page(db_session: DbSession, settings: AppSettings) -> Template:
             "timezone": access.conference.timezone,
             "url": conference_url(settings.base_url, access.conference.slug),
             "api_url": f"/api/v1/conferences/{access.conference.slug}",
+            "calendar": programme_calendar_links(settings.base_url, access.conference),
         }
         for access in accesses
     ]

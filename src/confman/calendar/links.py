@@ -1,0 +1,70 @@
+"""'Add to calendar' links for a session or a whole programme.
+
+The .ics download and the webcal:// subscription serve every desktop and phone app;
+Google Calendar and Outlook on the web take an event through their own compose URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from urllib.parse import urlencode
+
+from confman.db.models import Conference, ConferenceSession
+from confman.lib.urls import programme_ics_url, session_ics_url, session_url, webcal_url
+
+GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
+OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    ics: str
+    webcal: str
+    google: str | None
+    outlook: str | None
+
+
+def programme_calendar_links(base_url: str, conference: Conference) -> CalendarLinks:
+    ics = programme_ics_url(base_url, conference.slug)
+    return CalendarLinks(ics=ics, webcal=webcal_url(ics), google=None, outlook=None)
+
+
+def session_calendar_links(
+    base_url: str, conference: Conference, session: ConferenceSession, language: str | None = None
+) -> CalendarLinks:
+    ics = session_ics_url(base_url, conference.slug, session.slug)
+    page = session_url(base_url, conference.slug, session.slug)
+    title = conference.text(session.title, language)
+    details = f"{conference.text(session.abstract, language)}\n\n{page}".strip()
+    start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+    google = (
+        GOOGLE_TEMPLATE
+        + "?"
+        + urlencode(
+            {
+                "action": "TEMPLATE",
+                "text": title,
+                "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+                "details": details,
+                "location": page,
+                "ctz": conference.timezone,
+            }
+        )
+    )
+    outlook = (
+        OUTLOOK_COMPOSE
+        + "?"
+        + urlencode(
+            {
+                "path": "/calendar/action/compose",
+                "rru": "addevent",
+                "subject": title,
+                "startdt": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "enddt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "body": details,
+                "location": page,
+            }
+        )
+    )
+    return CalendarLinks(ics=ics, webcal=webcal_url(ics), google=google, outlook=outlook)
