@@ -40,7 +40,9 @@ def timed(work: Callable[[], Any], runs: int) -> tuple[float, float]:
 
 async def main(runs: int) -> None:
     default = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    settings = Settings(database_url=os.environ.get("CONFMAN_DATABASE_URL", default), base_url="https://confman.example")
+    settings = Settings(
+        database_url=os.environ.get("CONFMAN_DATABASE_URL", default), base_url="https://confman.example"
+    )
     await prepare(settings)
     loads = []
     for _ in range(runs):
@@ -55,6 +57,7 @@ async def main(runs: int) -> None:
     print("|---|---:|---:|")
     print(f"| load programme (3 queries) | {statistics.median(loads):.1f} | {loads[int(0.95 * (runs - 1))]:.1f} |")
     base = settings.base_url
+
     def ics() -> bytes:
         return build_calendar(
             conference, sessions, base_url=base, name="bench", source_url=base + "/bench-2027/programme.ics"

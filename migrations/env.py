@@ -34,12 +34,7 @@ def run_migrations_with(connection: Connection) -> None:
 
 
 async def _run_with_new_engine() -> None:
-    engine = create_engine(
-        Settings(
-            database_url=config.get_main_option("sqlalchemy.url")
-            or Settings().database_url
-        )
-    )
+    engine = create_engine(Settings(database_url=config.get_main_option("sqlalchemy.url") or Settings().database_url))
     async with engine.begin() as connection:
         await connection.run_sync(run_migrations_with)
     await engine.dispose()

@@ -20,7 +20,7 @@ from confman.db.transactions import DbSession
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="confman"'}
 
 # The OpenAPI security requirement organiser operations declare.
-BEARER = [{"BearerToken": []}]
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 # How handlers ask for the caller: maybe anonymous, or certainly an organiser.
 CurrentUser = NamedDependency[User | None]

@@ -6,12 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import MemberRole
-from confman.lib.validation import Line
-
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-]
+from confman.lib.validation import Email, Line
 
 
 class TokenCreate(BaseModel):

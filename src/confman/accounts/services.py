@@ -72,7 +72,7 @@ class TokenService:
         ).first()
         if row is None:
             return None
-        token, user = row
+        token, user = row._tuple()
         if not user.is_active:
             return None
         if touch:

@@ -30,6 +30,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import utcnow
+from confman.lib.validation import is_slug
 from confman.programme.versioning import record_programme_change, record_sessions_change
 
 CONFERENCE_NOT_FOUND = "Conference not found"
@@ -71,7 +72,7 @@ class ConferenceService:
         Non-members get 404 for drafts and for any write, with the same body as a
         conference that does not exist, so other organisations' work cannot be probed.
         """
-        conference = await self.db.scalar(select(Conference).where(Conference.slug == slug))
+        conference = await self.db.scalar(select(Conference).where(Conference.slug == slug)) if is_slug(slug) else None
         if conference is None:
             raise not_found(CONFERENCE_NOT_FOUND)
         role = await MembershipService(self.db).role_in(user, conference) if user else None
@@ -143,12 +144,13 @@ class ConferenceService:
 
     async def update(self, conference: Conference, data: ConferenceUpdate) -> Conference:
         changes = data.model_dump(exclude_unset=True)
-        for field in ("title", "timezone", "default_language", "status", "starts_on", "ends_on"):
+        for field in ("title", "description", "timezone", "default_language", "status", "starts_on", "ends_on"):
             if field in changes and changes[field] is None:
                 raise FieldError(field, "must not be null")
         default_language = changes.get("default_language", conference.default_language)
         if "languages" in changes or "default_language" in changes:
             changes["languages"] = _ordered_languages(default_language, changes.get("languages", conference.languages))
+        changes = _differing(conference, changes)
         for field, value in changes.items():
             setattr(conference, field, value)
         if conference.ends_on < conference.starts_on:
@@ -163,6 +165,11 @@ class ConferenceService:
     async def delete(self, conference: Conference) -> None:
         await self.db.delete(conference)
         await self.db.flush()
+
+
+def _differing(row: object, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes whose value differs from the row's: re-sending a value changes nothing."""
+    return {field: value for field, value in changes.items() if getattr(row, field) != value}
 
 
 def _ordered_languages(default_language: str, languages: list[str] | None) -> list[str]:
@@ -185,6 +192,8 @@ class TrackService:
         return list(result)
 
     async def get(self, conference: Conference, slug: str) -> Track:
+        if not is_slug(slug):
+            raise not_found("Track not found")
         track = await self.db.scalar(select(Track).where(Track.conference_id == conference.id, Track.slug == slug))
         if track is None:
             raise not_found("Track not found")
@@ -208,6 +217,7 @@ class TrackService:
             check_translations(conference, "name", changes["name"], required=True)
         if changes.get("position", 0) is None:
             raise FieldError("position", "must not be null")
+        changes = _differing(track, changes)
         for field, value in changes.items():
             setattr(track, field, value)
         if changes:
@@ -234,6 +244,8 @@ class StreamService:
         return list(result)
 
     async def get(self, conference: Conference, slug: str) -> Stream:
+        if not is_slug(slug):
+            raise not_found("Stream not found")
         stream = await self.db.scalar(select(Stream).where(Stream.conference_id == conference.id, Stream.slug == slug))
         if stream is None:
             raise not_found("Stream not found")
@@ -256,6 +268,7 @@ class StreamService:
         for field in ("name", "position"):
             if field in changes and changes[field] is None:
                 raise FieldError(field, "must not be null")
+        changes = _differing(stream, changes)
         public_change = any(stream_field in changes for stream_field in ("name", "public_url", "position"))
         for field, value in changes.items():
             setattr(stream, field, value)

@@ -54,9 +54,19 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
+
+
+def is_slug(value: str) -> bool:
+    """Whether ``value`` could be a slug: lookups answer "not found" for anything else without
+    asking the database (PostgreSQL rejects a NUL byte in a query parameter with an error)."""
+    return len(value) <= 64 and _SLUG_RE.fullmatch(value) is not None
+
+
 Slug = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+    StringConstraints(min_length=1, max_length=64, pattern=SLUG_PATTERN),
     Field(description="Lowercase letters, digits and single hyphens; used in public URLs."),
 ]
 
@@ -77,11 +87,28 @@ LongText = Annotated[
     AfterValidator(_no_control_characters),
 ]
 
+# An e-mail address, lowercased; control characters (a NUL breaks PostgreSQL) are refused.
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(_no_control_characters),
+]
+
 LanguageCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_known_language)]
 ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]
 CountryCode = Annotated[str, StringConstraints(max_length=8), AfterValidator(_known_country)]
 WebUrl = Annotated[HttpUrl, Field(description="An absolute http(s) URL.")]
 
-# Translatable texts: one value per language code.
-TranslatedLine = Annotated[dict[LanguageCode, Line], Field(max_length=50)]
-TranslatedText = Annotated[dict[LanguageCode, LongText], Field(max_length=50)]
+MAX_TRANSLATIONS = 50
+
+
+def _few_translations(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > MAX_TRANSLATIONS:
+        raise ValueError(f"at most {MAX_TRANSLATIONS} translations")
+    return value
+
+
+# Translatable texts: one value per language code. The size limit is a validator, not
+# Field(max_length=…): Litestar's OpenAPI generator documents a constrained dict as an array.
+TranslatedLine = Annotated[dict[LanguageCode, Line], AfterValidator(_few_translations)]
+TranslatedText = Annotated[dict[LanguageCode, LongText], AfterValidator(_few_translations)]

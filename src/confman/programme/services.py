@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import builtins
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from confman.conferences.services import check_translations
 from confman.db.models import (
@@ -16,11 +18,13 @@ from confman.db.models import (
     SessionSpeaker,
     SessionStatus,
     Speaker,
+    SpeakerRole,
     Stream,
     Track,
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, to_zone, utcnow
+from confman.lib.validation import is_slug
 from confman.programme.schemas import SessionCreate, SessionSpeakerIn, SessionUpdate
 from confman.programme.versioning import record_programme_change, record_session_change
 
@@ -56,6 +60,8 @@ class SessionService:
         return list(await self.db.scalars(query))
 
     async def get(self, conference: Conference, slug: str, *, public_only: bool) -> ConferenceSession:
+        if not is_slug(slug):
+            raise not_found("Session not found")
         query = (
             select(ConferenceSession)
             .where(ConferenceSession.conference_id == conference.id, ConferenceSession.slug == slug)
@@ -85,15 +91,16 @@ class SessionService:
             status=data.status,
             capacity=data.capacity,
             meeting_url=str(data.meeting_url) if data.meeting_url else None,
-            starts_at=to_utc(data.starts_at, conference.timezone),
-            ends_at=to_utc(data.ends_at, conference.timezone),
+            starts_at=_to_utc("starts_at", data.starts_at, conference.timezone),
+            ends_at=_to_utc("ends_at", data.ends_at, conference.timezone),
             revision=0,
             changed_at=utcnow(),
         )
         self._check_times(conference, session)
         session.track = await self._track(conference, data.track)
         session.stream = await self._stream(conference, data.stream)
-        session.speaker_links = await self._speaker_links(conference, data.speakers)
+        session.speaker_links = []
+        _set_speakers(session, await self._chosen_speakers(conference, data.speakers))
         self.db.add(session)
         await self.db.flush()
         await record_programme_change(self.db, conference)
@@ -117,18 +124,16 @@ class SessionService:
         if "meeting_url" in changes:
             session.meeting_url = str(data.meeting_url) if data.meeting_url else None
         if "starts_at" in changes:
-            session.starts_at = to_utc(changes["starts_at"], conference.timezone)
+            session.starts_at = _to_utc("starts_at", changes["starts_at"], conference.timezone)
         if "ends_at" in changes:
-            session.ends_at = to_utc(changes["ends_at"], conference.timezone)
+            session.ends_at = _to_utc("ends_at", changes["ends_at"], conference.timezone)
         self._check_times(conference, session)
         if "track" in changes:
             session.track = await self._track(conference, changes["track"])
         if "stream" in changes:
             session.stream = await self._stream(conference, changes["stream"])
         if data.speakers is not None:
-            new_links = await self._speaker_links(conference, data.speakers)
-            if _link_state(new_links) != _link_state(session.speaker_links):
-                session.speaker_links = new_links
+            _set_speakers(session, await self._chosen_speakers(conference, data.speakers))
         await self.db.flush()
         if _public_state(session) != before:
             await record_session_change(self.db, session)
@@ -140,7 +145,7 @@ class SessionService:
         await record_programme_change(self.db, conference)
 
     @staticmethod
-    def night_warnings(conference: Conference, session: ConferenceSession) -> list[str]:
+    def night_warnings(conference: Conference, session: ConferenceSession) -> builtins.list[str]:
         warnings = []
         for link in session.speaker_links:
             zone = link.speaker.timezone
@@ -180,7 +185,10 @@ class SessionService:
             raise FieldError("stream", f"no stream {slug!r} in this conference")
         return stream
 
-    async def _speaker_links(self, conference: Conference, entries: list[SessionSpeakerIn]) -> list[SessionSpeaker]:
+    async def _chosen_speakers(
+        self, conference: Conference, entries: builtins.list[SessionSpeakerIn]
+    ) -> builtins.list[tuple[Speaker, SpeakerRole]]:
+        """The conference's speakers the entries name, in order, with their roles."""
         slugs = [entry.speaker for entry in entries]
         speakers = {
             speaker.slug: speaker
@@ -188,7 +196,7 @@ class SessionService:
                 select(Speaker).where(Speaker.conference_id == conference.id, Speaker.slug.in_(slugs))
             )
         }
-        links: list[SessionSpeaker] = []
+        chosen: builtins.list[tuple[Speaker, SpeakerRole]] = []
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.speaker in seen:
@@ -197,14 +205,45 @@ class SessionService:
             speaker = speakers.get(entry.speaker)
             if speaker is None:
                 raise FieldError(f"speakers[{index}].speaker", f"no speaker {entry.speaker!r} in this conference")
-            link = SessionSpeaker(role=entry.role, position=index)
-            link.speaker = speaker
-            links.append(link)
-        return links
+            chosen.append((speaker, entry.role))
+        return chosen
+
+
+def _to_utc(field: str, value: datetime, zone: str) -> datetime:
+    """``value`` in UTC; a time at the very edge of the calendar (year 1 or 9999) may not convert."""
+    try:
+        return to_utc(value, zone)
+    except OverflowError:
+        raise FieldError(field, "out of range") from None
+
+
+def _set_speakers(session: ConferenceSession, chosen: list[tuple[Speaker, SpeakerRole]]) -> None:
+    """Make the session's speaker links match ``chosen``, in order.
+
+    Links of speakers who stay are updated in place rather than replaced: a new link for
+    the same speaker would be inserted before the old one is deleted and break the
+    (session, speaker) unique constraint. New links get their speaker without a backref
+    event, which would otherwise try to cascade them through ``Speaker.session_links``.
+    """
+    existing = {link.speaker_id: link for link in session.speaker_links}
+    links: list[SessionSpeaker] = []
+    for position, (speaker, role) in enumerate(chosen):
+        link = existing.get(speaker.id)
+        if link is None:
+            link = SessionSpeaker(speaker_id=speaker.id, role=role, position=position)
+            set_committed_value(link, "speaker", speaker)
+        else:
+            if link.role != role:
+                link.role = role
+            if link.position != position:
+                link.position = position
+        links.append(link)
+    if [id(link) for link in links] != [id(link) for link in session.speaker_links]:
+        session.speaker_links = links
 
 
 def _link_state(links: list[SessionSpeaker]) -> list[tuple[int, str]]:
-    return [(link.speaker.id, link.role.value) for link in links]
+    return [(link.speaker_id, link.role.value) for link in links]
 
 
 def _public_state(session: ConferenceSession) -> tuple[Any, ...]:

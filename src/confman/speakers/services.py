@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,6 +11,7 @@ from confman.conferences.services import check_translations
 from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import zone_for_country
+from confman.lib.validation import is_slug
 from confman.programme.versioning import record_programme_change, record_sessions_change
 from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
 
@@ -24,6 +27,8 @@ class SpeakerService:
         return list(result)
 
     async def get(self, conference: Conference, slug: str) -> Speaker:
+        if not is_slug(slug):
+            raise not_found("Speaker not found")
         speaker = await self.db.scalar(
             select(Speaker).where(Speaker.conference_id == conference.id, Speaker.slug == slug)
         )
@@ -31,7 +36,7 @@ class SpeakerService:
             raise not_found("Speaker not found")
         return speaker
 
-    async def session_slugs(self, conference: Conference, *, public_only: bool) -> dict[int, list[str]]:
+    async def session_slugs(self, conference: Conference, *, public_only: bool) -> dict[int, builtins.list[str]]:
         """Speaker id → slugs of their sessions, in programme order, in one query."""
         query = (
             select(SessionSpeaker.speaker_id, ConferenceSession.slug)
@@ -41,7 +46,7 @@ class SpeakerService:
         )
         if public_only:
             query = query.where(ConferenceSession.status != "draft")
-        slugs: dict[int, list[str]] = {}
+        slugs: dict[int, builtins.list[str]] = {}
         for speaker_id, slug in (await self.db.execute(query)).all():
             slugs.setdefault(speaker_id, []).append(slug)
         return slugs
@@ -69,6 +74,8 @@ class SpeakerService:
             check_translations(conference, "bio", changes["bio"], required=False)
         if "country" in changes and "timezone" not in changes and changes["country"] != speaker.country:
             changes["timezone"] = zone_for_country(changes["country"])
+        # Re-sending the same values changes nothing.
+        changes = {field: value for field, value in changes.items() if getattr(speaker, field) != value}
         for field, value in changes.items():
             setattr(speaker, field, value)
         if changes:
