@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.accounts.services import TokenService, UserService
+from confman.cli import unit_of_work
 from confman.db.base import Base
 from confman.db.engine import create_engine
 from confman.settings import Settings
@@ -18,16 +18,9 @@ from confman.settings import Settings
 PASSWORD = "correct horse battery staple"
 
 
-@asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A committed unit of work against the test database."""
-    engine = create_engine(settings)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-            yield session
-            await session.commit()
-    finally:
-        await engine.dispose()
+def database(settings: Settings) -> AbstractAsyncContextManager[AsyncSession]:
+    """A committed unit of work against the test database (the CLI's own)."""
+    return unit_of_work(settings)
 
 
 async def truncate_all(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from litestar import Request, Response, get
@@ -12,21 +13,60 @@ from confman.db.models import ConferenceSession
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.urls import programme_ics_url, session_ics_url, speaker_ics_url
-from confman.programme.feeds import ProgrammeCacheDependency, load_public_programme, serve_programme_file
+from confman.programme.feeds import (
+    ProgrammeCacheDependency,
+    PublicProgramme,
+    load_public_programme,
+    serve_programme_file,
+)
 from confman.settings import AppSettings
 from confman.speakers.services import SpeakerService
 
 # Litestar adds "; charset=utf-8" to text/* types itself.
 ICS = "text/calendar"
 
-
-def _language(requested: str | None) -> str | None:
-    # The builder falls back to the conference default for a language it does not offer.
-    return requested if requested and len(requested) <= 16 else None
+# Picks a feed's sessions and its calendar name from the programme, in the chosen language.
+Selection = Callable[[PublicProgramme, str | None], Awaitable[tuple[Sequence[ConferenceSession], str]]]
 
 
-def _with_language(url: str, language: str | None) -> str:
-    return f"{url}?lang={language}" if language else url
+async def _calendar_file(
+    request: Request[Any, Any, Any],
+    *,
+    conf: str,
+    lang: str | None,
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    feed: str,
+    feed_url: str,
+    select: Selection,
+) -> Response[bytes]:
+    # An unknown or unoffered language falls back to the conference default.
+    language = lang if lang and len(lang) <= 16 else None
+
+    async def render() -> bytes:
+        programme = await load_public_programme(db_session, conf)
+        shown = language if language in programme.conference.languages else None
+        sessions, name = await select(programme, shown)
+        return build_calendar(
+            programme.conference,
+            sessions,
+            base_url=settings.base_url,
+            name=name,
+            source_url=f"{feed_url}?lang={shown}" if shown else feed_url,
+            language=shown,
+        )
+
+    return await serve_programme_file(
+        request,
+        db=db_session,
+        cache=programme_cache,
+        slug=conf,
+        variant=(feed, language),
+        render=render,
+        media_type=ICS,
+        filename=feed_url.rsplit("/", 1)[-1],
+    )
 
 
 @get("/{conf:str}/programme.ics", name="programme_ics", include_in_schema=False)
@@ -38,31 +78,13 @@ async def programme_ics(
     programme_cache: ProgrammeCacheDependency,
     lang: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    language = _language(lang)
+    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
+        return programme.sessions, programme.conference.text(programme.conference.title, language)
 
-    async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
-        conference = programme.conference
-        language_shown = language if language in conference.languages else None
-        return build_calendar(
-            conference,
-            programme.sessions,
-            base_url=settings.base_url,
-            name=conference.text(conference.title, language_shown),
-            source_url=_with_language(programme_ics_url(settings.base_url, conf), language_shown),
-            language=language_shown,
-        )
-
-    return await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant=("programme.ics", language),
-        render=render,
-        media_type=ICS,
-        filename=f"{conf}.ics",
-    )
+    return await _calendar_file(
+        request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
+        feed="programme", feed_url=programme_ics_url(settings.base_url, conf), select=select,
+    )  # fmt: skip
 
 
 @get("/{conf:str}/sessions/{session_file:str}", name="session_ics", include_in_schema=False)
@@ -79,34 +101,17 @@ async def session_ics(
     if slug == session_file:
         # /{conf}/sessions/{session}/ is the session's HTML page (public site).
         raise not_found("Session not found")
-    language = _language(lang)
 
-    async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
-        chosen = [s for s in programme.sessions if s.slug == slug]
+    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
+        chosen = [session for session in programme.sessions if session.slug == slug]
         if not chosen:
             raise not_found("Session not found")
-        conference = programme.conference
-        language_shown = language if language in conference.languages else None
-        return build_calendar(
-            conference,
-            chosen,
-            base_url=settings.base_url,
-            name=conference.text(chosen[0].title, language_shown),
-            source_url=_with_language(session_ics_url(settings.base_url, conf, slug), language_shown),
-            language=language_shown,
-        )
+        return chosen, programme.conference.text(chosen[0].title, language)
 
-    return await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant=("session.ics", slug, language),
-        render=render,
-        media_type=ICS,
-        filename=f"{slug}.ics",
-    )
+    return await _calendar_file(
+        request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
+        feed=f"session:{slug}", feed_url=session_ics_url(settings.base_url, conf, slug), select=select,
+    )  # fmt: skip
 
 
 @get("/{conf:str}/speakers/{speaker_file:str}", name="speaker_ics", include_in_schema=False)
@@ -122,32 +127,13 @@ async def speaker_ics(
     slug = speaker_file.removesuffix(".ics")
     if slug == speaker_file:
         raise not_found("Speaker not found")
-    language = _language(lang)
 
-    async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
-        conference = programme.conference
-        speaker = await SpeakerService(db_session).get(conference, slug)
-        chosen: list[ConferenceSession] = [
-            s for s in programme.sessions if any(link.speaker_id == speaker.id for link in s.speaker_links)
-        ]
-        language_shown = language if language in conference.languages else None
-        return build_calendar(
-            conference,
-            chosen,
-            base_url=settings.base_url,
-            name=f"{speaker.name} · {conference.text(conference.title, language_shown)}",
-            source_url=_with_language(speaker_ics_url(settings.base_url, conf, slug), language_shown),
-            language=language_shown,
-        )
+    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
+        speaker = await SpeakerService(db_session).get(programme.conference, slug)
+        chosen = [s for s in programme.sessions if any(link.speaker_id == speaker.id for link in s.speaker_links)]
+        return chosen, f"{speaker.name} · {programme.conference.text(programme.conference.title, language)}"
 
-    return await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant=("speaker.ics", slug, language),
-        render=render,
-        media_type=ICS,
-        filename=f"{slug}.ics",
-    )
+    return await _calendar_file(
+        request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
+        feed=f"speaker:{slug}", feed_url=speaker_ics_url(settings.base_url, conf, slug), select=select,
+    )  # fmt: skip
