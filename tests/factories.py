@@ -87,3 +87,11 @@ def session_payload(**overrides: Any) -> dict[str, Any]:
     }
     payload.update(overrides)
     return payload
+
+
+async def post_ok(client: Any, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:
+    """POST as an organiser and insist on 201 Created."""
+    response = await client.post(path, json=payload, headers=organiser.headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result

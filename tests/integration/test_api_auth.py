@@ -10,18 +10,11 @@ from jsonschema import Draft202012Validator
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import PASSWORD, Organiser, conference_payload, session_payload, speaker_payload
+from tests.factories import PASSWORD, Organiser, conference_payload, post_ok, session_payload, speaker_payload
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
 MISSING = "/api/v1/conferences/no-such-conference"
-
-
-async def post_ok(client: Client, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:
-    response = await client.post(path, json=payload, headers=organiser.headers)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def build_programme(client: Client, organiser: Organiser, status: str = "published") -> None:

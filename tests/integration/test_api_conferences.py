@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import Organiser, conference_payload, speaker_payload
+from tests.factories import Organiser, conference_payload, post_ok, speaker_payload
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
@@ -15,13 +15,6 @@ CONF = "/api/v1/conferences/climate-2027"
 
 async def create_conference(client: Client, organiser: Organiser, **overrides: Any) -> dict[str, Any]:
     response = await client.post("/api/v1/conferences", json=conference_payload(**overrides), headers=organiser.headers)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
-async def post_ok(client: Client, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:
-    response = await client.post(path, json=payload, headers=organiser.headers)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

@@ -31,7 +31,7 @@ from confman.calendar.ical import build_calendar, session_uid
 from confman.db.models import Conference
 from confman.programme.services import SessionService
 from confman.settings import Settings
-from tests.factories import Organiser, conference_payload, database, session_payload, speaker_payload
+from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
 
 Client = AsyncTestClient[Litestar]
 JsParser = Callable[[bytes], Awaitable[list[dict[str, Any]]]]
@@ -134,13 +134,6 @@ AUTUMN_EXPECTED = {
 
 
 # Building data through the API
-
-
-async def post_ok(client: Client, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:
-    response = await client.post(path, json=payload, headers=organiser.headers)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def patch_ok(client: Client, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from confman.programme.services import SessionService
 from confman.schedule.frab import build_schedule_json, build_schedule_xml, online_room_guid
 from confman.schedule.importer import FrabImportError, import_frab_schedule
 from confman.settings import Settings
-from tests.factories import Organiser, conference_payload, database, session_payload, speaker_payload
+from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
 
 Client = AsyncTestClient[Litestar]
 
@@ -54,13 +54,6 @@ def xml_errors(document: bytes) -> list[str]:
 
 def pretalx_example() -> dict[str, Any]:
     result: dict[str, Any] = json.loads((SCHEMAS / "examples" / "pretalx-democon.json").read_text(encoding="utf-8"))
-    return result
-
-
-async def post_ok(client: Client, organiser: Organiser, path: str, payload: Any) -> dict[str, Any]:
-    response = await client.post(path, json=payload, headers=organiser.headers)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
     return result
 
 

@@ -3,15 +3,66 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from confman.db.transactions import DbSession
-from confman.programme.feeds import ProgrammeCacheDependency, load_public_programme, serve_programme_file
+from confman.programme.feeds import (
+    ProgrammeCacheDependency,
+    PublicProgramme,
+    load_public_programme,
+    serve_programme_file,
+)
 from confman.schedule.frab import build_schedule_json, build_schedule_xml
 from confman.settings import AppSettings
+
+
+def _schedule_json(programme: PublicProgramme, base_url: str) -> bytes:
+    document = build_schedule_json(
+        programme.conference, programme.sessions, base_url=base_url, version=str(programme.conference.programme_version)
+    )
+    return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+
+def _schedule_xml(programme: PublicProgramme, base_url: str) -> bytes:
+    return build_schedule_xml(
+        programme.conference, programme.sessions, base_url=base_url, version=str(programme.conference.programme_version)
+    )
+
+
+# file name → (builder, media type)
+FORMATS: dict[str, tuple[Callable[[PublicProgramme, str], bytes], str]] = {
+    "schedule.json": (_schedule_json, "application/json"),
+    "schedule.xml": (_schedule_xml, "application/vnd.c3voc.schedule+xml; charset=utf-8"),
+}
+
+
+async def _schedule_file(
+    request: Request[Any, Any, Any],
+    conf: str,
+    filename: str,
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+) -> Response[bytes]:
+    build, media_type = FORMATS[filename]
+
+    async def render() -> bytes:
+        return build(await load_public_programme(db_session, conf), settings.base_url)
+
+    return await serve_programme_file(
+        request,
+        db=db_session,
+        cache=programme_cache,
+        slug=conf,
+        variant=filename,
+        render=render,
+        media_type=media_type,
+        filename=filename,
+    )
 
 
 @get("/{conf:str}/schedule.json", name="schedule_json", include_in_schema=False)
@@ -22,26 +73,7 @@ async def schedule_json(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
 ) -> Response[bytes]:
-    async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
-        document = build_schedule_json(
-            programme.conference,
-            programme.sessions,
-            base_url=settings.base_url,
-            version=str(programme.conference.programme_version),
-        )
-        return json.dumps(document, ensure_ascii=False, indent=1).encode()
-
-    return await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant="schedule.json",
-        render=render,
-        media_type="application/json",
-        filename="schedule.json",
-    )
+    return await _schedule_file(request, conf, "schedule.json", db_session, settings, programme_cache)
 
 
 @get("/{conf:str}/schedule.xml", name="schedule_xml", include_in_schema=False)
@@ -52,22 +84,4 @@ async def schedule_xml(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
 ) -> Response[bytes]:
-    async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
-        return build_schedule_xml(
-            programme.conference,
-            programme.sessions,
-            base_url=settings.base_url,
-            version=str(programme.conference.programme_version),
-        )
-
-    return await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant="schedule.xml",
-        render=render,
-        media_type="application/vnd.c3voc.schedule+xml; charset=utf-8",
-        filename="schedule.xml",
-    )
+    return await _schedule_file(request, conf, "schedule.xml", db_session, settings, programme_cache)
