@@ -1,0 +1,96 @@
+"""Who is looking: the viewer's language and time zone, from the URL, a cookie or the browser.
+
+Order (DESIGN.md): ``?lang=`` / ``?tz=`` (remembered in a cookie) → the cookie → the browser
+(``Accept-Language``; the zone is detected by ``static/viewer.js``, which sets the cookie)
+→ the conference's own language and zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from confman.lib.i18n import UI_LANGUAGES, parse_accept_language
+from confman.lib.timezones import is_known_zone
+
+LANGUAGE_COOKIE = "lang"
+ZONE_COOKIE = "tz"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+_MAX_PARAMETER = 64
+
+
+@dataclass(frozen=True)
+class Viewer:
+    language: str
+    zone: str
+    # A ?tz= value that is not an IANA zone; the page says it fell back to ``zone``.
+    rejected_zone: str | None = None
+    # Cookies to remember an explicit ?lang= / ?tz= choice.
+    remember: dict[str, str] = field(default_factory=dict)
+
+    def apply_cookies(self, response: Response[Any]) -> None:
+        for key, value in self.remember.items():
+            response.set_cookie(
+                Cookie(key=key, value=value, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", secure=False)
+            )
+
+
+def _match_language(candidate: str, offered: Iterable[str]) -> str | None:
+    offered = tuple(offered)
+    if candidate in offered:
+        return candidate
+    lowered = candidate.lower()
+    for language in offered:
+        if language.lower() == lowered:
+            return language
+    primary = lowered.split("-", 1)[0]
+    for language in offered:
+        if language.lower().split("-", 1)[0] == primary:
+            return language
+    return None
+
+
+def resolve_viewer(
+    request: Request[Any, Any, Any], *, default_language: str, default_zone: str, content_languages: Iterable[str] = ()
+) -> Viewer:
+    offered = tuple(dict.fromkeys([*UI_LANGUAGES, *content_languages]))
+    remember: dict[str, str] = {}
+
+    language: str | None = None
+    asked_language = request.query_params.get("lang")
+    if asked_language and len(asked_language) <= _MAX_PARAMETER:
+        language = _match_language(asked_language, offered)
+        if language:
+            remember[LANGUAGE_COOKIE] = language
+    if language is None:
+        cookie = request.cookies.get(LANGUAGE_COOKIE)
+        if cookie and len(cookie) <= _MAX_PARAMETER:
+            language = _match_language(cookie, offered)
+    if language is None:
+        for tag in parse_accept_language(request.headers.get("accept-language", "")[:1024]):
+            language = _match_language(tag, offered)
+            if language:
+                break
+
+    zone: str | None = None
+    rejected: str | None = None
+    asked_zone = request.query_params.get("tz")
+    if asked_zone:
+        if len(asked_zone) <= _MAX_PARAMETER and is_known_zone(asked_zone):
+            zone = remember[ZONE_COOKIE] = asked_zone
+        else:
+            rejected = asked_zone[:_MAX_PARAMETER]
+    else:
+        cookie = request.cookies.get(ZONE_COOKIE)
+        if cookie and len(cookie) <= _MAX_PARAMETER and is_known_zone(cookie):
+            zone = cookie
+    return Viewer(
+        language=language or default_language,
+        zone=zone or default_zone,
+        rejected_zone=rejected,
+        remember=remember,
+    )

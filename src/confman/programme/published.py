@@ -1,0 +1,255 @@
+"""The published programme as the public pages read it: plain objects, loaded in six queries.
+
+Pages read a whole conference at once (a programme page shows every session and every
+speaker), so the read side skips the ORM's identity map and loads rows with Core selects
+into small objects. It is cached per programme version (``ProgrammeCache``), so it is built
+once per change, not per request. Meeting URLs are not selected at all: what is not loaded
+cannot leak onto a page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.db.models import (
+    Conference,
+    ConferenceSession,
+    ConferenceStatus,
+    SessionKind,
+    SessionSpeaker,
+    SessionStatus,
+    Speaker,
+    SpeakerRole,
+    Stream,
+    Track,
+)
+from confman.db.models._types import Translations
+
+
+def pick(field: Translations, language: str | None, default_language: str) -> tuple[str, str]:
+    """A translatable text in ``language`` if it has one, else the default; with the language used."""
+    if language and field.get(language):
+        return field[language], language
+    if field.get(default_language):
+        return field[default_language], default_language
+    for other, value in field.items():
+        if value:
+            return value, other
+    return "", default_language
+
+
+@dataclass(frozen=True, slots=True)
+class PublicConference:
+    id: int
+    slug: str
+    title: Translations
+    description: Translations
+    timezone: str
+    default_language: str
+    languages: tuple[str, ...]
+    starts_on: date
+    ends_on: date
+    version: int
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTrack:
+    slug: str
+    name: Translations
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStream:
+    slug: str
+    name: str
+    public_url: str | None
+
+
+@dataclass(slots=True, eq=False)
+class PublicSpeaker:
+    slug: str
+    name: str
+    country: str | None
+    timezone: str | None
+    bio: Translations
+    links: list[dict[str, str]]
+    sessions: list[PublicSession] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerSlot:
+    speaker: PublicSpeaker
+    role: SpeakerRole
+
+
+@dataclass(slots=True, eq=False)
+class PublicSession:
+    guid: uuid.UUID
+    slug: str
+    title: Translations
+    abstract: Translations
+    kind: SessionKind
+    language: str
+    track: PublicTrack | None
+    stream: PublicStream | None
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    capacity: int | None
+    # iCalendar SEQUENCE, LAST-MODIFIED and CREATED.
+    revision: int
+    changed_at: datetime
+    created_at: datetime
+    speakers: list[SpeakerSlot] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublishedProgramme:
+    conference: PublicConference
+    tracks: list[PublicTrack]
+    streams: list[PublicStream]
+    # In time order; cancelled sessions included (pages strike them through).
+    sessions: list[PublicSession]
+    # In the order the organisers entered them, as an announcement lists them.
+    speakers: list[PublicSpeaker]
+
+    def session(self, slug: str) -> PublicSession | None:
+        return next((s for s in self.sessions if s.slug == slug), None)
+
+    def speaker(self, slug: str) -> PublicSpeaker | None:
+        return next((s for s in self.speakers if s.slug == slug), None)
+
+    def text(self, field: Translations, language: str | None) -> tuple[str, str]:
+        return pick(field, language, self.conference.default_language)
+
+
+async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProgramme | None:
+    """The published conference ``slug`` with its public sessions and speakers; None if none."""
+    row = (
+        await db.execute(
+            select(
+                Conference.id,
+                Conference.slug,
+                Conference.title,
+                Conference.description,
+                Conference.timezone,
+                Conference.default_language,
+                Conference.languages,
+                Conference.starts_on,
+                Conference.ends_on,
+                Conference.programme_version,
+                Conference.programme_changed_at,
+            ).where(Conference.slug == slug, Conference.status == ConferenceStatus.PUBLISHED)
+        )
+    ).first()
+    if row is None:
+        return None
+    conference = PublicConference(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        timezone=row.timezone,
+        default_language=row.default_language,
+        languages=tuple(row.languages),
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        version=row.programme_version,
+        changed_at=row.programme_changed_at,
+    )
+
+    tracks: dict[int, PublicTrack] = {
+        track_id: PublicTrack(track_slug, name, color)
+        for track_id, track_slug, name, color in await db.execute(
+            select(Track.id, Track.slug, Track.name, Track.color)
+            .where(Track.conference_id == conference.id)
+            .order_by(Track.position, Track.slug)
+        )
+    }
+    streams: dict[int, PublicStream] = {
+        stream_id: PublicStream(stream_slug, name, public_url)
+        for stream_id, stream_slug, name, public_url in await db.execute(
+            select(Stream.id, Stream.slug, Stream.name, Stream.public_url)
+            .where(Stream.conference_id == conference.id)
+            .order_by(Stream.position, Stream.slug)
+        )
+    }
+    sessions: dict[int, PublicSession] = {}
+    for row in await db.execute(
+        select(
+            ConferenceSession.id,
+            ConferenceSession.guid,
+            ConferenceSession.slug,
+            ConferenceSession.title,
+            ConferenceSession.abstract,
+            ConferenceSession.kind,
+            ConferenceSession.language,
+            ConferenceSession.track_id,
+            ConferenceSession.stream_id,
+            ConferenceSession.starts_at,
+            ConferenceSession.ends_at,
+            ConferenceSession.status,
+            ConferenceSession.capacity,
+            ConferenceSession.revision,
+            ConferenceSession.changed_at,
+            ConferenceSession.created_at,
+        )
+        .where(ConferenceSession.conference_id == conference.id, ConferenceSession.status != SessionStatus.DRAFT)
+        .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
+    ):
+        sessions[row.id] = PublicSession(
+            guid=row.guid,
+            slug=row.slug,
+            title=row.title,
+            abstract=row.abstract,
+            kind=row.kind,
+            language=row.language,
+            track=tracks.get(row.track_id) if row.track_id is not None else None,
+            stream=streams.get(row.stream_id) if row.stream_id is not None else None,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            cancelled=row.status is SessionStatus.CANCELLED,
+            capacity=row.capacity,
+            revision=row.revision,
+            changed_at=row.changed_at,
+            created_at=row.created_at,
+        )
+    speakers: dict[int, PublicSpeaker] = {
+        speaker_id: PublicSpeaker(*values)
+        for speaker_id, *values in await db.execute(
+            select(
+                Speaker.id, Speaker.slug, Speaker.name, Speaker.country, Speaker.timezone, Speaker.bio, Speaker.links
+            )
+            .where(Speaker.conference_id == conference.id)
+            .order_by(Speaker.id)
+        )
+    }
+    for session_id, speaker_id, role in await db.execute(
+        select(SessionSpeaker.session_id, SessionSpeaker.speaker_id, SessionSpeaker.role)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(Speaker.conference_id == conference.id)
+        .order_by(SessionSpeaker.session_id, SessionSpeaker.position)
+    ):
+        session = sessions.get(session_id)
+        if session is None:  # a draft session
+            continue
+        speaker = speakers[speaker_id]
+        session.speakers.append(SpeakerSlot(speaker, role))
+        speaker.sessions.append(session)
+    for speaker in speakers.values():
+        speaker.sessions.sort(key=lambda s: (s.starts_at, s.slug))
+    return PublishedProgramme(
+        conference=conference,
+        tracks=list(tracks.values()),
+        streams=list(streams.values()),
+        sessions=list(sessions.values()),
+        # Speakers without a public session are not announced.
+        speakers=[speaker for speaker in speakers.values() if speaker.sessions],
+    )
