@@ -3,29 +3,45 @@ from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from confman.calendar.links import programme_calendar_links, session_calendar_links
-from confman.db.models import Conference, ConferenceSession
+from confman.db.models import SessionKind
+from confman.programme.published import PublicConference, PublicSession
+
+MOMENT = datetime(2027, 11, 1, tzinfo=UTC)
 
 
-def _conference() -> Conference:
-    return Conference(
+def _conference() -> PublicConference:
+    return PublicConference(
+        id=1,
         slug="climate-2027",
         title={"en": "Climate"},
+        description={},
         timezone="Europe/London",
         default_language="en",
-        languages=["en", "ru"],
+        languages=("en", "ru"),
         starts_on=date(2027, 11, 14),
         ends_on=date(2027, 11, 14),
+        version=1,
+        changed_at=MOMENT,
     )
 
 
-def _session() -> ConferenceSession:
-    return ConferenceSession(
+def _session() -> PublicSession:
+    return PublicSession(
         guid=uuid.uuid4(),
         slug="limits-of-cop26",
         title={"en": "Limits, & more", "ru": "Пределы"},
         abstract={"en": "Why summits fail."},
+        kind=SessionKind.TALK,
+        language="en",
+        track=None,
+        stream=None,
         starts_at=datetime(2027, 11, 14, 10, 30, tzinfo=UTC),
         ends_at=datetime(2027, 11, 14, 12, 0, tzinfo=UTC),
+        cancelled=False,
+        capacity=None,
+        revision=0,
+        changed_at=MOMENT,
+        created_at=MOMENT,
     )
 
 
@@ -45,7 +61,7 @@ def test_session_calendar_links_cover_every_kind_of_calendar() -> None:
 
 
 def test_programme_calendar_links_subscribe_by_webcal() -> None:
-    links = programme_calendar_links("https://confman.example", _conference())
+    links = programme_calendar_links("https://confman.example", "climate-2027")
 
     assert links.webcal == "webcal://confman.example/climate-2027/programme.ics"
     assert links.google is None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import urlencode
 
-from confman.db.models import Conference, ConferenceSession
+from confman.programme.published import PublicConference, PublicSession, pick
 from confman.lib.urls import programme_ics_url, session_ics_url, session_url, webcal_url
 
 GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
@@ -25,18 +25,19 @@ class CalendarLinks:
     outlook: str | None
 
 
-def programme_calendar_links(base_url: str, conference: Conference) -> CalendarLinks:
-    ics = programme_ics_url(base_url, conference.slug)
+def programme_calendar_links(base_url: str, conference_slug: str) -> CalendarLinks:
+    ics = programme_ics_url(base_url, conference_slug)
     return CalendarLinks(ics=ics, webcal=webcal_url(ics), google=None, outlook=None)
 
 
 def session_calendar_links(
-    base_url: str, conference: Conference, session: ConferenceSession, language: str | None = None
+    base_url: str, conference: PublicConference, session: PublicSession, language: str | None = None
 ) -> CalendarLinks:
     ics = session_ics_url(base_url, conference.slug, session.slug)
     page = session_url(base_url, conference.slug, session.slug)
-    title = conference.text(session.title, language)
-    details = f"{conference.text(session.abstract, language)}\n\n{page}".strip()
+    title = pick(session.title, language, conference.default_language)[0]
+    abstract = pick(session.abstract, language, conference.default_language)[0]
+    details = f"{abstract}\n\n{page}".strip()
     start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
     google = (
         GOOGLE_TEMPLATE

@@ -24,7 +24,7 @@ async def index_page(db_session: DbSession, settings: AppSettings) -> Template:
             "timezone": access.conference.timezone,
             "url": conference_url(settings.base_url, access.conference.slug),
             "api_url": f"/api/v1/conferences/{access.conference.slug}",
-            "calendar": programme_calendar_links(settings.base_url, access.conference),
+            "calendar": programme_calendar_links(settings.base_url, access.conference.slug),
         }
         for access in accesses
     ]
