@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
+from confman.calendar.links import programme_calendar_links
 from confman.conferences.services import ConferenceService
 from confman.db.transactions import DbSession
 from confman.lib.i18n import format_day, zone_city
@@ -39,6 +40,7 @@ async def index_page(
                 else f"{format_day(conference.starts_on, language)} – {format_day(conference.ends_on, language)}",
                 "city": zone_city(conference.timezone, language),
                 "url": conference_url(settings.base_url, conference.slug),
+                "calendar": programme_calendar_links(settings.base_url, conference.slug),
             }
         )
     context = chrome(viewer, "/", {}, base_url=settings.base_url, languages=page_languages(), conference_zone=None)
@@ -67,7 +69,7 @@ async def conference_page(
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page="conference", query={}, build=build,
+        slug=conf, page="conference", build=build,
     )  # fmt: skip
 
 

@@ -152,7 +152,12 @@ class ProgrammeDisplay:
     """Builds the views of one programme for one viewer."""
 
     def __init__(
-        self, programme: PublishedProgramme, viewer: Viewer, base_url: str, live: LiveState | None = None
+        self,
+        programme: PublishedProgramme,
+        viewer: Viewer,
+        base_url: str,
+        live: LiveState | None = None,
+        query: dict[str, str] | None = None,
     ) -> None:
         self.programme = programme
         self.conference = programme.conference
@@ -160,6 +165,8 @@ class ProgrammeDisplay:
         self.language = viewer.language
         self.base_url = base_url
         self.live = live or LiveState()
+        # The page's own validated parameters (the programme's filters).
+        self.query = query or {}
         self._sessions: dict[str, SessionView] = {}
 
     # Texts -------------------------------------------------------------------------------

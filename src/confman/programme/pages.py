@@ -13,6 +13,7 @@ from confman.lib.errors import not_found
 from confman.lib.urls import conference_url
 from confman.programme.display import ProgrammeDisplay
 from confman.programme.feeds import ProgrammeCacheDependency
+from confman.programme.published import PublishedProgramme
 from confman.programme.site import PageRendererDependency, serve_page
 from confman.programme.structured_data import event_json_ld
 from confman.settings import AppSettings
@@ -31,17 +32,18 @@ async def programme_page(
     track: FromQuery[str | None] = None,
     spoken: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    # Filters are plain GET parameters, so they work without JavaScript; values that name
-    # no track or language are dropped (and cannot grow the page cache).
-    programme = await programme_cache.programme(db_session, conf)
-    query: dict[str, str] = {}
-    if programme is not None:
+    def chosen_filters(programme: PublishedProgramme) -> dict[str, str]:
+        # Filters are plain GET parameters, so they work without JavaScript; values that
+        # name no track or language are dropped (and cannot grow the page cache).
+        query: dict[str, str] = {}
         if track and len(track) <= _MAX_FILTER and any(t.slug == track for t in programme.tracks):
             query["track"] = track
         if spoken and len(spoken) <= _MAX_FILTER and any(s.language == spoken for s in programme.sessions):
             query["spoken"] = spoken
+        return query
 
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
+        query = display.query
         sessions = [
             session
             for session in display.programme.sessions
@@ -62,7 +64,7 @@ async def programme_page(
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page="programme", query=query, build=build,
+        slug=conf, page="programme", query=chosen_filters, build=build,
     )  # fmt: skip
 
 
@@ -112,5 +114,5 @@ async def session_page(
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page=f"session:{name}", query={}, build=build,
+        slug=conf, page=f"session:{name}", build=build,
     )  # fmt: skip

@@ -28,7 +28,7 @@ from confman.lib.timezones import known_zones, utcnow
 from confman.lib.viewer import Viewer, resolve_viewer
 from confman.programme.cache import ProgrammeCache
 from confman.programme.display import ProgrammeDisplay, live_state
-from confman.programme.published import PublicConference
+from confman.programme.published import PublicConference, PublishedProgramme
 from confman.settings import Settings
 
 PageRendererDependency = NamedDependency[PageRenderer]
@@ -103,23 +103,25 @@ async def serve_page(
     settings: Settings,
     slug: str,
     page: str,
-    query: dict[str, str],
+    query: Callable[[PublishedProgramme], dict[str, str]] | None = None,
     build: PageBuilder,
 ) -> Response[bytes]:
     """Answer one public page of conference ``slug``: 404, 304, cached bytes or a fresh render.
 
-    ``query`` is the page's own (validated) parameters, part of the cache key and of the
-    links the page makes to itself; ``build`` may raise 404 for an unknown session/speaker.
+    ``query`` picks the page's own valid parameters from the request (given the programme):
+    they are part of the cache key and of the links the page makes to itself. ``build`` may
+    raise 404 for an unknown session or speaker.
     """
     programme = await cache.programme(db, slug)
     if programme is None:
         raise not_found("Conference not found")
     conference = programme.conference
+    parameters = query(programme) if query else {}
     viewer = viewer_for(request, conference)
     live = live_state(programme, utcnow())
     key = (
         "page", page, slug, conference.version, viewer.language, viewer.zone, viewer.rejected_zone,
-        tuple(sorted(query.items())), live.key(), site_revision(),
+        tuple(sorted(parameters.items())), live.key(), site_revision(),
     )  # fmt: skip
     etag = _etag(key)
     headers = validator_headers(etag, conference.changed_at, PAGE_CACHE_CONTROL)
@@ -129,13 +131,13 @@ async def serve_page(
     else:
 
         async def render() -> bytes:
-            display = ProgrammeDisplay(programme, viewer, settings.base_url, live)
+            display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters)
             template, context = build(display)
             context.update(
                 chrome(
                     viewer,
                     request.url.path,
-                    query,
+                    parameters,
                     base_url=settings.base_url,
                     languages=page_languages(conference.languages),
                     conference_zone=conference.timezone,

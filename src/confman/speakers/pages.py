@@ -30,7 +30,7 @@ async def speakers_page(
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page="speakers", query={}, build=build,
+        slug=conf, page="speakers", build=build,
     )  # fmt: skip
 
 
@@ -57,5 +57,5 @@ async def speaker_page(
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page=f"speaker:{name}", query={}, build=build,
+        slug=conf, page=f"speaker:{name}", build=build,
     )  # fmt: skip
