@@ -62,7 +62,7 @@ async def conference_page(
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
         programme = display.programme
         return "public/conference.html", {
-            "speakers": [display.speaker(speaker) for speaker in programme.speakers],
+            "speakers": [display.speaker_link(speaker) for speaker in programme.speakers],
             "days": display.days(programme.sessions),
             "json_ld": conference_json_ld(display),
         }

@@ -106,7 +106,6 @@ class SessionView:
     cancelled: bool
     when: Moment
     speakers: list[SpeakerRef]
-    calendar: CalendarLinks
     # "now" while it runs, "next" for the sessions that start next, else None.
     live: str | None
 
@@ -246,11 +245,26 @@ class ProgrammeDisplay:
                 )
                 for slot in session.speakers
             ],
-            calendar=session_calendar_links(self.base_url, self.conference, session, self.language),
             live=self.live.of(session.slug),
         )
         self._sessions[session.slug] = view
         return view
+
+    def calendar_links(self, session: PublicSession) -> CalendarLinks:
+        """Add-to-calendar links (Google and Outlook compose URLs): only for the session's own page."""
+        return session_calendar_links(self.base_url, self.conference, session, self.language)
+
+    def speaker_link(self, speaker: PublicSpeaker) -> SpeakerRef:
+        """A speaker as a name line shows them: "Sabrina Fernandez (Brazil)"."""
+        return SpeakerRef(
+            slug=speaker.slug,
+            name=speaker.name,
+            url=speaker_url(self.base_url, self.conference.slug, speaker.slug),
+            country=self.country(speaker.country),
+            role=None,
+            local_time=None,
+            local_city=None,
+        )
 
     def speaker(self, speaker: PublicSpeaker) -> SpeakerView:
         slug = self.conference.slug
