@@ -35,9 +35,12 @@ class ProgrammeVersion:
 
 
 class ProgrammeCache:
-    def __init__(self, version_ttl: float, max_bodies: int = 512) -> None:
+    def __init__(self, version_ttl: float, max_bodies: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.version_ttl = version_ttl
         self.max_bodies = max_bodies
+        # Pages vary by language and zone: bound the memory, not only the count.
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._versions: dict[str, tuple[float, ProgrammeVersion | None]] = {}
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
@@ -67,8 +70,10 @@ class ProgrammeCache:
             return cached
         body = await render()
         self._bodies[key] = body
-        if len(self._bodies) > self.max_bodies:
-            self._bodies.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._bodies) > self.max_bodies or (self._bytes > self.max_bytes and len(self._bodies) > 1):
+            _, evicted = self._bodies.popitem(last=False)
+            self._bytes -= len(evicted)
         return body
 
     async def programme(self, db: AsyncSession, slug: str) -> PublishedProgramme | None:
