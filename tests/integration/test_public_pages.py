@@ -199,6 +199,16 @@ async def test_zone_and_language_are_remembered_in_cookies(client: Client, site:
     assert texts(later, ".viewer-time time")[0] == clock(start, "Asia/Tokyo", "fr") == "18:00"
 
 
+async def test_times_follow_the_browser_regional_variant(client: Client, site: Any) -> None:
+    british = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "en-GB,en;q=0.9"}))
+    american = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "en-US,en;q=0.9"}))
+
+    start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
+    assert british.get("lang") == american.get("lang") == "en"
+    assert texts(british, ".viewer-time time")[0] == clock(start, "Europe/London", "en-GB") == "09:00"
+    assert texts(american, ".viewer-time time")[0] == clock(start, "Europe/London", "en-US") == "9:00 AM"
+
+
 async def test_language_from_accept_language_then_conference_default(client: Client, site: Any) -> None:
     russian = html(await client.get("/climate-2027/", headers={"Accept-Language": "de-DE, ru;q=0.8, en;q=0.5"}))
     fallback = html(await client.get("/climate-2027/", headers={"Accept-Language": "ja"}))

@@ -162,6 +162,8 @@ class ProgrammeDisplay:
         self.conference = programme.conference
         self.viewer = viewer
         self.language = viewer.language
+        # Dates, clocks, cities and countries follow the browser's regional variant (en-GB: 24 h).
+        self.locale = viewer.formatting
         self.base_url = base_url
         self.live = live or LiveState()
         # The page's own validated parameters (the programme's filters).
@@ -179,15 +181,15 @@ class ProgrammeDisplay:
         return RichText(render_markdown(value), language) if value.strip() else None
 
     def session_language(self, code: str) -> str:
-        return language_name(code, self.language)
+        return language_name(code, self.locale)
 
     def country(self, code: str | None) -> str | None:
-        return country_name(code, self.language) if code else None
+        return country_name(code, self.locale) if code else None
 
     # Times -------------------------------------------------------------------------------
 
     def city(self, zone: str) -> str:
-        return zone_city(zone, self.language)
+        return zone_city(zone, self.locale)
 
     def moment(self, starts_at: datetime, ends_at: datetime) -> Moment:
         viewer_zone, conference_zone = self.viewer.zone, self.conference.timezone
@@ -197,21 +199,21 @@ class ProgrammeDisplay:
             starts_at=starts_at,
             ends_at=ends_at,
             viewer_day=viewer_day,
-            viewer_day_label=format_day(viewer_day, self.language),
-            viewer_start=format_clock(starts_at, viewer_zone, self.language),
-            viewer_end=format_clock(ends_at, viewer_zone, self.language),
+            viewer_day_label=format_day(viewer_day, self.locale),
+            viewer_start=format_clock(starts_at, viewer_zone, self.locale),
+            viewer_end=format_clock(ends_at, viewer_zone, self.locale),
             viewer_city=self.city(viewer_zone),
-            conference_day_label=format_short_day(conference_day, self.language),
-            conference_start=format_clock(starts_at, conference_zone, self.language),
-            conference_end=format_clock(ends_at, conference_zone, self.language),
+            conference_day_label=format_short_day(conference_day, self.locale),
+            conference_start=format_clock(starts_at, conference_zone, self.locale),
+            conference_end=format_clock(ends_at, conference_zone, self.locale),
             conference_city=self.city(conference_zone),
             same_zone=viewer_zone == conference_zone,
             other_day=viewer_day != conference_day,
         )
 
     def _span(self, session: PublicSession, zone: str) -> str:
-        start = format_clock(session.starts_at, zone, self.language)
-        return f"{start}–{format_clock(session.ends_at, zone, self.language)}"
+        start = format_clock(session.starts_at, zone, self.locale)
+        return f"{start}–{format_clock(session.ends_at, zone, self.locale)}"
 
     # Sessions and speakers ---------------------------------------------------------------
 
@@ -286,7 +288,7 @@ class ProgrammeDisplay:
         for session in sessions:
             view = self.session(session)
             grouped[view.when.viewer_day].append(view)
-        return [(format_day(day, self.language), day, views) for day, views in sorted(grouped.items())]
+        return [(format_day(day, self.locale), day, views) for day, views in sorted(grouped.items())]
 
     # The conference ----------------------------------------------------------------------
 
@@ -295,9 +297,9 @@ class ProgrammeDisplay:
         slug = conference.slug
         first, last = conference.starts_on, conference.ends_on
         dates = (
-            format_day(first, self.language)
+            format_day(first, self.locale)
             if first == last
-            else f"{format_day(first, self.language)} – {format_day(last, self.language)}"
+            else f"{format_day(first, self.locale)} – {format_day(last, self.locale)}"
         )
         return {
             "slug": slug,

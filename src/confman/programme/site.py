@@ -74,7 +74,7 @@ def chrome(
     first_zones = tuple(dict.fromkeys(z for z in (conference_zone, viewer.zone) if z))
     return {
         "viewer": viewer,
-        "viewer_city": zone_city(viewer.zone, viewer.language),
+        "viewer_city": zone_city(viewer.zone, viewer.formatting),
         "page_path": path,
         "page_query": query,
         "language_links": [(code, language_autonym(code), link(lang=code)) for code in languages],
@@ -120,7 +120,7 @@ async def serve_page(
     viewer = viewer_for(request, conference)
     live = live_state(programme, utcnow())
     key = (
-        "page", page, slug, conference.version, viewer.language, viewer.zone, viewer.rejected_zone,
+        "page", page, slug, conference.version, viewer.language, viewer.locale, viewer.zone, viewer.rejected_zone,
         tuple(sorted(parameters.items())), live.key(), site_revision(),
     )  # fmt: skip
     etag = _etag(key)
