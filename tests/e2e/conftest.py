@@ -157,3 +157,18 @@ def new_context(browser: Browser) -> Iterator[NewContext]:
     yield make
     for context in contexts:
         context.close()
+
+
+# axe-core (Deque's accessibility rules engine), installed by ``npm ci --prefix tests/js``.
+AXE_CORE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="package")
+def axe_script() -> Path:
+    """The path of ``axe.min.js``; skipped without it (``npm ci --prefix tests/js``), failed under ``CI=true``."""
+    if not AXE_CORE.exists():
+        message = f"{AXE_CORE} not found (npm ci --prefix tests/js; .ci/run does this)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " - required under CI=true", pytrace=False)
+        pytest.skip(message)
+    return AXE_CORE
