@@ -26,8 +26,17 @@ from tests.factories import Organiser, conference_payload, database, post_ok, se
 
 Client = AsyncTestClient[Litestar]
 
-# The repository is cloned next to shared/ (here: /work/main and /work/shared).
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
+
+def _schemas_dir() -> Path:
+    """The nearest ``shared/schemas`` above the checkout: /work/main and /work/wt/<name> both find /work/shared."""
+    checkout = Path(__file__).resolve().parents[2]
+    for parent in checkout.parents:
+        if (parent / "shared" / "schemas").is_dir():
+            return parent / "shared" / "schemas"
+    return checkout.parent / "shared" / "schemas"
+
+
+SCHEMAS = _schemas_dir()
 CONF = "/api/v1/conferences/climate-2027"
 SECRETS = (
     "https://meet.example.org/secret-main",
