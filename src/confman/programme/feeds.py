@@ -21,6 +21,7 @@ from confman.db.models import Conference, ConferenceSession
 from confman.lib.conditional import is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.programme.cache import ProgrammeCache
+from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
 
 # How handlers ask for the worker's programme cache.
@@ -40,6 +41,14 @@ async def load_public_programme(db: AsyncSession, slug: str) -> PublicProgramme:
     access = await ConferenceService(db).access(slug, None)
     sessions = await SessionService(db).list(access.conference, public_only=True)
     return PublicProgramme(access.conference, sessions)
+
+
+async def published_programme(db: AsyncSession, slug: str) -> PublishedProgramme:
+    """The published programme a file is rendered from (404 if it was unpublished meanwhile)."""
+    programme = await load_published_programme(db, slug)
+    if programme is None:
+        raise not_found("Conference not found")
+    return programme
 
 
 async def serve_programme_file(
