@@ -29,6 +29,7 @@ from sqlalchemy import select
 from confman.calendar import ical as ical_module
 from confman.calendar.ical import build_calendar, session_uid
 from confman.db.models import Conference
+from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
@@ -248,27 +249,31 @@ async def build_summer(client: Client, organiser: Organiser) -> dict[str, Any]:
     )
 
 
+async def published(settings: Settings, slug: str = AUTUMN) -> PublishedProgramme:
+    """What every feed is built from: the published read model (no drafts, no meeting URLs)."""
+    async with database(settings) as db:
+        programme = await load_published_programme(db, slug)
+    assert programme is not None
+    return programme
+
+
 async def render(
     settings: Settings,
     slug: str = AUTUMN,
     *,
-    public_only: bool = True,
     language: str | None = None,
     join_links: Mapping[int, str] | None = None,
 ) -> bytes:
-    async with database(settings) as db:
-        conference = await db.scalar(select(Conference).where(Conference.slug == slug))
-        assert conference is not None
-        sessions = await SessionService(db).list(conference, public_only=public_only)
-        return build_calendar(
-            conference,
-            sessions,
-            base_url=settings.base_url,
-            name=conference.text(conference.title, language),
-            source_url=f"{BASE}/{slug}/programme.ics",
-            language=language,
-            join_links=join_links,
-        )
+    programme = await published(settings, slug)
+    return build_calendar(
+        programme.conference,
+        programme.sessions,
+        base_url=settings.base_url,
+        name=programme.text(programme.conference.title, language)[0],
+        source_url=f"{BASE}/{slug}/programme.ics",
+        language=language,
+        join_links=join_links,
+    )
 
 
 async def session_ids(settings: Settings, slug: str = AUTUMN) -> dict[str, int]:
@@ -513,11 +518,8 @@ async def test_ical_event_carries_revision_times_and_status(
     client: Client, organiser: Organiser, settings: Settings
 ) -> None:
     created = await build_autumn(client, organiser)
-    async with database(settings) as db:
-        conference = await db.scalar(select(Conference).where(Conference.slug == AUTUMN))
-        assert conference is not None
-        sessions = {s.slug: s for s in await SessionService(db).list(conference, public_only=True)}
-    session = sessions["called-off"]
+    session = (await published(settings)).session("called-off")
+    assert session is not None
 
     event = python_ical_events(await render(settings))[f"{created['called-off']['guid']}@confman"]
 
@@ -537,10 +539,12 @@ async def test_ical_meeting_urls_are_absent_from_every_variant(
     await build_autumn(client, organiser)
     await build_summer(client, organiser)
 
+    ids = await session_ids(settings)
     bodies = [
         await render(settings),
         await render(settings, language="ru"),
-        await render(settings, public_only=False),
+        # A personal feed: the viewer's join link, never the stream's or the session's meeting URL.
+        await render(settings, join_links={ids[slug]: f"{BASE}/join/token/{slug}" for slug in AUTUMN_EXPECTED}),
         await render(settings, SUMMER),
     ]
 
@@ -551,12 +555,10 @@ async def test_ical_meeting_urls_are_absent_from_every_variant(
                 assert secret not in text
 
 
-async def test_ical_draft_session_is_skipped_when_passed_in(
-    client: Client, organiser: Organiser, settings: Settings
-) -> None:
+async def test_ical_draft_session_is_not_in_the_feed(client: Client, organiser: Organiser, settings: Settings) -> None:
     created = await build_autumn(client, organiser)
 
-    body = await render(settings, public_only=False)
+    body = await render(settings)
 
     assert list(python_ical_events(body)) == [uids(created)[slug] for slug in AUTUMN_EXPECTED]
     assert "Secret draft" not in body.decode("utf-8")

@@ -9,38 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.conferences.services import ConferenceService
-from confman.db.models import Conference, ConferenceSession
 from confman.lib.conditional import is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.programme.cache import ProgrammeCache
 from confman.programme.published import PublishedProgramme, load_published_programme
-from confman.programme.services import SessionService
 
 # How handlers ask for the worker's programme cache.
 ProgrammeCacheDependency = NamedDependency[ProgrammeCache]
 
 FEED_CACHE_CONTROL = "public, max-age=300"
-
-
-@dataclass(frozen=True)
-class PublicProgramme:
-    conference: Conference
-    sessions: list[ConferenceSession]
-
-
-async def load_public_programme(db: AsyncSession, slug: str) -> PublicProgramme:
-    """The published conference and its public sessions, in a constant number of queries."""
-    access = await ConferenceService(db).access(slug, None)
-    sessions = await SessionService(db).list(access.conference, public_only=True)
-    return PublicProgramme(access.conference, sessions)
 
 
 async def published_programme(db: AsyncSession, slug: str) -> PublishedProgramme:
