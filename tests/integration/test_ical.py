@@ -29,6 +29,7 @@ from sqlalchemy import select
 from confman.calendar import ical as ical_module
 from confman.calendar.ical import build_calendar, session_uid
 from confman.db.models import Conference
+from confman.lib.i18n import translations
 from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
 from confman.settings import Settings
@@ -94,7 +95,8 @@ AUTUMN_EXPECTED = {
         summary=LONG_RUSSIAN_TITLE,
         description=(
             f"{ABSTRACT}\n\n"
-            "Speakers: Ольга Петрова (Russia), José Müller-Lüdenscheidt (Spain)\n\n"
+            # José moderates: listed apart, with his role.
+            "Speakers: Ольга Петрова (Russia) · Moderator: José Müller-Lüdenscheidt (Spain)\n\n"
             f"{page(AUTUMN, 'before-the-change')}"
         ),
         start=london(2027, 10, 30, 18, 0),
@@ -479,7 +481,7 @@ async def test_ical_text_is_escaped_as_rfc_5545_says(client: Client, organiser: 
         "DESCRIPTION:Line one\\, with commas\\; semicolons \\\\ and backslashes.\\n"
         "Line two: «ёлки-палки» — naïve café\\, 東京 and emoji 🌍🔥.\\n\\n"
         "Third paragraph\\; the end.\\n\\n"
-        "Speakers: Ольга Петрова (Russia)\\, José Müller-Lüdenscheidt (Spain)\\n\\n"
+        "Speakers: Ольга Петрова (Russia) · Moderator: José Müller-Lüdenscheidt (Spain)\\n\\n"
         f"{page(AUTUMN, 'before-the-change')}"
     ) in lines
 
@@ -573,14 +575,64 @@ async def test_ical_language_chooses_titles_and_country_names_with_fallback(
     events = python_ical_events(await render(settings, language="ru"))
 
     before = events[uid["before-the-change"]]
+    # The labels are the Russian catalogue's (the source text until it translates them).
+    russian = translations("ru")
+    speakers, moderator = russian.gettext("Speakers"), russian.ngettext("Moderator", "Moderators", 1)
     assert before.summary == "Капитализм и климат"
     assert before.description == (
         f"{ABSTRACT}\n\n"
-        "Speakers: Ольга Петрова (Россия), José Müller-Lüdenscheidt (Испания)\n\n"
+        f"{speakers}: Ольга Петрова (Россия) · {moderator}: José Müller-Lüdenscheidt (Испания)\n\n"
         f"{page(AUTUMN, 'before-the-change')}"
     )
     # No Russian title: the conference's default language.
     assert events[uid["after-the-change"]].summary == LONG_FRENCH_TITLE
+
+
+async def test_ical_description_lists_people_by_role_in_their_order(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await build_autumn(client, organiser)
+    conf = f"/api/v1/conferences/{AUTUMN}"
+    for speaker in (
+        speaker_payload(slug="amy-leather", name="Amy Leather", country="GB"),
+        speaker_payload(slug="sabrina-fernandez", name="Sabrina Fernandez", country="BR"),
+        speaker_payload(slug="john-molyneux", name="John Molyneux", country="IE"),
+    ):
+        await post_ok(client, organiser, f"{conf}/speakers", speaker)
+    panel = await post_ok(
+        client,
+        organiser,
+        f"{conf}/sessions",
+        session_payload(
+            slug="panel",
+            title={"en": "Panel"},
+            kind="panel",
+            starts_at="2027-10-30T20:00:00",
+            ends_at="2027-10-30T21:00:00",
+            speakers=[
+                {"speaker": "john-molyneux", "role": "chair"},
+                {"speaker": "amy-leather"},
+                {"speaker": "olga-petrova", "role": "moderator"},
+                {"speaker": "sabrina-fernandez"},
+                {"speaker": "jose-muller", "role": "moderator"},
+            ],
+        ),
+    )
+
+    body = await render(settings)
+
+    assert python_ical_events(body)[f"{panel['guid']}@confman"].description == (
+        "Speakers: Amy Leather (United Kingdom), Sabrina Fernandez (Brazil)"
+        " · Moderators: Ольга Петрова (Russia), José Müller-Lüdenscheidt (Spain)"
+        " · Chair: John Molyneux (Ireland)\n\n"
+        f"{page(AUTUMN, 'panel')}"
+    )
+    assert (
+        "DESCRIPTION:Speakers: Amy Leather (United Kingdom)\\, Sabrina Fernandez (Brazil)"
+        " · Moderators: Ольга Петрова (Russia)\\, José Müller-Lüdenscheidt (Spain)"
+        " · Chair: John Molyneux (Ireland)\\n\\n"
+        f"{page(AUTUMN, 'panel')}"
+    ) in unfolded_lines(body)
 
 
 # Stability and updates

@@ -24,6 +24,9 @@ what icalendar wrote: CRLF line ends, lines folded at 75 octets between UTF-8
 characters, TEXT escaped (``\\`` ``;`` ``,`` and line breaks), the properties in
 icalendar's order (its canonical ones, then by name). Serialized events are cached by
 session revision, so a rebuild after one change writes one event.
+
+The labels in the text ("Cancelled: ", "Speakers", "Moderator", "Chair", "Join") come from
+the interface's gettext catalogues, in the language of the feed.
 """
 
 from __future__ import annotations
@@ -35,11 +38,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.support import NullTranslations
 from icalendar import Timezone
 from icalendar.parser import Parameters
 from icalendar.prop import vText
 
+from confman.db.models import SpeakerRole
 from confman.lib.countries import country_name
+from confman.lib.i18n import translations, ui_language
 from confman.lib.timezones import get_zone, to_zone
 from confman.lib.urls import conference_url, session_url
 from confman.programme.published import PublicConference, PublicSession, pick
@@ -47,8 +53,6 @@ from confman.programme.published import PublicConference, PublicSession, pick
 PRODID = "-//confman//confman//EN"
 # How often subscribers should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL): an RFC 5545 DURATION.
 REFRESH_INTERVAL = "PT1H"
-CANCELLED_PREFIX = "Cancelled: "
-JOIN_LABEL = "Join"
 
 # RFC 5545 TEXT allows HTAB but no other control character; line breaks become "\n".
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -75,8 +79,8 @@ def build_calendar(
 ) -> bytes:
     """A VCALENDAR of ``sessions`` (from the published read model), as RFC 5545 bytes.
 
-    ``language`` chooses the titles, abstracts, track and country names (falling back to
-    the conference's default language); ``join_links`` maps a session's
+    ``language`` chooses the titles, abstracts, track and country names and the labels
+    (falling back to the conference's default language); ``join_links`` maps a session's
     ``id`` to the viewer's personal join URL, for the viewer's own calendar only.
     """
     zone_name = conference.timezone
@@ -96,6 +100,7 @@ def build_calendar(
     ]
     first, last = _date_range(conference, sessions)
     vtimezone = _vtimezone(zone_name, date(first.year, 1, 1), date(last.year + 1, 1, 1))
+    labels = translations(ui_language(language or conference.default_language))
     events = [
         _event_bytes(
             conference,
@@ -103,6 +108,7 @@ def build_calendar(
             base_url=base_url,
             language=language,
             join_url=join_links.get(session.id) if join_links else None,
+            labels=labels,
         )
         for session in sessions
     ]
@@ -133,7 +139,7 @@ def fold(line: bytes) -> bytes:
 
 # Serialized events by everything they show: a session's revision rises with every public
 # change to it (its speakers, track and stream included), so a rebuild after one change
-# renders one event, not the whole programme.
+# renders one event, not the whole programme. The labels follow from the language.
 _EVENT_CACHE: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 _EVENT_CACHE_SIZE = 8192
 
@@ -145,6 +151,7 @@ def _event_bytes(
     base_url: str,
     language: str | None,
     join_url: str | None,
+    labels: NullTranslations,
 ) -> bytes:
     key = (
         session.guid,
@@ -161,7 +168,7 @@ def _event_bytes(
     if cached is not None:
         _EVENT_CACHE.move_to_end(key)
         return cached
-    lines = _event_lines(conference, session, base_url=base_url, language=language, join_url=join_url)
+    lines = _event_lines(conference, session, base_url=base_url, language=language, join_url=join_url, labels=labels)
     rendered = b"".join(fold(line) + _CRLF for line in lines)
     _EVENT_CACHE[key] = rendered
     if len(_EVENT_CACHE) > _EVENT_CACHE_SIZE:
@@ -176,13 +183,14 @@ def _event_lines(
     base_url: str,
     language: str | None,
     join_url: str | None,
+    labels: NullTranslations,
 ) -> list[bytes]:
     """The VEVENT's content lines, unfolded, in icalendar's order."""
     zone = get_zone(conference.timezone)
     page = session_url(base_url, conference.slug, session.slug)
     title = pick(session.title, language, conference.default_language)[0]
     if session.cancelled:
-        title = CANCELLED_PREFIX + title
+        title = labels.gettext("Cancelled: ") + title
     changed = _utc_stamp(session.changed_at)
     lines = [
         b"BEGIN:VEVENT",
@@ -196,11 +204,11 @@ def _event_lines(
     if session.track is not None:
         lines.append(b"CATEGORIES:" + _text(pick(session.track.name, language, conference.default_language)[0]))
     if join_url is not None:
-        parameters = Parameters({"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": JOIN_LABEL})
+        parameters = Parameters({"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": labels.gettext("Join")})
         lines.append(b"CONFERENCE;" + parameters.to_ical() + b":" + _uri(join_url))
     lines += [
         b"CREATED:" + _utc_stamp(session.created_at),
-        b"DESCRIPTION:" + _text(_description(conference, session, page, language, join_url)),
+        b"DESCRIPTION:" + _text(_description(conference, session, page, language, join_url, labels)),
         b"LAST-MODIFIED:" + changed,
     ]
     if join_url is not None:
@@ -215,25 +223,43 @@ def _event_lines(
     return lines
 
 
+# The order in which the people of a session are introduced, and how each group is labelled.
+_ROLE_ORDER = (SpeakerRole.SPEAKER, SpeakerRole.MODERATOR, SpeakerRole.CHAIR)
+
+
 def _description(
-    conference: PublicConference, session: PublicSession, page: str, language: str | None, join_url: str | None
+    conference: PublicConference,
+    session: PublicSession,
+    page: str,
+    language: str | None,
+    join_url: str | None,
+    labels: NullTranslations,
 ) -> str:
     country_language = language or conference.default_language
-    people = []
+    people: dict[SpeakerRole, list[str]] = {role: [] for role in _ROLE_ORDER}
     for slot in session.speakers:
         speaker = slot.speaker
         if speaker.country:
-            people.append(f"{speaker.name} ({country_name(speaker.country, country_language)})")
+            people[slot.role].append(f"{speaker.name} ({country_name(speaker.country, country_language)})")
         else:
-            people.append(speaker.name)
+            people[slot.role].append(speaker.name)
+    groups = [f"{_role_label(role, len(names), labels)}: {', '.join(names)}" for role, names in people.items() if names]
     abstract = pick(session.abstract, language, conference.default_language)[0].strip()
     parts = [
-        f"Join: {join_url}" if join_url else "",
+        f"{labels.gettext('Join')}: {join_url}" if join_url else "",
         abstract,
-        "Speakers: " + ", ".join(people) if people else "",
+        " · ".join(groups),
         page,
     ]
     return "\n\n".join(part for part in parts if part)
+
+
+def _role_label(role: SpeakerRole, count: int, labels: NullTranslations) -> str:
+    if role is SpeakerRole.MODERATOR:
+        return labels.ngettext("Moderator", "Moderators", count)
+    if role is SpeakerRole.CHAIR:
+        return labels.ngettext("Chair", "Chairs", count)
+    return labels.gettext("Speakers")
 
 
 def _text(value: str) -> bytes:
