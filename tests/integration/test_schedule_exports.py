@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,20 +23,10 @@ from confman.schedule.frab import build_schedule_json, build_schedule_xml, onlin
 from confman.schedule.importer import FrabImportError, import_frab_schedule
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
+from tests.paths import SCHEMAS
 
 Client = AsyncTestClient[Litestar]
 
-
-def _schemas_dir() -> Path:
-    """The nearest ``shared/schemas`` above the checkout: /work/main and /work/wt/<name> both find /work/shared."""
-    checkout = Path(__file__).resolve().parents[2]
-    for parent in checkout.parents:
-        if (parent / "shared" / "schemas").is_dir():
-            return parent / "shared" / "schemas"
-    return checkout.parent / "shared" / "schemas"
-
-
-SCHEMAS = _schemas_dir()
 CONF = "/api/v1/conferences/climate-2027"
 SECRETS = (
     "https://meet.example.org/secret-main",
