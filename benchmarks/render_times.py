@@ -11,6 +11,10 @@ database load, each builder, and the issue's target: loading and building
 country names and the gettext catalogues. What stays warm is what a worker pays once in
 its life (imports, Babel's CLDR files, SQLAlchemy's compiled statements, the pooled
 connection); the last row shows that first-request cost of a new engine on its own.
+
+Besides wall-clock p50/p95 it prints the p50 of the process's CPU time (all its threads,
+so aiosqlite's included; not the PostgreSQL server's): on a machine shared with other
+work, wall time swings with the neighbours' load and CPU time much less.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +46,32 @@ from confman.settings import Settings
 SLUG = "bench-2027"
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+class Stopwatch:
+    """Wall-clock and CPU milliseconds of each run."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall.append((time.perf_counter() - wall) * 1000)
+        self.cpu.append((time.process_time() - cpu) * 1000)
+
+    def figures(self) -> tuple[float, float, float]:
+        """Wall p50, wall p95, CPU p50."""
+        wall = sorted(self.wall)
+        return statistics.median(wall), wall[int(0.95 * (len(wall) - 1))], statistics.median(self.cpu)
 
 
-def timed(work: Callable[[], Any], runs: int) -> tuple[float, float]:
-    samples = []
+def timed(work: Callable[[], Any], runs: int) -> tuple[float, float, float]:
+    watch = Stopwatch()
     for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - start) * 1000)
-    return percentiles(samples)
+        with watch.run():
+            work()
+    return watch.figures()
 
 
 def clear_render_caches() -> None:
@@ -62,14 +81,14 @@ def clear_render_caches() -> None:
     translations.cache_clear()
 
 
-async def load(engine: AsyncEngine) -> tuple[PublishedProgramme, float]:
+async def load(engine: AsyncEngine, watch: Stopwatch | None = None) -> PublishedProgramme:
     """The programme as a GET request loads it (its own session, a pooled connection)."""
     async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-        start = time.perf_counter()
-        programme = await load_published_programme(db, SLUG)
-        elapsed = (time.perf_counter() - start) * 1000
+        timing: AbstractContextManager[None] = watch.run() if watch else nullcontext()
+        with timing:
+            programme = await load_published_programme(db, SLUG)
     assert programme is not None, f"no published conference {SLUG}"
-    return programme, elapsed
+    return programme
 
 
 async def main(runs: int) -> None:
@@ -86,26 +105,23 @@ async def main(runs: int) -> None:
             programme.conference, programme.sessions, base_url=base, name="bench", source_url=source_url
         )
 
-    rows: list[tuple[str, tuple[float, float]]] = []
+    loads, totals, first_loads = Stopwatch(), Stopwatch(), Stopwatch()
     with read_only_transactions():  # GET requests begin deferred on SQLite
         engine = create_engine(settings)
         try:
-            programme, _ = await load(engine)  # connect and compile once, as a worker's first request does
-            loads = [(await load(engine))[1] for _ in range(runs)]
-            totals = []
+            programme = await load(engine)  # connect and compile once, as a worker's first request does
+            for _ in range(runs):
+                await load(engine, loads)
             for _ in range(runs):
                 clear_render_caches()
-                start = time.perf_counter()
-                loaded, _ = await load(engine)
-                ics(loaded)
-                totals.append((time.perf_counter() - start) * 1000)
+                with totals.run():
+                    ics(await load(engine))
         finally:
             await engine.dispose()
-        first_loads = []
         for _ in range(min(runs, 10)):
             fresh = create_engine(settings)
             try:
-                first_loads.append((await load(fresh))[1])
+                await load(fresh, first_loads)
             finally:
                 await fresh.dispose()
 
@@ -119,24 +135,26 @@ async def main(runs: int) -> None:
         sessions[0].revision += 1  # as record_session_change does; only this event is rebuilt
         return ics(programme)
 
-    rows.append(("load programme (read model: 6 Core queries)", percentiles(loads)))
-    rows.append(
-        ("build programme.ics, cold (no event, VTIMEZONE, country name or catalogue cached)", timed(ics_cold, runs))
-    )
-    rows.append(("**load + build programme.ics, cold** (one timer)", percentiles(totals)))
-    rows.append(("build programme.ics after one session changed", timed(ics_after_one_change, runs)))
-    rows.append((
-        "build schedule.json",
-        timed(lambda: json.dumps(build_schedule_json(programme, base_url=base, version="1"), ensure_ascii=False), runs),
-    ))  # fmt: skip
-    rows.append(("build schedule.xml", timed(lambda: build_schedule_xml(programme, base_url=base, version="1"), runs)))
-    rows.append(("load programme, new engine (connect + compile: a worker's first request)", percentiles(first_loads)))
+    rows = [
+        ("load programme (read model: 6 Core queries)", loads.figures()),
+        ("build programme.ics, cold (no event, VTIMEZONE, country name or catalogue cached)", timed(ics_cold, runs)),
+        ("**load + build programme.ics, cold** (one timer)", totals.figures()),
+        ("build programme.ics after one session changed", timed(ics_after_one_change, runs)),
+        (
+            "build schedule.json",
+            timed(
+                lambda: json.dumps(build_schedule_json(programme, base_url=base, version="1"), ensure_ascii=False), runs
+            ),
+        ),
+        ("build schedule.xml", timed(lambda: build_schedule_xml(programme, base_url=base, version="1"), runs)),
+        ("load programme, new engine (connect + compile: a worker's first request)", first_loads.figures()),
+    ]
 
     print(f"{len(sessions)} public sessions, database {settings.database_url.split('://')[0]}, {runs} runs")
-    print("| step | p50 ms | p95 ms |")
-    print("|---|---:|---:|")
-    for name, (p50, p95) in rows:
-        print(f"| {name} | {p50:.1f} | {p95:.1f} |")
+    print("| step | p50 ms | p95 ms | CPU p50 ms |")
+    print("|---|---:|---:|---:|")
+    for name, (p50, p95, cpu) in rows:
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {cpu:.1f} |")
 
 
 if __name__ == "__main__":
