@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:
     """Throttle password guessing on the token endpoint; nothing else is limited here."""
 
-    def is_password_attempt(request: Request[Any, Any, Any]) -> bool:
+    # Async on purpose: Litestar runs a sync check in a worker thread, on every request of the app.
+    async def is_password_attempt(request: Request[Any, Any, Any]) -> bool:
         return request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/tokens"
 
     return RateLimitConfig(

@@ -41,7 +41,12 @@ KIND_LABELS = {
     SessionKind.BREAK: N_("Break"),
     SessionKind.OTHER: N_("Session"),
 }
-ROLE_LABELS = {SpeakerRole.SPEAKER: None, SpeakerRole.CHAIR: N_("Chair"), SpeakerRole.MODERATOR: N_("Moderator")}
+# Singular and plural, as the calendar's descriptions ask for them with ngettext (one msgid each).
+ROLE_LABELS: dict[SpeakerRole, tuple[str, str] | None] = {
+    SpeakerRole.SPEAKER: None,
+    SpeakerRole.CHAIR: ("Chair", "Chairs"),
+    SpeakerRole.MODERATOR: ("Moderator", "Moderators"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,8 @@ class SpeakerRef:
     name: str
     url: str
     country: str | None
-    role: str | None
+    # (singular, plural) msgids of a chair's or moderator's role; None for a speaker.
+    role: tuple[str, str] | None
     # The speaker's own clock for the session ("20:00–21:30", "Sydney"), when their zone is known.
     local_time: str | None
     local_city: str | None
