@@ -192,3 +192,18 @@ async def test_index_page_offers_programme_subscription(client: Client, programm
     assert page.status_code == 200
     assert 'href="webcal://testserver.local/climate-2027/programme.ics"' in page.text
     assert 'href="http://testserver.local/climate-2027/programme.ics" download' in page.text
+
+
+async def test_feeds_travel_gzipped_and_decode_to_the_same_calendar(client: Client, programme: Organiser) -> None:
+    plain = await client.get("/climate-2027/programme.ics", headers={"Accept-Encoding": "identity"})
+    zipped = await client.get("/climate-2027/programme.ics", headers={"Accept-Encoding": "gzip"})
+    by_etag = await client.get(
+        "/climate-2027/programme.ics", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+    )
+
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.content == plain.content
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    assert by_etag.status_code == 304

@@ -408,12 +408,29 @@ async def test_pages_answer_304_until_the_programme_or_the_viewer_changes(client
     changed = await client.get("/climate-2027/programme/", headers={"If-None-Match": etag})
 
     assert first.headers["cache-control"] == "no-cache"
-    assert first.headers["vary"] == "Cookie, Accept-Language"
+    assert first.headers["vary"] == "Cookie, Accept-Language, Accept-Encoding"
     assert again.status_code == 304
     assert again.content == b""
     assert other_language.status_code == 200
     assert changed.status_code == 200
     assert "Renamed" in changed.text
+
+
+async def test_pages_travel_gzipped_to_clients_that_take_gzip(client: Client, site: Organiser) -> None:
+    plain = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "identity"})
+    zipped = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    refused = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "gzip;q=0, *"})
+    revalidated = await client.get(
+        "/climate-2027/programme/", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+    )
+
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    assert zipped.content == plain.content  # httpx decodes: the same page
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gz"'
+    assert "content-encoding" not in refused.headers
+    assert revalidated.status_code == 304
 
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><a href="javascript:alert(3)">x</a>'

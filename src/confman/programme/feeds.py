@@ -15,7 +15,7 @@ from litestar import Request, Response
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.lib.conditional import is_fresh, not_modified, validator_headers
+from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.programme.cache import ProgrammeCache
 from confman.programme.published import PublishedProgramme
@@ -52,10 +52,14 @@ async def serve_programme_file(
     if version is None:
         raise not_found("Conference not found")
     key = (slug, version.version, variant)
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    gzipped = accepts_gzip(request)
+    etag = encoded_etag('"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"', gzipped)
     headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    headers["Vary"] = "Accept-Encoding"
     if is_fresh(request, etag, version.changed_at):
         return not_modified(headers)
-    body = await cache.body(key, render)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    body = await cache.encoded_body(key, render, gzipped=gzipped)
     return Response(body, media_type=media_type, headers=headers)
