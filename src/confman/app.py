@@ -26,6 +26,7 @@ from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import STATIC_DIR
+from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.programme.api import SessionController
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings)
     programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
     page_renderer = PageRenderer()
+    # Whole public answers for as long as a worker trusts a programme version anyway.
+    response_cache = ResponseCache(ttl=settings.programme_cache_seconds)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -78,7 +81,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "programme_cache": Provide(lambda: programme_cache, use_cache=True, sync_to_thread=False),
             "page_renderer": Provide(lambda: page_renderer, use_cache=True, sync_to_thread=False),
         },
-        middleware=[security_headers_middleware, _password_rate_limit(settings).middleware],
+        middleware=[
+            response_cache_middleware(response_cache),
+            security_headers_middleware,
+            _password_rate_limit(settings).middleware,
+        ],
         before_request=mark_write_intent,
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[engine.dispose],

@@ -17,8 +17,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from confman.app import create_app
 from confman.lib.countries import country_name
 from confman.lib.i18n import format_clock, zone_city
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import gettext_callables
 from tests.factories import Organiser, conference_payload, post_ok, session_payload, speaker_payload
 
@@ -516,3 +518,28 @@ async def test_programme_page_queries_do_not_grow_with_the_programme(
 
     assert small == large
     assert large <= 8
+
+
+async def test_the_micro_cache_keeps_each_viewer_their_own_page(settings: Any, organiser: Organiser) -> None:
+    # As in production: workers trust a programme version for a while and replay whole answers.
+    app = create_app(settings.model_copy(update={"programme_cache_seconds": 60}))
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        await announce(client, organiser)
+        start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
+        await add_session(client, organiser, "opening", start)
+
+        pages = {}
+        for zone in ["Australia/Sydney", "Asia/Tokyo", "Australia/Sydney"]:
+            response = await client.get("/climate-2027/programme/", headers={"Cookie": f"tz={zone}"})
+            assert CACHEABLE_HEADER not in response.headers
+            pages.setdefault(zone, []).append(texts(html(response), ".viewer-time time")[0])
+        russian = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "ru"}))
+        await client.patch(f"{BASE}/sessions/opening", json={"title": {"en": "Renamed"}}, headers=organiser.headers)
+        api = await client.get(f"{BASE}/sessions/opening")
+
+    assert pages == {
+        "Australia/Sydney": [clock(start, "Australia/Sydney")] * 2,
+        "Asia/Tokyo": [clock(start, "Asia/Tokyo")],
+    }
+    assert russian.get("lang") == "ru"
+    assert api.json()["title"] == {"en": "Renamed"}  # organiser and API answers are never replayed

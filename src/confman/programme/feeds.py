@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.programme.cache import ProgrammeCache
 from confman.programme.published import PublishedProgramme
 
@@ -61,5 +62,6 @@ async def serve_programme_file(
         return not_modified(headers)
     if gzipped:
         headers["Content-Encoding"] = "gzip"
+    headers[CACHEABLE_HEADER] = "1"
     body = await cache.encoded_body(key, render, gzipped=gzipped)
     return Response(body, media_type=media_type, headers=headers)

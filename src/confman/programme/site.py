@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
 from confman.lib.timezones import known_zones, utcnow
 from confman.lib.viewer import Viewer, resolve_viewer
@@ -149,6 +150,7 @@ async def serve_page(
 
         if gzipped:
             headers["Content-Encoding"] = "gzip"
+        headers[CACHEABLE_HEADER] = "1"
         response = Response(await cache.encoded_body(key, render, gzipped=gzipped), media_type=HTML, headers=headers)
     viewer.apply_cookies(response)
     return response
