@@ -66,13 +66,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-async def settings(database_url: str) -> Settings:
+async def settings(database_url: str, tmp_path: Path) -> Settings:
     # The programme cache asks the database every time, so tests see each change at once.
     settings = Settings(
         database_url=database_url,
         base_url="http://testserver.local",
         secret_key="t" * 32,
         programme_cache_seconds=0,
+        # Tests send mail with their own MailWorker (or not at all), never from a background task.
+        mail_worker_embedded=False,
+        mailbox_dir=tmp_path / "mailbox",
+        registration_submits_per_minute=1000,
     )
     await truncate_all(settings)
     return settings

@@ -23,8 +23,10 @@ from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import TEMPLATES_DIR
+from confman.mail.worker import EmbeddedWorker
 from confman.programme.api import SessionController
 from confman.programme.cache import ProgrammeCache
+from confman.registration.api import RegistrationController
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.speakers.api import SpeakerController
@@ -37,6 +39,7 @@ API_HANDLERS = [
     StreamController,
     SpeakerController,
     SessionController,
+    RegistrationController,
 ]
 PAGE_HANDLERS = [index_page]
 # Public files: calendar feeds and conference-app schedules.
@@ -54,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Commit happens in provide_db_session; the plugin only closes the session.
         before_send_handler=None,
     )
+    # The embedded default sends mail from inside the app; `confman worker` processes replace it.
+    mail_worker = EmbeddedWorker(settings, engine) if settings.mail_worker_embedded else None
     return Litestar(
         route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -63,10 +68,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "programme_cache": Provide(lambda: programme_cache, use_cache=True, sync_to_thread=False),
         },
-        middleware=[_password_rate_limit(settings).middleware],
+        middleware=[_password_rate_limit(settings).middleware, _registration_rate_limit(settings).middleware],
         before_request=mark_write_intent,
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
-        on_shutdown=[engine.dispose],
+        on_startup=[mail_worker.start] if mail_worker else [],
+        on_shutdown=[*([mail_worker.shutdown] if mail_worker else []), engine.dispose],
         exception_handlers={IntegrityError: integrity_error_handler},
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
@@ -91,6 +97,27 @@ def _password_rate_limit(settings: Settings) -> RateLimitConfig:
 
     return RateLimitConfig(
         rate_limit=("minute", settings.token_attempts_per_minute), check_throttle_handler=is_password_attempt
+    )
+
+
+def _registration_rate_limit(settings: Settings) -> RateLimitConfig:
+    """Registration submits (JSON and HTML form) per client address."""
+
+    def is_submit(request: Request[Any, Any, Any]) -> bool:
+        if request.method != "POST":
+            return False
+        path = request.url.path.rstrip("/")
+        return (path.startswith("/api/v1/conferences/") and path.endswith("/registrations")) or path.endswith(
+            "/register"
+        )
+
+    return RateLimitConfig(
+        rate_limit=("minute", settings.registration_submits_per_minute),
+        check_throttle_handler=is_submit,
+        store="registration_rate_limit",
+        # A new and a known address must get byte-identical answers; a falling "remaining"
+        # count would be the only difference between them.
+        set_rate_limit_headers=False,
     )
 
 

@@ -124,6 +124,35 @@ def run_server(host: str, port: int, workers: int) -> None:
     _serve(Settings(), host, port, workers)
 
 
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def worker_command(once: bool) -> None:
+    """Send e-mails from the outbox (run as many as you like; set CONFMAN_MAIL_WORKER_EMBEDDED=false)."""
+    import signal
+
+    from confman.mail.worker import MailWorker
+
+    settings = Settings()
+
+    async def work() -> None:
+        worker = MailWorker(settings)
+        try:
+            if once:
+                while await worker.run_once():
+                    pass
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signal_number in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signal_number, stop.set)
+            click.echo(f"confman worker {worker.worker_id}: sending from the outbox", err=True)
+            await worker.run(stop)
+        finally:
+            await worker.close()
+
+    run(work)
+
+
 @main.group()
 def db() -> None:
     """Database schema migrations (Alembic, in migrations/)."""
