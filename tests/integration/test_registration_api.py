@@ -102,7 +102,8 @@ async def test_tokens_are_stored_only_as_hashes(client: Client, conference: str,
 
     assert len(token) >= 40  # ≥ 128 bits of randomness, URL-safe
     assert token not in stored
-    assert len(stored) == 1 and len(stored[0]) == 64
+    assert len(stored) == 1
+    assert len(stored[0]) == 64
 
 
 async def test_registering_again_gives_the_same_answer_and_creates_nothing(

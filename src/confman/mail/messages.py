@@ -9,7 +9,7 @@ is when the e-mail leaves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from confman.calendar.ical import build_calendar
 from confman.db.models import Conference, ConferenceSession, OutboxMail, SessionStatus
-from confman.lib.i18n import format_clock, format_day, translations, ui_language, zone_city
+from confman.lib.i18n import catalogue_path, format_clock, format_day, translations, ui_language, zone_city
 from confman.lib.paths import TEMPLATES_DIR
 from confman.lib.timezones import is_known_zone, to_zone
 from confman.lib.urls import programme_ics_url, registration_url
@@ -69,11 +69,18 @@ def _environment() -> Environment:
     )
 
 
+def gettext_for(language: str) -> Callable[[str], str]:
+    """gettext in ``language``; the English source text while a catalogue is not there yet."""
+    if language != "en" and not catalogue_path(language).exists():
+        return str
+    return translations(language).gettext
+
+
 def content_for(
     mail: OutboxMail, conference: Conference, sessions: Sequence[ConferenceSession], base_url: str
 ) -> MailContent:
     language = ui_language(mail.language)
-    _ = translations(language).gettext
+    _ = gettext_for(language)
     context = mail.context
     title = conference.text(conference.title, mail.language)
     name = str(context.get("name", ""))
@@ -194,7 +201,6 @@ def build_message(
     message["To"] = mail.recipient
     message["Message-ID"] = mail.message_id
     message["Date"] = format_datetime(mail.created_at)
-    message["Content-Language"] = content.language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(environment.get_template("message.txt").render(mail=content))
     message.add_alternative(environment.get_template("message.html").render(mail=content), subtype="html")
@@ -209,4 +215,6 @@ def build_message(
             language=mail.language if mail.language in conference.languages else None,
         )
         message.add_attachment(ics, maintype="text", subtype="calendar", filename="programme.ics")
+    # Last: building the parts moves Content-* headers into them.
+    message["Content-Language"] = content.language
     return message
