@@ -6,30 +6,38 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError
 
 from confman.accounts.api import TokenController
 from confman.accounts.auth import provide_current_user
-from confman.calendar.feeds import programme_ics, session_ics, speaker_ics
+from confman.calendar.feeds import programme_ics
 from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
-from confman.conferences.pages import index_page
+from confman.conferences.pages import conference_page, index_page
 from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import integrity_error_handler
-from confman.lib.paths import TEMPLATES_DIR
+from confman.lib.paths import STATIC_DIR
+from confman.lib.security_headers import security_headers_middleware
+from confman.lib.templating import PageRenderer
 from confman.mail.worker import EmbeddedWorker
 from confman.programme.api import SessionController
 from confman.programme.cache import ProgrammeCache
+from confman.programme.pages import programme_page, session_page
+from confman.programme.site import not_found_handler
 from confman.registration.api import RegistrationController
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.speakers.api import SpeakerController
+from confman.speakers.pages import speaker_page, speakers_page
 
 API_HANDLERS = [
     TokenController,
@@ -41,15 +49,21 @@ API_HANDLERS = [
     SessionController,
     RegistrationController,
 ]
-PAGE_HANDLERS = [index_page]
+# Public pages; the session and speaker pages also answer their .ics files.
+PAGE_HANDLERS = [index_page, conference_page, programme_page, session_page, speakers_page, speaker_page]
 # Public files: calendar feeds and conference-app schedules.
-FEED_HANDLERS = [programme_ics, session_ics, speaker_ics, schedule_json, schedule_xml]
+FEED_HANDLERS = [programme_ics, schedule_json, schedule_xml]
+# Self-hosted CSS and JS, addressed by content hash (lib/templating.static_url): cache for a year.
+STATIC_FILES = create_static_files_router(
+    path="/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=31536000, public=True)
+)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     engine = create_engine(settings)
     programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
+    page_renderer = PageRenderer()
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -60,21 +74,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The embedded default sends mail from inside the app; `confman worker` processes replace it.
     mail_worker = EmbeddedWorker(settings, engine) if settings.mail_worker_embedded else None
     return Litestar(
-        route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS],
+        route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS, STATIC_FILES],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "db_session": Provide(provide_db_session),
             "current_user": Provide(provide_current_user),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "programme_cache": Provide(lambda: programme_cache, use_cache=True, sync_to_thread=False),
+            "page_renderer": Provide(lambda: page_renderer, use_cache=True, sync_to_thread=False),
         },
-        middleware=[_password_rate_limit(settings).middleware, _registration_rate_limit(settings).middleware],
+        middleware=[
+            security_headers_middleware,
+            _password_rate_limit(settings).middleware,
+            _registration_rate_limit(settings).middleware,
+        ],
         before_request=mark_write_intent,
-        # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_startup=[mail_worker.start] if mail_worker else [],
+        # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[*([mail_worker.shutdown] if mail_worker else []), engine.dispose],
-        exception_handlers={IntegrityError: integrity_error_handler},
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        exception_handlers={
+            IntegrityError: integrity_error_handler,
+            NotFoundException: not_found_handler(page_renderer),
+        },
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(page_renderer.environment)),
         openapi_config=OpenAPIConfig(
             title="confman",
             version="1",

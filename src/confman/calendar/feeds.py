@@ -87,7 +87,7 @@ async def programme_ics(
     )  # fmt: skip
 
 
-@get("/{conf:str}/sessions/{session_file:str}", name="session_ics", include_in_schema=False)
+# Routed by programme.pages.session_page (one route for /sessions/x/ and /sessions/x.ics).
 async def session_ics(
     request: Request[Any, Any, Any],
     conf: FromPath[str],
@@ -114,7 +114,7 @@ async def session_ics(
     )  # fmt: skip
 
 
-@get("/{conf:str}/speakers/{speaker_file:str}", name="speaker_ics", include_in_schema=False)
+# Routed by speakers.pages.speaker_page, likewise.
 async def speaker_ics(
     request: Request[Any, Any, Any],
     conf: FromPath[str],

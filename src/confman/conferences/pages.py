@@ -1,31 +1,93 @@
-"""Public HTML pages about conferences."""
+"""Public HTML pages about conferences: the list of published ones and a conference's own page."""
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.response import Template
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
 
 from confman.calendar.links import programme_calendar_links
 from confman.conferences.services import ConferenceService
 from confman.db.transactions import DbSession
+from confman.lib.i18n import format_day, zone_city
 from confman.lib.urls import conference_url
+from confman.lib.viewer import resolve_viewer
+from confman.programme.display import ProgrammeDisplay
+from confman.programme.feeds import ProgrammeCacheDependency
+from confman.programme.published import pick
+from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages, serve_page
+from confman.programme.structured_data import event_json_ld
 from confman.settings import AppSettings
 
 
 @get("/", name="index_page", include_in_schema=False)
-async def index_page(db_session: DbSession, settings: AppSettings) -> Template:
-    accesses = await ConferenceService(db_session).list_visible(None)
-    conferences = [
-        {
-            "title": access.conference.text(access.conference.title),
-            "language": access.conference.default_language,
-            "starts_on": access.conference.starts_on,
-            "ends_on": access.conference.ends_on,
-            "timezone": access.conference.timezone,
-            "url": conference_url(settings.base_url, access.conference.slug),
-            "api_url": f"/api/v1/conferences/{access.conference.slug}",
-            "calendar": programme_calendar_links(settings.base_url, access.conference.slug),
+async def index_page(
+    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, page_renderer: PageRendererDependency
+) -> Response[bytes]:
+    viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
+    language = viewer.language
+    conferences = []
+    for access in await ConferenceService(db_session).list_visible(None):
+        conference = access.conference
+        title, title_language = pick(conference.title, language, conference.default_language)
+        conferences.append(
+            {
+                "title": title,
+                "title_language": title_language,
+                "dates": format_day(conference.starts_on, language)
+                if conference.starts_on == conference.ends_on
+                else f"{format_day(conference.starts_on, language)} – {format_day(conference.ends_on, language)}",
+                "city": zone_city(conference.timezone, language),
+                "url": conference_url(settings.base_url, conference.slug),
+                "calendar": programme_calendar_links(settings.base_url, conference.slug),
+            }
+        )
+    context = chrome(viewer, "/", {}, base_url=settings.base_url, languages=page_languages(), conference_zone=None)
+    body = page_renderer.render("public/index.html", language, {**context, "conferences": conferences})
+    response = Response(body, media_type=HTML, headers={"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"})
+    viewer.apply_cookies(response)
+    return response
+
+
+@get("/{conf:str}/", name="conference_page", include_in_schema=False)
+async def conference_page(
+    request: Request[Any, Any, Any],
+    conf: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
+        programme = display.programme
+        return "public/conference.html", {
+            "speakers": [display.speaker(speaker) for speaker in programme.speakers],
+            "days": display.days(programme.sessions),
+            "json_ld": conference_json_ld(display),
         }
-        for access in accesses
-    ]
-    return Template(template_name="public/index.html", context={"conferences": conferences})
+
+    return await serve_page(
+        request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
+        slug=conf, page="conference", build=build,
+    )  # fmt: skip
+
+
+def conference_json_ld(display: ProgrammeDisplay) -> dict[str, Any]:
+    """schema.org Event for an online conference (Google's event guidelines)."""
+    conference = display.conference
+    sessions = display.programme.sessions
+    context = display.conference_context()
+    return event_json_ld(
+        name=context["title"].value,
+        description=context["description"].html.striptags() if context["description"] else "",
+        url=context["url"],
+        starts_at=min((s.starts_at for s in sessions), default=None),
+        ends_at=max((s.ends_at for s in sessions), default=None),
+        start_date=conference.starts_on,
+        end_date=conference.ends_on,
+        zone=conference.timezone,
+        language=context["title"].language,
+        performers=[speaker.name for speaker in display.programme.speakers],
+        cancelled=False,
+    )

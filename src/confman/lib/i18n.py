@@ -20,7 +20,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from confman.lib.paths import LOCALE_DIR
+
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
 # The languages the interface is translated into; the test suite holds every catalogue complete.

@@ -21,6 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceStatus
+from confman.programme.published import PublishedProgramme, load_published_programme
+
+# Read models kept per worker: a few conferences, each at its current version.
+_MAX_PROGRAMMES = 16
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class ProgrammeCache:
         self.max_bodies = max_bodies
         self._versions: dict[str, tuple[float, ProgrammeVersion | None]] = {}
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
 
     async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
         """The current version of a published conference, or None if there is none to show."""
@@ -65,3 +70,20 @@ class ProgrammeCache:
         if len(self._bodies) > self.max_bodies:
             self._bodies.popitem(last=False)
         return body
+
+    async def programme(self, db: AsyncSession, slug: str) -> PublishedProgramme | None:
+        """The published programme of ``slug`` (loaded once per version and worker), or None."""
+        version = await self.published_version(db, slug)
+        if version is None:
+            return None
+        key = (slug, version.version)
+        cached = self._programmes.get(key)
+        if cached is not None:
+            self._programmes.move_to_end(key)
+            return cached
+        programme = await load_published_programme(db, slug)
+        if programme is not None:
+            self._programmes[key] = programme
+            if len(self._programmes) > _MAX_PROGRAMMES:
+                self._programmes.popitem(last=False)
+        return programme

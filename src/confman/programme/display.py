@@ -1,0 +1,305 @@
+"""The published programme as a viewer sees it: texts in their language, times in their zone.
+
+Everything a public page shows is prepared here from the read model (``published.py``)
+and a ``Viewer``, so templates only lay it out. A time is never shown without its zone:
+each moment carries the viewer's clock and city and the conference's clock and city.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from confman.calendar.links import CalendarLinks, programme_calendar_links, session_calendar_links
+from confman.db.models import SessionKind, SpeakerRole
+from confman.db.models._types import Translations
+from confman.lib.countries import country_name
+from confman.lib.i18n import format_clock, format_day, format_short_day, zone_city
+from confman.lib.languages import language_name
+from confman.lib.markdown import render_markdown
+from confman.lib.timezones import to_zone
+from confman.lib.urls import conference_url, programme_url, session_url, speaker_ics_url, speaker_url, webcal_url
+from confman.lib.viewer import Viewer
+from confman.programme.published import PublicSession, PublicSpeaker, PublishedProgramme, pick
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; templates translate it when they show it."""
+    return message
+
+
+KIND_LABELS = {
+    SessionKind.TALK: N_("Talk"),
+    SessionKind.KEYNOTE: N_("Keynote"),
+    SessionKind.PANEL: N_("Panel"),
+    SessionKind.WORKSHOP: N_("Workshop"),
+    SessionKind.DISCUSSION: N_("Discussion"),
+    SessionKind.BREAK: N_("Break"),
+    SessionKind.OTHER: N_("Session"),
+}
+ROLE_LABELS = {SpeakerRole.SPEAKER: None, SpeakerRole.CHAIR: N_("Chair"), SpeakerRole.MODERATOR: N_("Moderator")}
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A translatable text as shown: the value and the language it is really in."""
+
+    value: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class RichText:
+    html: Markup
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A span of time in the viewer's zone and in the conference's."""
+
+    starts_at: datetime
+    ends_at: datetime
+    viewer_day: date
+    viewer_day_label: str
+    viewer_start: str
+    viewer_end: str
+    viewer_city: str
+    conference_day_label: str
+    conference_start: str
+    conference_end: str
+    conference_city: str
+    # The viewer reads the conference's own zone: one clock is enough.
+    same_zone: bool
+    # The conference's local day differs from the viewer's (shown next to its clock).
+    other_day: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRef:
+    slug: str
+    name: str
+    url: str
+    country: str | None
+    role: str | None
+    # The speaker's own clock for the session ("20:00–21:30", "Sydney"), when their zone is known.
+    local_time: str | None
+    local_city: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    slug: str
+    url: str
+    title: Text
+    abstract: RichText | None
+    kind: str
+    track: Text | None
+    track_slug: str | None
+    stream: str | None
+    spoken_language: str
+    spoken_language_code: str
+    cancelled: bool
+    when: Moment
+    speakers: list[SpeakerRef]
+    calendar: CalendarLinks
+    # "now" while it runs, "next" for the sessions that start next, else None.
+    live: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerView:
+    slug: str
+    name: str
+    url: str
+    calendar_ics: str
+    calendar_webcal: str
+    country: str | None
+    bio: RichText | None
+    sessions: list[SessionView]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """Which sessions run now and which start next; empty outside the conference's hours."""
+
+    now: frozenset[str] = frozenset()
+    next: frozenset[str] = frozenset()
+
+    def of(self, slug: str) -> str | None:
+        return "now" if slug in self.now else "next" if slug in self.next else None
+
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(sorted(self.now)), tuple(sorted(self.next))
+
+
+def live_state(programme: PublishedProgramme, moment: datetime) -> LiveState:
+    running = [s for s in programme.sessions if not s.cancelled]
+    if not running or moment < running[0].starts_at or moment >= max(s.ends_at for s in running):
+        return LiveState()
+    now = frozenset(s.slug for s in running if s.starts_at <= moment < s.ends_at)
+    upcoming = [s.starts_at for s in running if s.starts_at > moment]
+    first = min(upcoming, default=None)
+    following = frozenset(s.slug for s in running if s.starts_at == first)
+    return LiveState(now=now, next=following)
+
+
+class ProgrammeDisplay:
+    """Builds the views of one programme for one viewer."""
+
+    def __init__(
+        self,
+        programme: PublishedProgramme,
+        viewer: Viewer,
+        base_url: str,
+        live: LiveState | None = None,
+        query: dict[str, str] | None = None,
+    ) -> None:
+        self.programme = programme
+        self.conference = programme.conference
+        self.viewer = viewer
+        self.language = viewer.language
+        self.base_url = base_url
+        self.live = live or LiveState()
+        # The page's own validated parameters (the programme's filters).
+        self.query = query or {}
+        self._sessions: dict[str, SessionView] = {}
+
+    # Texts -------------------------------------------------------------------------------
+
+    def text(self, field: Translations) -> Text:
+        value, language = pick(field, self.language, self.conference.default_language)
+        return Text(value, language)
+
+    def rich(self, field: Translations) -> RichText | None:
+        value, language = pick(field, self.language, self.conference.default_language)
+        return RichText(render_markdown(value), language) if value.strip() else None
+
+    def session_language(self, code: str) -> str:
+        return language_name(code, self.language)
+
+    def country(self, code: str | None) -> str | None:
+        return country_name(code, self.language) if code else None
+
+    # Times -------------------------------------------------------------------------------
+
+    def city(self, zone: str) -> str:
+        return zone_city(zone, self.language)
+
+    def moment(self, starts_at: datetime, ends_at: datetime) -> Moment:
+        viewer_zone, conference_zone = self.viewer.zone, self.conference.timezone
+        viewer_day = to_zone(starts_at, viewer_zone).date()
+        conference_day = to_zone(starts_at, conference_zone).date()
+        return Moment(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            viewer_day=viewer_day,
+            viewer_day_label=format_day(viewer_day, self.language),
+            viewer_start=format_clock(starts_at, viewer_zone, self.language),
+            viewer_end=format_clock(ends_at, viewer_zone, self.language),
+            viewer_city=self.city(viewer_zone),
+            conference_day_label=format_short_day(conference_day, self.language),
+            conference_start=format_clock(starts_at, conference_zone, self.language),
+            conference_end=format_clock(ends_at, conference_zone, self.language),
+            conference_city=self.city(conference_zone),
+            same_zone=viewer_zone == conference_zone,
+            other_day=viewer_day != conference_day,
+        )
+
+    def _span(self, session: PublicSession, zone: str) -> str:
+        start = format_clock(session.starts_at, zone, self.language)
+        return f"{start}–{format_clock(session.ends_at, zone, self.language)}"
+
+    # Sessions and speakers ---------------------------------------------------------------
+
+    def session(self, session: PublicSession) -> SessionView:
+        cached = self._sessions.get(session.slug)
+        if cached is not None:
+            return cached
+        slug = self.conference.slug
+        view = SessionView(
+            slug=session.slug,
+            url=session_url(self.base_url, slug, session.slug),
+            title=self.text(session.title),
+            abstract=self.rich(session.abstract),
+            kind=KIND_LABELS[session.kind],
+            track=self.text(session.track.name) if session.track else None,
+            track_slug=session.track.slug if session.track else None,
+            stream=session.stream.name if session.stream else None,
+            spoken_language=self.session_language(session.language),
+            spoken_language_code=session.language,
+            cancelled=session.cancelled,
+            when=self.moment(session.starts_at, session.ends_at),
+            speakers=[
+                SpeakerRef(
+                    slug=slot.speaker.slug,
+                    name=slot.speaker.name,
+                    url=speaker_url(self.base_url, slug, slot.speaker.slug),
+                    country=self.country(slot.speaker.country),
+                    role=ROLE_LABELS[slot.role],
+                    local_time=self._span(session, slot.speaker.timezone) if slot.speaker.timezone else None,
+                    local_city=self.city(slot.speaker.timezone) if slot.speaker.timezone else None,
+                )
+                for slot in session.speakers
+            ],
+            calendar=session_calendar_links(self.base_url, self.conference, session, self.language),
+            live=self.live.of(session.slug),
+        )
+        self._sessions[session.slug] = view
+        return view
+
+    def speaker(self, speaker: PublicSpeaker) -> SpeakerView:
+        slug = self.conference.slug
+        ics = speaker_ics_url(self.base_url, slug, speaker.slug)
+        return SpeakerView(
+            slug=speaker.slug,
+            name=speaker.name,
+            url=speaker_url(self.base_url, slug, speaker.slug),
+            calendar_ics=ics,
+            calendar_webcal=webcal_url(ics),
+            country=self.country(speaker.country),
+            bio=self.rich(speaker.bio),
+            sessions=[self.session(session) for session in speaker.sessions],
+        )
+
+    def days(self, sessions: list[PublicSession]) -> list[tuple[str, date, list[SessionView]]]:
+        """Sessions grouped by the viewer's local day (23:30 in London is tomorrow in Sydney)."""
+        grouped: dict[date, list[SessionView]] = defaultdict(list)
+        for session in sessions:
+            view = self.session(session)
+            grouped[view.when.viewer_day].append(view)
+        return [(format_day(day, self.language), day, views) for day, views in sorted(grouped.items())]
+
+    # The conference ----------------------------------------------------------------------
+
+    def conference_context(self) -> dict[str, Any]:
+        conference = self.conference
+        slug = conference.slug
+        first, last = conference.starts_on, conference.ends_on
+        dates = (
+            format_day(first, self.language)
+            if first == last
+            else f"{format_day(first, self.language)} – {format_day(last, self.language)}"
+        )
+        return {
+            "slug": slug,
+            "title": self.text(conference.title),
+            "description": self.rich(conference.description),
+            "dates": dates,
+            "starts_on": first,
+            "ends_on": last,
+            "timezone": conference.timezone,
+            "city": self.city(conference.timezone),
+            "url": conference_url(self.base_url, slug),
+            "programme_url": programme_url(self.base_url, slug),
+            "speakers_url": f"{conference_url(self.base_url, slug)}speakers/",
+            "register_url": f"{conference_url(self.base_url, slug)}register/",
+            "calendar": programme_calendar_links(self.base_url, slug),
+            "schedule_json": f"{conference_url(self.base_url, slug)}schedule.json",
+            "schedule_xml": f"{conference_url(self.base_url, slug)}schedule.xml",
+            "languages": conference.languages,
+        }

@@ -1,0 +1,152 @@
+"""Browser fixtures: the demo conference served by a real ``confman`` process, and one headless chromium.
+
+The server is the README's demo (``confman demo --no-serve`` to migrate and load, then
+``confman run``) on its own SQLite file and a free port; it answers the whole session's
+tests and is stopped at the end. The browser is Debian's ``/usr/bin/chromium`` driven by
+Playwright (``playwright install`` is never needed). Without that browser the tests are
+skipped with the reason shown, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CONFERENCE = "climate-2027"
+# Fail fast: every page here is small and local.
+TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    base_url: str
+    # The public API's answers, the source of truth the pages are checked against.
+    sessions: list[dict[str, Any]]
+    speakers: list[dict[str, Any]]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _confman(*args: str) -> list[str]:
+    return [sys.executable, "-m", "confman", *args]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    folder = tmp_path_factory.mktemp("e2e-server")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CONFMAN_")}
+    env.update(
+        CONFMAN_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'demo.sqlite3'}",
+        CONFMAN_BASE_URL=base_url,
+        CONFMAN_SECRET_KEY="e2e-" + "k" * 40,
+    )
+    loaded = subprocess.run(  # noqa: S603 - our own CLI
+        _confman("demo", "--no-serve"), env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert loaded.returncode == 0, f"confman demo --no-serve failed:\n{loaded.stdout}\n{loaded.stderr}"
+
+    log = folder / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(  # noqa: S603 - our own CLI
+            _confman("run", "--host", "127.0.0.1", "--port", str(port)),
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"{base_url}/api/v1/conferences/{CONFERENCE}/sessions", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, f"confman run exited:\n{log.read_text()}"
+                assert time.monotonic() < deadline, f"confman run did not answer in 60 s:\n{log.read_text()}"
+                time.sleep(0.1)
+        assert answer.status_code == 200, answer.text
+        speakers = httpx.get(f"{base_url}/api/v1/conferences/{CONFERENCE}/speakers", timeout=5)
+        assert speakers.status_code == 200, speakers.text
+        yield DemoServer(base_url=base_url, sessions=answer.json(), speakers=speakers.json())
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run does this)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " - required under CI=true", pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[NewContext]:
+    """A factory of fresh browser contexts (no cookies: a first visit), closed after the test.
+
+    Keyword arguments go to ``Browser.new_context``: ``timezone_id`` and ``locale`` play a
+    viewer abroad; English is the default so that the page's language is known.
+    """
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        options.setdefault("locale", "en-GB")
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
