@@ -6,6 +6,7 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -28,12 +29,14 @@ from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import STATIC_DIR
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
+from confman.mail.dev_pages import DEV_HANDLERS
 from confman.mail.worker import EmbeddedWorker
 from confman.programme.api import SessionController
 from confman.programme.cache import ProgrammeCache
 from confman.programme.pages import programme_page, session_page
 from confman.programme.site import not_found_handler
 from confman.registration.api import RegistrationController
+from confman.registration.pages import PAGE_HANDLERS as REGISTRATION_PAGES
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.speakers.api import SpeakerController
@@ -50,7 +53,15 @@ API_HANDLERS = [
     RegistrationController,
 ]
 # Public pages; the session and speaker pages also answer their .ics files.
-PAGE_HANDLERS = [index_page, conference_page, programme_page, session_page, speakers_page, speaker_page]
+PAGE_HANDLERS = [
+    index_page,
+    conference_page,
+    programme_page,
+    session_page,
+    speakers_page,
+    speaker_page,
+    *REGISTRATION_PAGES,
+]
 # Public files: calendar feeds and conference-app schedules.
 FEED_HANDLERS = [programme_ics, schedule_json, schedule_xml]
 # Self-hosted CSS and JS, addressed by content hash (lib/templating.static_url): cache for a year.
@@ -74,7 +85,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The embedded default sends mail from inside the app; `confman worker` processes replace it.
     mail_worker = EmbeddedWorker(settings, engine) if settings.mail_worker_embedded else None
     return Litestar(
-        route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS, STATIC_FILES],
+        route_handlers=[
+            *PAGE_HANDLERS,
+            *FEED_HANDLERS,
+            *API_HANDLERS,
+            STATIC_FILES,
+            # The local mailbox in the browser: development and the demo only.
+            *(DEV_HANDLERS if settings.dev_pages or settings.debug else []),
+        ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "db_session": Provide(provide_db_session),
@@ -88,6 +106,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             _password_rate_limit(settings).middleware,
             _registration_rate_limit(settings).middleware,
         ],
+        # HTML forms carry a CSRF token; the JSON API is exempt: it is authorised by bearer
+        # tokens, never by cookies, so a forged cross-site request gains nothing.
+        csrf_config=CSRFConfig(secret=settings.secret_key, exclude=["^/api/", "^/schema"], cookie_samesite="lax"),
         before_request=mark_write_intent,
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.

@@ -9,7 +9,7 @@ is when the e-mail leaves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -18,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from confman.calendar.ical import build_calendar
 from confman.db.models import Conference, ConferenceSession, OutboxMail, SessionStatus
-from confman.lib.i18n import catalogue_path, format_clock, format_day, translations, ui_language, zone_city
+from confman.lib.i18n import format_clock, format_day, ui_language, zone_city
 from confman.lib.paths import TEMPLATES_DIR
+from confman.lib.templating import gettext_callables
 from confman.lib.timezones import is_known_zone, to_zone
 from confman.lib.urls import programme_ics_url, registration_url
 
@@ -69,18 +70,11 @@ def _environment() -> Environment:
     )
 
 
-def gettext_for(language: str) -> Callable[[str], str]:
-    """gettext in ``language``; the English source text while a catalogue is not there yet."""
-    if language != "en" and not catalogue_path(language).exists():
-        return str
-    return translations(language).gettext
-
-
 def content_for(
     mail: OutboxMail, conference: Conference, sessions: Sequence[ConferenceSession], base_url: str
 ) -> MailContent:
     language = ui_language(mail.language)
-    _ = gettext_for(language)
+    _ = gettext_callables(language)["_"]
     context = mail.context
     title = conference.text(conference.title, mail.language)
     name = str(context.get("name", ""))
@@ -91,48 +85,52 @@ def content_for(
     kind = mail.kind
 
     subjects = {
-        "confirm_request": _("Confirm your registration: {title}"),
-        "already_registered": _("You are already registered: {title}"),
-        "confirmed": _("You are registered: {title}"),
-        "waitlisted": _("Waiting list: {title}"),
-        "promoted": _("You're in: {title}"),
-        "cancelled": _("Registration cancelled: {title}"),
+        "confirm_request": _("Confirm your registration: %(title)s", title=title),
+        "already_registered": _("You are already registered: %(title)s", title=title),
+        "confirmed": _("You are registered: %(title)s", title=title),
+        "waitlisted": _("Waiting list: %(title)s", title=title),
+        "promoted": _("You're in: %(title)s", title=title),
+        "cancelled": _("Registration cancelled: %(title)s", title=title),
     }
     paragraphs: list[str] = []
     if kind == "confirm_request":
-        paragraphs.append(_("Please confirm your registration for {title}.").format(title=title))
+        paragraphs.append(_("Please confirm your registration for %(title)s.", title=title))
         paragraphs.append(
             _("Open the link below and press the button. If you did not register, ignore this e-mail: nothing happens.")
         )
     elif kind == "already_registered":
         paragraphs.append(
-            _("Someone, probably you, asked to register this address for {title}. It is already registered.").format(
-                title=title
+            _(
+                "Someone, probably you, asked to register this address for %(title)s. It is already registered.",
+                title=title,
             )
         )
         if context.get("confirm_url"):
             paragraphs.append(_("Your registration still needs confirming: open the link below and press the button."))
         elif context.get("status") == "waitlisted" and position:
-            paragraphs.append(_("You are number {position} on the waiting list.").format(position=position))
+            paragraphs.append(_("You are number %(position)s on the waiting list.", position=position))
         else:
             paragraphs.append(_("Your seat is confirmed."))
     elif kind == "confirmed":
-        paragraphs.append(_("Your seat at {title} is confirmed.").format(title=title))
+        paragraphs.append(_("Your seat at %(title)s is confirmed.", title=title))
     elif kind == "waitlisted":
         paragraphs.append(
             _(
-                "{title} is full. You are number {position} on the waiting list; we will e-mail you when a seat"
-                " becomes free."
-            ).format(title=title, position=position or "?")
+                "%(title)s is full. You are number %(position)s on the waiting list; we will e-mail you when a seat"
+                " becomes free.",
+                title=title,
+                position=position or "?",
+            )
         )
     elif kind == "promoted":
         paragraphs.append(
-            _("Good news: a seat became free and it is yours. Your registration for {title} is confirmed.").format(
-                title=title
+            _(
+                "Good news: a seat became free and it is yours. Your registration for %(title)s is confirmed.",
+                title=title,
             )
         )
     elif kind == "cancelled":
-        paragraphs.append(_("Your registration for {title} is cancelled.").format(title=title))
+        paragraphs.append(_("Your registration for %(title)s is cancelled.", title=title))
         paragraphs.append(_("You can register again while registration is open."))
 
     action: Link | None = None
@@ -147,10 +145,12 @@ def content_for(
         links.append(Link(_("Register again"), registration_url(base_url, conference.slug)))
 
     if conference.starts_on == conference.ends_on:
-        when = _("When: {day}").format(day=format_day(conference.starts_on, language))
+        when = _("When: %(day)s", day=format_day(conference.starts_on, language))
     else:
-        when = _("When: {first} to {last}").format(
-            first=format_day(conference.starts_on, language), last=format_day(conference.ends_on, language)
+        when = _(
+            "When: %(first)s to %(last)s",
+            first=format_day(conference.starts_on, language),
+            last=format_day(conference.ends_on, language),
         )
     rows: list[ProgrammeRow] = []
     if kind in WITH_PROGRAMME:
@@ -167,13 +167,15 @@ def content_for(
                     cancelled=session.status is SessionStatus.CANCELLED,
                 )
             )
-    zones_note = _("Times are shown in your time zone ({yours}) and the conference's ({theirs}).").format(
-        yours=zone_city(attendee_zone, language), theirs=zone_city(conference.timezone, language)
+    zones_note = _(
+        "Times are shown in your time zone (%(yours)s) and, in brackets, the conference's (%(theirs)s).",
+        yours=zone_city(attendee_zone, language),
+        theirs=zone_city(conference.timezone, language),
     )
     return MailContent(
         language=language,
-        subject=subjects.get(kind, "{title}").format(title=title),
-        greeting=_("Hello {name},").format(name=name) if name else _("Hello,"),
+        subject=subjects.get(kind, title),
+        greeting=_("Hello %(name)s,", name=name) if name else _("Hello,"),
         paragraphs=paragraphs,
         action=action,
         links=links,
