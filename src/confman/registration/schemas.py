@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from confman.db.models import RegistrationStatus
 from confman.lib.validation import (
@@ -76,12 +76,13 @@ class RegistrationSettingsWrite(_Input):
     privacy_text: TranslatedText = Field(default_factory=dict)
     questions: Annotated[list[Question], Field(max_length=50)] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _unique_question_keys(self) -> RegistrationSettingsWrite:
-        keys = [question.key for question in self.questions]
+    @field_validator("questions")
+    @classmethod
+    def _unique_question_keys(cls, questions: list[Question]) -> list[Question]:
+        keys = [question.key for question in questions]
         if len(set(keys)) != len(keys):
             raise ValueError("question keys must be unique")
-        return self
+        return questions
 
 
 class RegistrationSettingsRead(BaseModel):

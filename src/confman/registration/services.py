@@ -17,7 +17,7 @@ from typing import Any
 
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -412,21 +412,18 @@ class RegistrationService:
             if existing.status is RegistrationStatus.PENDING:
                 return Outcome("check_email", registration=existing)
             return Outcome(existing.status.value, await self.position(existing), existing)
-        status, seq = await self._allocation(conference, rules)
+        status, seq, position = await self._allocation(conference, rules)
         if status is None:
             return Outcome("full")
         registration = existing or self._new(conference, data, answers)
         if existing is not None:
             self._refill(existing, data, answers)
         self._place(registration, status, seq)
-        try:
-            async with self.db.begin_nested():
-                self.db.add(registration)
-                await self.db.flush()
-        except IntegrityError as error:
-            # Without the lock (control runs only) two requests can meet here.
-            raise ConflictError("email", "submitted twice at the same moment; try again") from error
-        return await self._after_placing(conference, registration)
+        # Under the lock no other request can insert this address now; without it (control
+        # runs only) a duplicate is the IntegrityError handler's 409.
+        self.db.add(registration)
+        await self.db.flush()
+        return await self._after_placing(conference, registration, position)
 
     # --- confirming and allocating ------------------------------------------------------
 
@@ -442,12 +439,12 @@ class RegistrationService:
         await self.db.refresh(registration)
         if registration.status is not RegistrationStatus.PENDING:
             return Outcome(registration.status.value, await self.position(registration), registration)
-        status, seq = await self._allocation(conference, rules)
+        status, seq, position = await self._allocation(conference, rules)
         if status is None:
             return Outcome("full", registration=registration)
         self._place(registration, status, seq)
         await self.db.flush()
-        return await self._after_placing(conference, registration)
+        return await self._after_placing(conference, registration, position)
 
     async def _begin_allocation(self, conference: Conference) -> None:
         if self.settings.unsafe_unlocked_allocation:
@@ -460,25 +457,27 @@ class RegistrationService:
 
     async def _allocation(
         self, conference: Conference, rules: EffectiveSettings
-    ) -> tuple[RegistrationStatus | None, int | None]:
-        """Inside the lock: a seat if one is free, else the next waiting-list number, else None."""
-        if rules.capacity is None:
-            granted: tuple[RegistrationStatus | None, int | None] = (RegistrationStatus.CONFIRMED, None)
-        else:
-            confirmed = await self.db.scalar(
-                select(func.count()).where(
-                    Registration.conference_id == conference.id, Registration.status == RegistrationStatus.CONFIRMED
-                )
+    ) -> tuple[RegistrationStatus | None, int | None, int | None]:
+        """Inside the lock: a seat if one is free, else the next waiting-list number and the
+        position it gives, else None. One query: the lock is held for as short as possible."""
+        confirmed, waiting, last_seq = (
+            await self.db.execute(
+                select(
+                    func.coalesce(func.sum(case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0)), 0),
+                    func.coalesce(
+                        func.sum(case((Registration.status == RegistrationStatus.WAITLISTED, 1), else_=0)), 0
+                    ),
+                    func.max(Registration.waitlist_seq),
+                ).where(Registration.conference_id == conference.id)
             )
-            if int(confirmed or 0) < rules.capacity:
-                granted = (RegistrationStatus.CONFIRMED, None)
-            elif rules.waitlist:
-                last = await self.db.scalar(
-                    select(func.max(Registration.waitlist_seq)).where(Registration.conference_id == conference.id)
-                )
-                granted = (RegistrationStatus.WAITLISTED, int(last or 0) + 1)
-            else:
-                granted = (None, None)
+        ).one()
+        granted: tuple[RegistrationStatus | None, int | None, int | None]
+        if rules.capacity is None or int(confirmed) < rules.capacity:
+            granted = (RegistrationStatus.CONFIRMED, None, None)
+        elif rules.waitlist:
+            granted = (RegistrationStatus.WAITLISTED, int(last_seq or 0) + 1, int(waiting) + 1)
+        else:
+            granted = (None, None, None)
         if self.settings.unsafe_unlocked_allocation:
             await self.db.commit()
             set_write_intent(True)
@@ -490,11 +489,14 @@ class RegistrationService:
         if status is RegistrationStatus.CONFIRMED:
             registration.confirmed_at = utcnow()
 
-    async def _after_placing(self, conference: Conference, registration: Registration) -> Outcome:
+    async def _after_placing(
+        self, conference: Conference, registration: Registration, position: int | None = None
+    ) -> Outcome:
         if registration.status is RegistrationStatus.CONFIRMED:
             await self._mail_status(conference, registration, Kind.CONFIRMED)
             return Outcome("confirmed", registration=registration)
-        position = await self.position(registration)
+        if position is None:
+            position = await self.position(registration)
         await self._mail_status(conference, registration, Kind.WAITLISTED, position=position)
         return Outcome("waitlisted", position, registration)
 
