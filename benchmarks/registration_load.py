@@ -152,24 +152,25 @@ def main() -> None:
             f"database: {arguments.database}, uvicorn workers: {arguments.workers}, "
             f"wrk: {arguments.connections} connections, {arguments.seconds} s per path, capacity {arguments.capacity}"
         )
-        print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | share of bare insert |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         results = []
         for label, path in (
             ("bare insert `POST /_bench/insert`", "/_bench/insert"),
             ("registration `POST …/registrations`", f"/api/v1/conferences/{SLUG}/registrations"),
         ):
             output = subprocess.run(  # noqa: S603
-                ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency",  # noqa: S607
+                ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency", "--timeout", "30s",  # noqa: S607
                  "-s", str(lua), base + path],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
             results.append((label, output))
         bare_rps = None
         for label, output in results:
-            rps, p50, p99, errors = _parse(output)
+            rps, p50, p99, errors, timeouts = _parse(output)
             bare_rps = bare_rps or rps
-            print(f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {100 * rps / bare_rps:.0f} % |")
+            share = 100 * rps / bare_rps
+            print(f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % |")
         counts, contiguous = asyncio.run(outcome(settings))
         print(f"registrations: {counts}; waiting-list positions contiguous: {contiguous}")
         confirmed = counts.get("confirmed", 0)
@@ -183,8 +184,8 @@ def main() -> None:
             asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _parse(output: str) -> tuple[float, float, float, int]:
-    """wrk's figures, as http_load.run_wrk reads them (socket errors count as errors too)."""
+def _parse(output: str) -> tuple[float, float, float, int, int]:
+    """wrk's figures: req/s, p50, p99, error answers and socket errors, and wrk's own timeouts."""
 
     rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
@@ -192,9 +193,11 @@ def _parse(output: str) -> tuple[float, float, float, int]:
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
+    timeouts = 0
     if socket:
-        errors += sum(int(value) for value in socket.groups())
-    return rps, p50, p99, errors
+        connect, read, write, timeouts = (int(value) for value in socket.groups())
+        errors += connect + read + write
+    return rps, p50, p99, errors, timeouts
 
 
 if __name__ == "__main__":

@@ -30,6 +30,13 @@ POSTGRES_URL = os.environ.get("CONFMAN_TEST_POSTGRES_URL", "postgresql+asyncpg:/
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and every later ``asyncio.run`` (fixtures, the CLI) would fail."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
 async def _admin_execute(sql: str) -> None:
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(

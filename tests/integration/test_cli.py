@@ -166,7 +166,9 @@ def test_import_of_broken_file_names_the_path_and_writes_nothing(empty_database:
 
 
 def test_import_frab_schedule_from_pretalx_into_existing_conference(empty_database: str, tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "examples" / "pretalx-democon.json"
+    from tests.integration.test_schedule_exports import SCHEMAS
+
+    example = SCHEMAS / "examples" / "pretalx-democon.json"
     with TestClient(create_app(Settings(database_url=empty_database))) as client:
         invoke(empty_database, "user", "create", "--email", "ada@example.org", "--name", "Ada", "--password", "z" * 12)
         token = invoke(empty_database, "token", "create", "--email", "ada@example.org").strip()

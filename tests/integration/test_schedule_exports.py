@@ -26,8 +26,16 @@ from tests.factories import Organiser, conference_payload, database, post_ok, se
 
 Client = AsyncTestClient[Litestar]
 
-# The repository is cloned next to shared/ (here: /work/main and /work/shared).
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
+# The repository is cloned next to shared/ (here: /work/main and /work/shared; a worktree
+# such as /work/wt/<branch> finds it one level further up).
+SCHEMAS = next(
+    (
+        folder / "shared" / "schemas"
+        for folder in Path(__file__).resolve().parents
+        if (folder / "shared" / "schemas").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "schemas",
+)
 CONF = "/api/v1/conferences/climate-2027"
 SECRETS = (
     "https://meet.example.org/secret-main",
