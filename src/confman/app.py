@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -60,7 +62,6 @@ PAGE_HANDLERS = [
     session_page,
     speakers_page,
     speaker_page,
-    *REGISTRATION_PAGES,
 ]
 # Public files: calendar feeds and conference-app schedules.
 FEED_HANDLERS = [programme_ics, schedule_json, schedule_xml]
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *PAGE_HANDLERS,
+            _registration_pages(settings),
             *FEED_HANDLERS,
             *API_HANDLERS,
             STATIC_FILES,
@@ -106,9 +108,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             _password_rate_limit(settings).middleware,
             _registration_rate_limit(settings).middleware,
         ],
-        # HTML forms carry a CSRF token; the JSON API is exempt: it is authorised by bearer
-        # tokens, never by cookies, so a forged cross-site request gains nothing.
-        csrf_config=CSRFConfig(secret=settings.secret_key, exclude=["^/api/", "^/schema"], cookie_samesite="lax"),
         before_request=mark_write_intent,
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
@@ -130,6 +129,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+
+
+def _registration_pages(settings: Settings) -> Router:
+    """The registration form and the confirm/cancel pages, behind Litestar's CSRF middleware.
+
+    Only these pages have forms. The JSON API is authorised by bearer tokens, never by
+    cookies, so a forged cross-site request gains nothing there (the public registration
+    submit is JSON-only and needs no authority a forger lacks); and public pages and feeds
+    must not set a cookie (shared caches, 304s).
+    """
+    csrf = DefineMiddleware(CSRFMiddleware, config=CSRFConfig(secret=settings.secret_key, cookie_samesite="lax"))
+    return Router(path="/", route_handlers=REGISTRATION_PAGES, middleware=[csrf])
 
 
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:

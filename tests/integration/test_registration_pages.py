@@ -224,6 +224,7 @@ async def test_dev_mailbox_shows_the_confirmation_with_a_working_link(settings: 
         assert name is not None
         shown = await client.get(f"/_dev/mailbox/{name.group(1)}")
 
-    assert "Confirm your registration" in listing.text
+    # The attendee chose Spanish: the e-mail is in Spanish.
+    assert "Confirma tu inscripción" in listing.text
     link = re.search(r'<a href="(http://testserver.local/climate-2027/register/confirm/[^"]+)">', shown.text)
     assert link is not None
