@@ -4,6 +4,11 @@ Attendee registrations with their private tokens (hashes only), per-conference
 registration settings, and the e-mail outbox. Only new tables: nothing existing is
 rebuilt, so the SQLite batch-mode cascade trap (see 0002) does not arise.
 
+On PostgreSQL also the function ``confman_place_registration``: it takes the conference's
+lock, counts and places a pending registration in one call, so that the lock is held for one
+round trip and the commit (``registration/services.py`` has the same rule for SQLite, whose
+writers are serialised anyway).
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 18:32:07.288873
@@ -21,6 +26,55 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+PLACE_REGISTRATION = """
+CREATE FUNCTION confman_place_registration(
+    p_conference BIGINT, p_registration BIGINT, p_capacity INTEGER, p_waitlist BOOLEAN, p_mail BIGINT
+) RETURNS TABLE (status TEXT, waitlist_seq INTEGER, "position" INTEGER)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    v_status TEXT;
+    v_confirmed INTEGER;
+    v_waiting INTEGER;
+    v_last INTEGER;
+BEGIN
+    -- Serialise placements of this conference until the transaction ends. Each statement
+    -- below takes a new snapshot (READ COMMITTED), so it sees every placement committed
+    -- before the lock was granted.
+    PERFORM 1 FROM conference WHERE id = p_conference FOR NO KEY UPDATE;
+    SELECT r.status INTO v_status FROM registration r WHERE r.id = p_registration;
+    IF v_status IS DISTINCT FROM 'pending' THEN
+        -- Placed meanwhile (a second confirmation): nothing to send.
+        DELETE FROM mail_outbox WHERE id = p_mail;
+        RETURN QUERY SELECT r.status::TEXT, r.waitlist_seq, NULL::INTEGER FROM registration r WHERE r.id = p_registration;
+        RETURN;
+    END IF;
+    SELECT count(*) FILTER (WHERE r.status = 'confirmed'), count(*) FILTER (WHERE r.status = 'waitlisted'),
+           max(r.waitlist_seq)
+      INTO v_confirmed, v_waiting, v_last
+      FROM registration r WHERE r.conference_id = p_conference;
+    IF p_capacity IS NULL OR v_confirmed < p_capacity THEN
+        UPDATE registration SET status = 'confirmed', waitlist_seq = NULL,
+               confirmed_at = coalesce(confirmed_at, now()), updated_at = now()
+         WHERE id = p_registration;
+        UPDATE mail_outbox SET kind = 'confirmed' WHERE id = p_mail;
+        RETURN QUERY SELECT 'confirmed'::TEXT, NULL::INTEGER, NULL::INTEGER;
+    ELSIF p_waitlist THEN
+        UPDATE registration SET status = 'waitlisted', waitlist_seq = coalesce(v_last, 0) + 1, updated_at = now()
+         WHERE id = p_registration;
+        UPDATE mail_outbox SET kind = 'waitlisted',
+               context = jsonb_set(context, '{position}', to_jsonb(v_waiting + 1))
+         WHERE id = p_mail;
+        RETURN QUERY SELECT 'waitlisted'::TEXT, coalesce(v_last, 0) + 1, v_waiting + 1;
+    ELSE
+        DELETE FROM mail_outbox WHERE id = p_mail;
+        RETURN QUERY SELECT 'full'::TEXT, NULL::INTEGER, NULL::INTEGER;
+    END IF;
+END
+$$
+"""
 
 
 def upgrade() -> None:
@@ -304,8 +358,15 @@ def upgrade() -> None:
             unique=False,
         )
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PLACE_REGISTRATION)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "DROP FUNCTION IF EXISTS confman_place_registration(BIGINT, BIGINT, INTEGER, BOOLEAN, BIGINT)"
+        )
     with op.batch_alter_table("registration_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registration_token_registration_id"))
 

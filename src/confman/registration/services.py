@@ -17,13 +17,15 @@ from typing import Any
 
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from confman.db.engine import set_write_intent
 from confman.db.models import (
     Conference,
+    OutboxMail,
     Registration,
     RegistrationSettings,
     RegistrationStatus,
@@ -68,6 +70,8 @@ class Kind:
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    # Queued before the placement is known (PostgreSQL): the placement call renames it.
+    PLACED = "placed"
     CANCELLED = "cancelled"
 
 
@@ -405,6 +409,8 @@ class RegistrationService:
         self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
     ) -> Outcome:
         """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
+        if self._places_in_database():
+            return await self._submit_direct_in_database(conference, data, answers, rules)
         await self._begin_allocation(conference)
         existing = await self._existing(conference, data.email)
         if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
@@ -425,6 +431,95 @@ class RegistrationService:
         await self.db.flush()
         return await self._after_placing(conference, registration, position)
 
+    def _places_in_database(self) -> bool:
+        """PostgreSQL places in one call of ``confman_place_registration`` (migration 0003)."""
+        return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
+
+    async def _submit_direct_in_database(
+        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
+    ) -> Outcome:
+        """The PostgreSQL path: everything that needs no lock first, then one locked call.
+
+        The registration (pending), its token and its e-mail are written before the lock, in
+        parallel with other requests; the call takes the conference lock, counts, places and
+        names the e-mail's kind in one round trip, so the lock is held for that call and the
+        commit only.
+        """
+        existing = await self._existing(conference, data.email)
+        registration = existing
+        if existing is None:
+            registration = self._new(conference, data, answers)
+            try:
+                async with self.db.begin_nested():
+                    self.db.add(registration)
+                    await self.db.flush()
+            except IntegrityError:
+                # The same address, submitted at the same moment by another request.
+                registration = await self._existing(conference, data.email)
+                if registration is None:
+                    raise
+                existing = registration
+        assert registration is not None
+        if existing is not None:
+            if existing.status is not RegistrationStatus.CANCELLED:
+                await self._mail_already(conference, existing)
+                if existing.status is RegistrationStatus.PENDING:
+                    return Outcome("check_email", registration=existing)
+                return Outcome(existing.status.value, await self.position(existing), existing)
+            self._refill(existing, data, answers)
+            await self.db.flush()
+        status, position = await self._place_in_database(conference, registration, rules)
+        if status is None:
+            # Full and no waiting list: nothing of this submit stays.
+            await self.db.delete(registration)
+            await self.db.flush()
+            return Outcome("full")
+        return Outcome(status.value, position, registration)
+
+    async def _place_in_database(
+        self, conference: Conference, registration: Registration, rules: EffectiveSettings
+    ) -> tuple[RegistrationStatus | None, int | None]:
+        """Queue the placement e-mail, then place ``registration`` (pending) in one locked call."""
+        token = self._token(registration, TokenPurpose.MANAGE)
+        mail = self._enqueue(
+            conference,
+            registration,
+            Kind.PLACED,
+            {
+                "position": None,
+                "manage_url": attendee_url(self.settings.base_url, token),
+                "cancel_url": registration_cancel_url(self.settings.base_url, conference.slug, token),
+            },
+        )
+        await self.db.flush()
+        row = (
+            await self.db.execute(
+                text(
+                    "SELECT status, waitlist_seq, position FROM "
+                    "confman_place_registration(:conference, :registration, :capacity, :waitlist, :mail)"
+                ),
+                {
+                    "conference": conference.id,
+                    "registration": registration.id,
+                    "capacity": rules.capacity,
+                    "waitlist": rules.waitlist,
+                    "mail": mail.id,
+                },
+            )
+        ).one()
+        if row.status == "full":
+            return None, None
+        status = RegistrationStatus(row.status)
+        # The call wrote these columns; the session learns them without writing them again.
+        set_committed_value(registration, "status", status)
+        set_committed_value(registration, "waitlist_seq", row.waitlist_seq)
+        if status is RegistrationStatus.CONFIRMED and registration.confirmed_at is None:
+            set_committed_value(registration, "confirmed_at", utcnow())
+        position = row.position
+        if status is RegistrationStatus.WAITLISTED and position is None:
+            position = await self.position(registration)
+        return status, position
+
     # --- confirming and allocating ------------------------------------------------------
 
     async def confirm(self, conference: Conference, token: str) -> Outcome:
@@ -435,6 +530,11 @@ class RegistrationService:
         if registration.status is not RegistrationStatus.PENDING:
             return Outcome(registration.status.value, await self.position(registration), registration)
         rules = await RegistrationSettingsService(self.db).get(conference)
+        if self._places_in_database():
+            status, position = await self._place_in_database(conference, registration, rules)
+            if status is None:
+                return Outcome("full", registration=registration)
+            return Outcome(status.value, position, registration)
         await self._begin_allocation(conference)
         await self.db.refresh(registration)
         if registration.status is not RegistrationStatus.PENDING:
@@ -602,8 +702,10 @@ class RegistrationService:
     def _base_context(self, conference: Conference, registration: Registration) -> dict[str, Any]:
         return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
 
-    def _enqueue(self, conference: Conference, registration: Registration, kind: str, context: dict[str, Any]) -> None:
-        enqueue(
+    def _enqueue(
+        self, conference: Conference, registration: Registration, kind: str, context: dict[str, Any]
+    ) -> OutboxMail:
+        return enqueue(
             self.db,
             kind=kind,
             recipient=registration.email,
