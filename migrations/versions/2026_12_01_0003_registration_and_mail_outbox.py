@@ -4,10 +4,10 @@ Attendee registrations with their private tokens (hashes only), per-conference
 registration settings, and the e-mail outbox. Only new tables: nothing existing is
 rebuilt, so the SQLite batch-mode cascade trap (see 0002) does not arise.
 
-On PostgreSQL also the function ``confman_place_registration``: it takes the conference's
-lock, counts and places a pending registration in one call, so that the lock is held for one
-round trip and the commit (``registration/services.py`` has the same rule for SQLite, whose
-writers are serialised anyway).
+On PostgreSQL also the trigger ``confman_place_on_commit``: a registration whose placement
+e-mail is queued with kind ``placed`` gets its seat or waiting-list place at COMMIT, inside
+the conference's lock, so the lock is held for no client round trip
+(``registration/services.py`` has the same rule for SQLite, whose writers queue anyway).
 
 Revision ID: 0003
 Revises: 0002
@@ -28,53 +28,65 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-PLACE_REGISTRATION = """
-CREATE FUNCTION confman_place_registration(
-    p_conference BIGINT, p_registration BIGINT, p_capacity INTEGER, p_waitlist BOOLEAN, p_mail BIGINT
-) RETURNS TABLE (status TEXT, waitlist_seq INTEGER, "position" INTEGER)
+# Placing a registration at COMMIT: a deferred constraint trigger on the e-mail that reports
+# the placement. The conference's lock is taken inside the commit, so it is held for no client
+# round trip at all; "full" (no waiting list) aborts the commit, so nothing of it stays.
+PLACE_ON_COMMIT = [
+    """
+CREATE FUNCTION confman_place_on_commit() RETURNS trigger
 LANGUAGE plpgsql VOLATILE AS $$
-#variable_conflict use_column
 DECLARE
     v_status TEXT;
+    v_capacity INTEGER;
+    v_waitlist BOOLEAN;
     v_confirmed INTEGER;
     v_waiting INTEGER;
     v_last INTEGER;
 BEGIN
-    -- Serialise placements of this conference until the transaction ends. Each statement
-    -- below takes a new snapshot (READ COMMITTED), so it sees every placement committed
-    -- before the lock was granted.
-    PERFORM 1 FROM conference WHERE id = p_conference FOR NO KEY UPDATE;
-    SELECT r.status INTO v_status FROM registration r WHERE r.id = p_registration;
+    -- Serialise placements of this conference until the commit ends. Each statement below
+    -- takes a new snapshot (READ COMMITTED): it sees every placement committed before.
+    PERFORM 1 FROM conference WHERE id = NEW.conference_id FOR NO KEY UPDATE;
+    SELECT r.status INTO v_status FROM registration r WHERE r.id = NEW.registration_id;
     IF v_status IS DISTINCT FROM 'pending' THEN
-        -- Placed meanwhile (a second confirmation): nothing to send.
-        DELETE FROM mail_outbox WHERE id = p_mail;
-        RETURN QUERY SELECT r.status::TEXT, r.waitlist_seq, NULL::INTEGER FROM registration r WHERE r.id = p_registration;
-        RETURN;
+        -- Placed meanwhile (a second confirmation), or gone: nothing to send.
+        DELETE FROM mail_outbox WHERE id = NEW.id;
+        RETURN NULL;
+    END IF;
+    SELECT s.capacity, s.waitlist INTO v_capacity, v_waitlist
+      FROM registration_settings s WHERE s.conference_id = NEW.conference_id;
+    IF NOT FOUND THEN
+        v_capacity := NULL;
+        v_waitlist := TRUE;
     END IF;
     SELECT count(*) FILTER (WHERE r.status = 'confirmed'), count(*) FILTER (WHERE r.status = 'waitlisted'),
            max(r.waitlist_seq)
       INTO v_confirmed, v_waiting, v_last
-      FROM registration r WHERE r.conference_id = p_conference;
-    IF p_capacity IS NULL OR v_confirmed < p_capacity THEN
+      FROM registration r WHERE r.conference_id = NEW.conference_id;
+    IF v_capacity IS NULL OR v_confirmed < v_capacity THEN
         UPDATE registration SET status = 'confirmed', waitlist_seq = NULL,
                confirmed_at = coalesce(confirmed_at, now()), updated_at = now()
-         WHERE id = p_registration;
-        UPDATE mail_outbox SET kind = 'confirmed' WHERE id = p_mail;
-        RETURN QUERY SELECT 'confirmed'::TEXT, NULL::INTEGER, NULL::INTEGER;
-    ELSIF p_waitlist THEN
+         WHERE id = NEW.registration_id;
+        UPDATE mail_outbox SET kind = 'confirmed' WHERE id = NEW.id;
+    ELSIF v_waitlist THEN
         UPDATE registration SET status = 'waitlisted', waitlist_seq = coalesce(v_last, 0) + 1, updated_at = now()
-         WHERE id = p_registration;
+         WHERE id = NEW.registration_id;
         UPDATE mail_outbox SET kind = 'waitlisted',
                context = jsonb_set(context, '{position}', to_jsonb(v_waiting + 1))
-         WHERE id = p_mail;
-        RETURN QUERY SELECT 'waitlisted'::TEXT, coalesce(v_last, 0) + 1, v_waiting + 1;
+         WHERE id = NEW.id;
     ELSE
-        DELETE FROM mail_outbox WHERE id = p_mail;
-        RETURN QUERY SELECT 'full'::TEXT, NULL::INTEGER, NULL::INTEGER;
+        RAISE EXCEPTION 'confman: conference full' USING ERRCODE = 'P0001', HINT = 'confman_full';
     END IF;
+    RETURN NULL;
 END
 $$
-"""
+""",
+    """
+CREATE CONSTRAINT TRIGGER confman_place_on_commit
+AFTER INSERT ON mail_outbox DEFERRABLE INITIALLY DEFERRED
+FOR EACH ROW WHEN (NEW.kind = 'placed')
+EXECUTE FUNCTION confman_place_on_commit()
+""",
+]
 
 
 def upgrade() -> None:
@@ -359,14 +371,14 @@ def upgrade() -> None:
         )
 
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(PLACE_REGISTRATION)
+        for statement in PLACE_ON_COMMIT:
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "DROP FUNCTION IF EXISTS confman_place_registration(BIGINT, BIGINT, INTEGER, BOOLEAN, BIGINT)"
-        )
+        op.execute("DROP TRIGGER IF EXISTS confman_place_on_commit ON mail_outbox")
+        op.execute("DROP FUNCTION IF EXISTS confman_place_on_commit()")
     with op.batch_alter_table("registration_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registration_token_registration_id"))
 

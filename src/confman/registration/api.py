@@ -37,6 +37,7 @@ from confman.registration.services import (
     RegistrationClosed,
     RegistrationService,
     RegistrationSettingsService,
+    commit_placement,
 )
 from confman.settings import AppSettings
 
@@ -132,7 +133,8 @@ class RegistrationController(Controller):
         self, conf: FromPath[str], data: JSONBody[RegistrationCreate], db_session: DbSession, settings: AppSettings
     ) -> Response[SubmitResult]:
         access = await ConferenceService(db_session).access(conf, None)
-        outcome = await RegistrationService(db_session, settings).submit(access.conference, data)
+        service = RegistrationService(db_session, settings)
+        outcome = await commit_placement(db_session, service, await service.submit(access.conference, data))
         if outcome.result == "full":
             raise RegistrationClosed("full", MESSAGES["full"])
         status = HTTP_202_ACCEPTED if outcome.result == "check_email" else HTTP_201_CREATED
@@ -143,7 +145,10 @@ class RegistrationController(Controller):
         self, conf: FromPath[str], data: JSONBody[TokenInput], db_session: DbSession, settings: AppSettings
     ) -> SubmitResult:
         access = await ConferenceService(db_session).access(conf, None)
-        return submit_result(await RegistrationService(db_session, settings).confirm(access.conference, data.token))
+        service = RegistrationService(db_session, settings)
+        return submit_result(
+            await commit_placement(db_session, service, await service.confirm(access.conference, data.token))
+        )
 
     @post("/registrations/cancel", summary="Cancel with the attendee's private token", raises=READ_ERRORS)
     async def cancel_registration(

@@ -41,6 +41,7 @@ from confman.registration.services import (
     RegistrationService,
     RegistrationSettingsService,
     check_open,
+    commit_placement,
 )
 from confman.settings import AppSettings
 
@@ -260,7 +261,8 @@ async def registration_submit(
     outcome: Outcome | None = None
     try:
         data = RegistrationCreate.model_validate(raw)
-        outcome = await RegistrationService(db_session, settings).submit(page.conference, data)
+        service = RegistrationService(db_session, settings)
+        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data))
     except ValidationError as error:
         errors = _pydantic_errors(error)
     except RegistrationClosed as closed:
@@ -321,7 +323,8 @@ async def registration_confirm(
 ) -> Response[bytes]:
     page = await _page(request, conf, db_session, settings, programme_cache)
     try:
-        outcome = await RegistrationService(db_session, settings).confirm(page.conference, token)
+        service = RegistrationService(db_session, settings)
+        outcome = await commit_placement(db_session, service, await service.confirm(page.conference, token))
     except HTTPException as error:
         if error.status_code != HTTP_404_NOT_FOUND:
             raise

@@ -17,10 +17,9 @@ from typing import Any
 
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import case, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from confman.db.engine import set_write_intent
 from confman.db.models import (
@@ -73,6 +72,10 @@ class Kind:
     # Queued before the placement is known (PostgreSQL): the placement call renames it.
     PLACED = "placed"
     CANCELLED = "cancelled"
+
+
+# An outcome that the commit decides (PostgreSQL): see commit_placement.
+PLACING = "placing"
 
 
 @dataclass(frozen=True)
@@ -410,7 +413,7 @@ class RegistrationService:
     ) -> Outcome:
         """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
         if self._places_in_database():
-            return await self._submit_direct_in_database(conference, data, answers, rules)
+            return await self._submit_direct_in_database(conference, data, answers)
         await self._begin_allocation(conference)
         existing = await self._existing(conference, data.email)
         if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
@@ -432,19 +435,16 @@ class RegistrationService:
         return await self._after_placing(conference, registration, position)
 
     def _places_in_database(self) -> bool:
-        """PostgreSQL places in one call of ``confman_place_registration`` (migration 0003)."""
+        """PostgreSQL places at COMMIT (``confman_place_on_commit``); SQLite, and the control
+        run without the lock, place here."""
         return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
 
     async def _submit_direct_in_database(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
+        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
     ) -> Outcome:
-        """The PostgreSQL path: everything that needs no lock first, then one locked call.
-
-        The registration (pending), its token and its e-mail are written before the lock, in
-        parallel with other requests; the call takes the conference lock, counts, places and
-        names the e-mail's kind in one round trip, so the lock is held for that call and the
-        commit only.
-        """
+        """The PostgreSQL path: the registration (pending), its token and its e-mail are
+        written without any lock, in parallel with other requests; the seat or waiting-list
+        place is given at COMMIT (see :func:`commit_placement`)."""
         existing = await self._existing(conference, data.email)
         registration = existing
         if existing is None:
@@ -468,20 +468,13 @@ class RegistrationService:
                 return Outcome(existing.status.value, await self.position(existing), existing)
             self._refill(existing, data, answers)
             await self.db.flush()
-        status, position = await self._place_in_database(conference, registration, rules)
-        if status is None:
-            # Full and no waiting list: nothing of this submit stays.
-            await self.db.delete(registration)
-            await self.db.flush()
-            return Outcome("full")
-        return Outcome(status.value, position, registration)
+        return await self._request_placement(conference, registration)
 
-    async def _place_in_database(
-        self, conference: Conference, registration: Registration, rules: EffectiveSettings
-    ) -> tuple[RegistrationStatus | None, int | None]:
-        """Queue the placement e-mail, then place ``registration`` (pending) in one locked call."""
+    async def _request_placement(self, conference: Conference, registration: Registration) -> Outcome:
+        """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
+        places ``registration`` (pending) at COMMIT, inside the conference's lock."""
         token = self._token(registration, TokenPurpose.MANAGE)
-        mail = self._enqueue(
+        self._enqueue(
             conference,
             registration,
             Kind.PLACED,
@@ -492,33 +485,14 @@ class RegistrationService:
             },
         )
         await self.db.flush()
-        row = (
-            await self.db.execute(
-                text(
-                    "SELECT status, waitlist_seq, position FROM "
-                    "confman_place_registration(:conference, :registration, :capacity, :waitlist, :mail)"
-                ),
-                {
-                    "conference": conference.id,
-                    "registration": registration.id,
-                    "capacity": rules.capacity,
-                    "waitlist": rules.waitlist,
-                    "mail": mail.id,
-                },
-            )
-        ).one()
-        if row.status == "full":
-            return None, None
-        status = RegistrationStatus(row.status)
-        # The call wrote these columns; the session learns them without writing them again.
-        set_committed_value(registration, "status", status)
-        set_committed_value(registration, "waitlist_seq", row.waitlist_seq)
-        if status is RegistrationStatus.CONFIRMED and registration.confirmed_at is None:
-            set_committed_value(registration, "confirmed_at", utcnow())
-        position = row.position
-        if status is RegistrationStatus.WAITLISTED and position is None:
-            position = await self.position(registration)
-        return status, position
+        return Outcome(PLACING, registration=registration)
+
+    async def placed(self, registration: Registration) -> Outcome:
+        """After the commit: what the placement gave."""
+        await self.db.refresh(registration)
+        if registration.status is RegistrationStatus.WAITLISTED:
+            return Outcome("waitlisted", await self.position(registration), registration)
+        return Outcome(registration.status.value, registration=registration)
 
     # --- confirming and allocating ------------------------------------------------------
 
@@ -529,12 +503,9 @@ class RegistrationService:
             raise not_found("This confirmation link is not valid.")
         if registration.status is not RegistrationStatus.PENDING:
             return Outcome(registration.status.value, await self.position(registration), registration)
-        rules = await RegistrationSettingsService(self.db).get(conference)
         if self._places_in_database():
-            status, position = await self._place_in_database(conference, registration, rules)
-            if status is None:
-                return Outcome("full", registration=registration)
-            return Outcome(status.value, position, registration)
+            return await self._request_placement(conference, registration)
+        rules = await RegistrationSettingsService(self.db).get(conference)
         await self._begin_allocation(conference)
         await self.db.refresh(registration)
         if registration.status is not RegistrationStatus.PENDING:
@@ -745,3 +716,27 @@ class RegistrationService:
             context["cancel_url"] = registration_cancel_url(self.settings.base_url, conference.slug, token)
         self._enqueue(conference, registration, kind, context)
         await self.db.flush()
+
+
+FULL_ON_COMMIT = "confman: conference full"
+
+
+async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
+    """Commit a placement that PostgreSQL makes at COMMIT, and read back what it gave.
+
+    The one commit on a request path outside ``provide_db_session``: the answer must say
+    whether the attendee got a seat, and that is decided by the commit (its trigger holds the
+    conference's lock for no client round trip). A full conference without a waiting list
+    aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
+    pass through; ``provide_db_session`` commits them as usual.
+    """
+    if outcome.result != PLACING or outcome.registration is None:
+        return outcome
+    try:
+        await db.commit()
+    except DBAPIError as error:
+        await db.rollback()
+        if FULL_ON_COMMIT in str(error):
+            return Outcome("full")
+        raise
+    return await service.placed(outcome.registration)
