@@ -29,6 +29,7 @@ from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import STATIC_DIR
+from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.mail.dev_pages import DEV_HANDLERS
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings)
     programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
     page_renderer = PageRenderer()
+    # Whole public answers for as long as a worker trusts a programme version anyway.
+    response_cache = ResponseCache(ttl=settings.programme_cache_seconds)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "page_renderer": Provide(lambda: page_renderer, use_cache=True, sync_to_thread=False),
         },
         middleware=[
+            response_cache_middleware(response_cache),
             security_headers_middleware,
             _password_rate_limit(settings).middleware,
             _registration_rate_limit(settings).middleware,
@@ -146,7 +150,8 @@ def _registration_pages(settings: Settings) -> Router:
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:
     """Throttle password guessing on the token endpoint; nothing else is limited here."""
 
-    def is_password_attempt(request: Request[Any, Any, Any]) -> bool:
+    # Async on purpose: Litestar runs a sync check in a worker thread, on every request of the app.
+    async def is_password_attempt(request: Request[Any, Any, Any]) -> bool:
         return request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/tokens"
 
     return RateLimitConfig(
@@ -157,7 +162,8 @@ def _password_rate_limit(settings: Settings) -> RateLimitConfig:
 def _registration_rate_limit(settings: Settings) -> RateLimitConfig:
     """Registration submits (JSON and HTML form) per client address."""
 
-    def is_submit(request: Request[Any, Any, Any]) -> bool:
+    # Async on purpose, like the password check: a sync one would cost a thread hop per request.
+    async def is_submit(request: Request[Any, Any, Any]) -> bool:
         if request.method != "POST":
             return False
         path = request.url.path.rstrip("/")

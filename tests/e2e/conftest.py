@@ -1,10 +1,15 @@
 """Browser fixtures: the demo conference served by a real ``confman`` process, and one headless chromium.
 
-The server is the README's demo (``confman demo --no-serve`` to migrate and load, then
-``confman run``) on its own SQLite file and a free port; it answers the whole session's
-tests and is stopped at the end. The browser is Debian's ``/usr/bin/chromium`` driven by
-Playwright (``playwright install`` is never needed). Without that browser the tests are
-skipped with the reason shown, except under ``CI=true``, where they fail.
+The server is the README's demo (``confman demo``: migrate, load the demo conference,
+serve) as a real process on its own SQLite file and a free port. The browser is Debian's
+``/usr/bin/chromium`` driven by Playwright (``playwright install`` is never needed).
+Without that browser the tests are skipped with the reason shown, except under
+``CI=true``, where they fail.
+
+Server, Playwright and browser are started once per run and live for the ``tests/e2e``
+package, not the whole pytest session: they are released before the other tests start,
+because Playwright's sync API marks its event loop as running in this thread while it is
+alive (``asyncio.run`` in the database fixtures would then refuse to start).
 """
 
 from __future__ import annotations
@@ -41,12 +46,17 @@ TIMEOUT_MS = 10_000
 @dataclass(frozen=True)
 class DemoServer:
     base_url: str
+    log: Path
     # The public API's answers, the source of truth the pages are checked against.
     sessions: list[dict[str, Any]]
     speakers: list[dict[str, Any]]
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output (a traceback, when a page answered 500)."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _free_port() -> int:
@@ -60,7 +70,7 @@ def _confman(*args: str) -> list[str]:
     return [sys.executable, "-m", "confman", *args]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     folder = tmp_path_factory.mktemp("e2e-server")
     port = _free_port()
@@ -71,15 +81,11 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         CONFMAN_BASE_URL=base_url,
         CONFMAN_SECRET_KEY="e2e-" + "k" * 40,
     )
-    loaded = subprocess.run(  # noqa: S603 - our own CLI
-        _confman("demo", "--no-serve"), env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert loaded.returncode == 0, f"confman demo --no-serve failed:\n{loaded.stdout}\n{loaded.stderr}"
-
     log = folder / "server.log"
+    # The README's demo command in one process: migrate, load the demo conference, serve.
     with log.open("wb") as log_file:
         server = subprocess.Popen(  # noqa: S603 - our own CLI
-            _confman("run", "--host", "127.0.0.1", "--port", str(port)),
+            _confman("demo", "--host", "127.0.0.1", "--port", str(port)),
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -91,13 +97,14 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
                 answer = httpx.get(f"{base_url}/api/v1/conferences/{CONFERENCE}/sessions", timeout=2)
                 break
             except httpx.TransportError:
-                assert server.poll() is None, f"confman run exited:\n{log.read_text()}"
-                assert time.monotonic() < deadline, f"confman run did not answer in 60 s:\n{log.read_text()}"
+                assert server.poll() is None, f"confman demo exited:\n{log.read_text()}"
+                assert time.monotonic() < deadline, f"confman demo did not answer in 60 s:\n{log.read_text()}"
                 time.sleep(0.1)
         assert answer.status_code == 200, answer.text
+        assert answer.json(), "the demo conference has no sessions"
         speakers = httpx.get(f"{base_url}/api/v1/conferences/{CONFERENCE}/speakers", timeout=5)
         assert speakers.status_code == 200, speakers.text
-        yield DemoServer(base_url=base_url, sessions=answer.json(), speakers=speakers.json())
+        yield DemoServer(base_url=base_url, log=log, sessions=answer.json(), speakers=speakers.json())
     finally:
         server.terminate()
         try:
@@ -107,7 +114,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             server.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run does this)"
@@ -118,7 +125,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     try:
@@ -150,3 +157,18 @@ def new_context(browser: Browser) -> Iterator[NewContext]:
     yield make
     for context in contexts:
         context.close()
+
+
+# axe-core (Deque's accessibility rules engine), installed by ``npm ci --prefix tests/js``.
+AXE_CORE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="package")
+def axe_script() -> Path:
+    """The path of ``axe.min.js``; skipped without it (``npm ci --prefix tests/js``), failed under ``CI=true``."""
+    if not AXE_CORE.exists():
+        message = f"{AXE_CORE} not found (npm ci --prefix tests/js; .ci/run does this)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " - required under CI=true", pytrace=False)
+        pytest.skip(message)
+    return AXE_CORE

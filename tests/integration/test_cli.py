@@ -22,6 +22,7 @@ from confman.cli import main
 from confman.demo.data import demo_date
 from confman.settings import Settings
 from tests.factories import truncate_all
+from tests.paths import SCHEMAS
 
 DEMO_SPEAKERS = [
     ("Alex Callinicos", "GB"),
@@ -166,8 +167,6 @@ def test_import_of_broken_file_names_the_path_and_writes_nothing(empty_database:
 
 
 def test_import_frab_schedule_from_pretalx_into_existing_conference(empty_database: str, tmp_path: Path) -> None:
-    from tests.integration.test_schedule_exports import SCHEMAS
-
     example = SCHEMAS / "examples" / "pretalx-democon.json"
     with TestClient(create_app(Settings(database_url=empty_database))) as client:
         invoke(empty_database, "user", "create", "--email", "ada@example.org", "--name", "Ada", "--password", "z" * 12)

@@ -141,6 +141,22 @@ async def test_session_and_speaker_feeds_hold_their_own_events(client: Client, p
     assert unknown.status_code == 404
 
 
+async def test_speaker_of_draft_sessions_only_has_no_feed(client: Client, programme: Organiser) -> None:
+    base = "/api/v1/conferences/climate-2027"
+    unannounced = speaker_payload(slug="not-yet", name="Not Yet Announced Person")
+    assert (await client.post(f"{base}/speakers", json=unannounced, headers=programme.headers)).status_code == 201
+    linked = await client.patch(
+        f"{base}/sessions/secret-draft", json={"speakers": [{"speaker": "not-yet"}]}, headers=programme.headers
+    )
+
+    feed = await client.get("/climate-2027/speakers/not-yet.ics")
+    everything = await client.get("/climate-2027/programme.ics")
+
+    assert linked.status_code == 200
+    assert feed.status_code == 404
+    assert "Not Yet Announced Person" not in feed.text + everything.text
+
+
 async def test_feed_in_another_language_has_its_own_validator(client: Client, programme: Organiser) -> None:
     english = await client.get("/climate-2027/programme.ics")
     russian = await client.get("/climate-2027/programme.ics?lang=ru")
@@ -176,3 +192,18 @@ async def test_index_page_offers_programme_subscription(client: Client, programm
     assert page.status_code == 200
     assert 'href="webcal://testserver.local/climate-2027/programme.ics"' in page.text
     assert 'href="http://testserver.local/climate-2027/programme.ics" download' in page.text
+
+
+async def test_feeds_travel_gzipped_and_decode_to_the_same_calendar(client: Client, programme: Organiser) -> None:
+    plain = await client.get("/climate-2027/programme.ics", headers={"Accept-Encoding": "identity"})
+    zipped = await client.get("/climate-2027/programme.ics", headers={"Accept-Encoding": "gzip"})
+    by_etag = await client.get(
+        "/climate-2027/programme.ics", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+    )
+
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.content == plain.content
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    assert by_etag.status_code == 304

@@ -29,6 +29,8 @@ from sqlalchemy import select
 from confman.calendar import ical as ical_module
 from confman.calendar.ical import build_calendar, session_uid
 from confman.db.models import Conference
+from confman.lib.i18n import translations
+from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
@@ -93,7 +95,8 @@ AUTUMN_EXPECTED = {
         summary=LONG_RUSSIAN_TITLE,
         description=(
             f"{ABSTRACT}\n\n"
-            "Speakers: Ольга Петрова (Russia), José Müller-Lüdenscheidt (Spain)\n\n"
+            # José moderates: listed apart, with his role.
+            "Speakers: Ольга Петрова (Russia) · Moderator: José Müller-Lüdenscheidt (Spain)\n\n"
             f"{page(AUTUMN, 'before-the-change')}"
         ),
         start=london(2027, 10, 30, 18, 0),
@@ -248,27 +251,31 @@ async def build_summer(client: Client, organiser: Organiser) -> dict[str, Any]:
     )
 
 
+async def published(settings: Settings, slug: str = AUTUMN) -> PublishedProgramme:
+    """What every feed is built from: the published read model (no drafts, no meeting URLs)."""
+    async with database(settings) as db:
+        programme = await load_published_programme(db, slug)
+    assert programme is not None
+    return programme
+
+
 async def render(
     settings: Settings,
     slug: str = AUTUMN,
     *,
-    public_only: bool = True,
     language: str | None = None,
     join_links: Mapping[int, str] | None = None,
 ) -> bytes:
-    async with database(settings) as db:
-        conference = await db.scalar(select(Conference).where(Conference.slug == slug))
-        assert conference is not None
-        sessions = await SessionService(db).list(conference, public_only=public_only)
-        return build_calendar(
-            conference,
-            sessions,
-            base_url=settings.base_url,
-            name=conference.text(conference.title, language),
-            source_url=f"{BASE}/{slug}/programme.ics",
-            language=language,
-            join_links=join_links,
-        )
+    programme = await published(settings, slug)
+    return build_calendar(
+        programme.conference,
+        programme.sessions,
+        base_url=settings.base_url,
+        name=programme.text(programme.conference.title, language)[0],
+        source_url=f"{BASE}/{slug}/programme.ics",
+        language=language,
+        join_links=join_links,
+    )
 
 
 async def session_ids(settings: Settings, slug: str = AUTUMN) -> dict[str, int]:
@@ -474,7 +481,7 @@ async def test_ical_text_is_escaped_as_rfc_5545_says(client: Client, organiser: 
         "DESCRIPTION:Line one\\, with commas\\; semicolons \\\\ and backslashes.\\n"
         "Line two: «ёлки-палки» — naïve café\\, 東京 and emoji 🌍🔥.\\n\\n"
         "Third paragraph\\; the end.\\n\\n"
-        "Speakers: Ольга Петрова (Russia)\\, José Müller-Lüdenscheidt (Spain)\\n\\n"
+        "Speakers: Ольга Петрова (Russia) · Moderator: José Müller-Lüdenscheidt (Spain)\\n\\n"
         f"{page(AUTUMN, 'before-the-change')}"
     ) in lines
 
@@ -513,11 +520,8 @@ async def test_ical_event_carries_revision_times_and_status(
     client: Client, organiser: Organiser, settings: Settings
 ) -> None:
     created = await build_autumn(client, organiser)
-    async with database(settings) as db:
-        conference = await db.scalar(select(Conference).where(Conference.slug == AUTUMN))
-        assert conference is not None
-        sessions = {s.slug: s for s in await SessionService(db).list(conference, public_only=True)}
-    session = sessions["called-off"]
+    session = (await published(settings)).session("called-off")
+    assert session is not None
 
     event = python_ical_events(await render(settings))[f"{created['called-off']['guid']}@confman"]
 
@@ -537,10 +541,12 @@ async def test_ical_meeting_urls_are_absent_from_every_variant(
     await build_autumn(client, organiser)
     await build_summer(client, organiser)
 
+    ids = await session_ids(settings)
     bodies = [
         await render(settings),
         await render(settings, language="ru"),
-        await render(settings, public_only=False),
+        # A personal feed: the viewer's join link, never the stream's or the session's meeting URL.
+        await render(settings, join_links={ids[slug]: f"{BASE}/join/token/{slug}" for slug in AUTUMN_EXPECTED}),
         await render(settings, SUMMER),
     ]
 
@@ -551,12 +557,10 @@ async def test_ical_meeting_urls_are_absent_from_every_variant(
                 assert secret not in text
 
 
-async def test_ical_draft_session_is_skipped_when_passed_in(
-    client: Client, organiser: Organiser, settings: Settings
-) -> None:
+async def test_ical_draft_session_is_not_in_the_feed(client: Client, organiser: Organiser, settings: Settings) -> None:
     created = await build_autumn(client, organiser)
 
-    body = await render(settings, public_only=False)
+    body = await render(settings)
 
     assert list(python_ical_events(body)) == [uids(created)[slug] for slug in AUTUMN_EXPECTED]
     assert "Secret draft" not in body.decode("utf-8")
@@ -571,14 +575,64 @@ async def test_ical_language_chooses_titles_and_country_names_with_fallback(
     events = python_ical_events(await render(settings, language="ru"))
 
     before = events[uid["before-the-change"]]
+    # The labels are the Russian catalogue's (the source text until it translates them).
+    russian = translations("ru")
+    speakers, moderator = russian.gettext("Speakers"), russian.ngettext("Moderator", "Moderators", 1)
     assert before.summary == "Капитализм и климат"
     assert before.description == (
         f"{ABSTRACT}\n\n"
-        "Speakers: Ольга Петрова (Россия), José Müller-Lüdenscheidt (Испания)\n\n"
+        f"{speakers}: Ольга Петрова (Россия) · {moderator}: José Müller-Lüdenscheidt (Испания)\n\n"
         f"{page(AUTUMN, 'before-the-change')}"
     )
     # No Russian title: the conference's default language.
     assert events[uid["after-the-change"]].summary == LONG_FRENCH_TITLE
+
+
+async def test_ical_description_lists_people_by_role_in_their_order(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await build_autumn(client, organiser)
+    conf = f"/api/v1/conferences/{AUTUMN}"
+    for speaker in (
+        speaker_payload(slug="amy-leather", name="Amy Leather", country="GB"),
+        speaker_payload(slug="sabrina-fernandez", name="Sabrina Fernandez", country="BR"),
+        speaker_payload(slug="john-molyneux", name="John Molyneux", country="IE"),
+    ):
+        await post_ok(client, organiser, f"{conf}/speakers", speaker)
+    panel = await post_ok(
+        client,
+        organiser,
+        f"{conf}/sessions",
+        session_payload(
+            slug="panel",
+            title={"en": "Panel"},
+            kind="panel",
+            starts_at="2027-10-30T20:00:00",
+            ends_at="2027-10-30T21:00:00",
+            speakers=[
+                {"speaker": "john-molyneux", "role": "chair"},
+                {"speaker": "amy-leather"},
+                {"speaker": "olga-petrova", "role": "moderator"},
+                {"speaker": "sabrina-fernandez"},
+                {"speaker": "jose-muller", "role": "moderator"},
+            ],
+        ),
+    )
+
+    body = await render(settings)
+
+    assert python_ical_events(body)[f"{panel['guid']}@confman"].description == (
+        "Speakers: Amy Leather (United Kingdom), Sabrina Fernandez (Brazil)"
+        " · Moderators: Ольга Петрова (Russia), José Müller-Lüdenscheidt (Spain)"
+        " · Chair: John Molyneux (Ireland)\n\n"
+        f"{page(AUTUMN, 'panel')}"
+    )
+    assert (
+        "DESCRIPTION:Speakers: Amy Leather (United Kingdom)\\, Sabrina Fernandez (Brazil)"
+        " · Moderators: Ольга Петрова (Russia)\\, José Müller-Lüdenscheidt (Spain)"
+        " · Chair: John Molyneux (Ireland)\\n\\n"
+        f"{page(AUTUMN, 'panel')}"
+    ) in unfolded_lines(body)
 
 
 # Stability and updates

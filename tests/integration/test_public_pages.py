@@ -17,8 +17,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from confman.app import create_app
 from confman.lib.countries import country_name
 from confman.lib.i18n import format_clock, zone_city
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import gettext_callables
 from tests.factories import Organiser, conference_payload, post_ok, session_payload, speaker_payload
 
@@ -197,6 +199,16 @@ async def test_zone_and_language_are_remembered_in_cookies(client: Client, site:
     assert later.get("data-zone") == "Asia/Tokyo"
     start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
     assert texts(later, ".viewer-time time")[0] == clock(start, "Asia/Tokyo", "fr") == "18:00"
+
+
+async def test_times_follow_the_browser_regional_variant(client: Client, site: Any) -> None:
+    british = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "en-GB,en;q=0.9"}))
+    american = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "en-US,en;q=0.9"}))
+
+    start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
+    assert british.get("lang") == american.get("lang") == "en"
+    assert texts(british, ".viewer-time time")[0] == clock(start, "Europe/London", "en-GB") == "09:00"
+    assert texts(american, ".viewer-time time")[0] == clock(start, "Europe/London", "en-US") == "9:00 AM"
 
 
 async def test_language_from_accept_language_then_conference_default(client: Client, site: Any) -> None:
@@ -398,12 +410,29 @@ async def test_pages_answer_304_until_the_programme_or_the_viewer_changes(client
     changed = await client.get("/climate-2027/programme/", headers={"If-None-Match": etag})
 
     assert first.headers["cache-control"] == "no-cache"
-    assert first.headers["vary"] == "Cookie, Accept-Language"
+    assert first.headers["vary"] == "Cookie, Accept-Language, Accept-Encoding"
     assert again.status_code == 304
     assert again.content == b""
     assert other_language.status_code == 200
     assert changed.status_code == 200
     assert "Renamed" in changed.text
+
+
+async def test_pages_travel_gzipped_to_clients_that_take_gzip(client: Client, site: Organiser) -> None:
+    plain = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "identity"})
+    zipped = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    refused = await client.get("/climate-2027/programme/", headers={"Accept-Encoding": "gzip;q=0, *"})
+    revalidated = await client.get(
+        "/climate-2027/programme/", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+    )
+
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    assert zipped.content == plain.content  # httpx decodes: the same page
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gz"'
+    assert "content-encoding" not in refused.headers
+    assert revalidated.status_code == 304
 
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><a href="javascript:alert(3)">x</a>'
@@ -489,3 +518,28 @@ async def test_programme_page_queries_do_not_grow_with_the_programme(
 
     assert small == large
     assert large <= 8
+
+
+async def test_the_micro_cache_keeps_each_viewer_their_own_page(settings: Any, organiser: Organiser) -> None:
+    # As in production: workers trust a programme version for a while and replay whole answers.
+    app = create_app(settings.model_copy(update={"programme_cache_seconds": 60}))
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        await announce(client, organiser)
+        start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
+        await add_session(client, organiser, "opening", start)
+
+        pages = {}
+        for zone in ["Australia/Sydney", "Asia/Tokyo", "Australia/Sydney"]:
+            response = await client.get("/climate-2027/programme/", headers={"Cookie": f"tz={zone}"})
+            assert CACHEABLE_HEADER not in response.headers
+            pages.setdefault(zone, []).append(texts(html(response), ".viewer-time time")[0])
+        russian = html(await client.get("/climate-2027/programme/", headers={"Accept-Language": "ru"}))
+        await client.patch(f"{BASE}/sessions/opening", json={"title": {"en": "Renamed"}}, headers=organiser.headers)
+        api = await client.get(f"{BASE}/sessions/opening")
+
+    assert pages == {
+        "Australia/Sydney": [clock(start, "Australia/Sydney")] * 2,
+        "Asia/Tokyo": [clock(start, "Asia/Tokyo")],
+    }
+    assert russian.get("lang") == "ru"
+    assert api.json()["title"] == {"en": "Renamed"}  # organiser and API answers are never replayed

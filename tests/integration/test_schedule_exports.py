@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,24 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceSession, Speaker, Stream, Track
+from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
 from confman.schedule.frab import build_schedule_json, build_schedule_xml, online_room_guid
 from confman.schedule.importer import FrabImportError, import_frab_schedule
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
+from tests.paths import SCHEMAS
 
 Client = AsyncTestClient[Litestar]
 
-# The repository is cloned next to shared/ (here: /work/main and /work/shared; a worktree
-# such as /work/wt/<branch> finds it one level further up).
-SCHEMAS = next(
-    (
-        folder / "shared" / "schemas"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "schemas").is_dir()
-    ),
-    Path(__file__).resolve().parents[3] / "shared" / "schemas",
-)
 CONF = "/api/v1/conferences/climate-2027"
 SECRETS = (
     "https://meet.example.org/secret-main",
@@ -159,16 +150,20 @@ async def load(db: AsyncSession, slug: str) -> tuple[Conference, list[Conference
     return conference, await SessionService(db).list(conference, public_only=True)
 
 
-async def export_json(settings: Settings, slug: str = "climate-2027") -> dict[str, Any]:
+async def published(settings: Settings, slug: str = "climate-2027") -> PublishedProgramme:
+    """What the exports are built from: the published read model."""
     async with database(settings) as db:
-        conference, sessions = await load(db, slug)
-        return build_schedule_json(conference, sessions, base_url=settings.base_url, version="7")
+        programme = await load_published_programme(db, slug)
+    assert programme is not None
+    return programme
+
+
+async def export_json(settings: Settings, slug: str = "climate-2027") -> dict[str, Any]:
+    return build_schedule_json(await published(settings, slug), base_url=settings.base_url, version="7")
 
 
 async def export_xml(settings: Settings, slug: str = "climate-2027") -> bytes:
-    async with database(settings) as db:
-        conference, sessions = await load(db, slug)
-        return build_schedule_xml(conference, sessions, base_url=settings.base_url, version="7")
+    return build_schedule_xml(await published(settings, slug), base_url=settings.base_url, version="7")
 
 
 def events(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -265,12 +260,11 @@ async def test_schedule_json_days_rooms_times_and_persons(
     assert [room["name"] for room in conference["rooms"]] == ["Main Hall", "Side Room", "Online"]
     assert conference["rooms"][0]["url"] == "https://live.example.org/main"
     async with database(settings) as db:
-        conference_row, _ = await load(db, "climate-2027")
         streams = {stream.slug: str(stream.guid) for stream in await db.scalars(select(Stream))}
     assert [room["guid"] for room in conference["rooms"]] == [
         streams["main"],
         streams["side"],
-        str(online_room_guid(conference_row)),
+        str(online_room_guid((await published(settings)).conference)),
     ]
     cop, kapitalizm, night, unions = events(document)
     assert {name: [e["slug"] for e in room_events] for name, room_events in days[1]["rooms"].items()} == {
@@ -310,9 +304,7 @@ async def test_schedule_json_days_rooms_times_and_persons(
 async def test_schedule_json_in_another_language(client: Client, organiser: Organiser, settings: Settings) -> None:
     await build_programme(client, organiser)
 
-    async with database(settings) as db:
-        conference, sessions = await load(db, "climate-2027")
-        document = build_schedule_json(conference, sessions, base_url=settings.base_url, version="7", language="ru")
+    document = build_schedule_json(await published(settings), base_url=settings.base_url, version="7", language="ru")
 
     cop = events(document)[0]
     assert document["schedule"]["conference"]["title"] == "Революционная альтернатива"

@@ -22,6 +22,7 @@ def _conference() -> PublicConference:
         ends_on=date(2027, 11, 14),
         version=1,
         changed_at=MOMENT,
+        guid=uuid.uuid4(),
     )
 
 
@@ -42,6 +43,7 @@ def _session() -> PublicSession:
         revision=0,
         changed_at=MOMENT,
         created_at=MOMENT,
+        id=1,
     )
 
 

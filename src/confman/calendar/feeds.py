@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from confman.calendar.ical import build_calendar
-from confman.db.models import ConferenceSession
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.urls import programme_ics_url, session_ics_url, speaker_ics_url
-from confman.programme.feeds import (
-    ProgrammeCacheDependency,
-    PublicProgramme,
-    load_public_programme,
-    serve_programme_file,
-)
+from confman.programme.feeds import ProgrammeCacheDependency, published_programme, serve_programme_file
+from confman.programme.published import PublicSession, PublishedProgramme
 from confman.settings import AppSettings
-from confman.speakers.services import SpeakerService
 
 # Litestar adds "; charset=utf-8" to text/* types itself.
 ICS = "text/calendar"
 
 # Picks a feed's sessions and its calendar name from the programme, in the chosen language.
-Selection = Callable[[PublicProgramme, str | None], Awaitable[tuple[Sequence[ConferenceSession], str]]]
+Selection = Callable[[PublishedProgramme, str | None], tuple[Sequence[PublicSession], str]]
 
 
 async def _calendar_file(
@@ -45,9 +39,9 @@ async def _calendar_file(
     language = lang if lang and len(lang) <= 16 else None
 
     async def render() -> bytes:
-        programme = await load_public_programme(db_session, conf)
+        programme = await published_programme(db_session, programme_cache, conf)
         shown = language if language in programme.conference.languages else None
-        sessions, name = await select(programme, shown)
+        sessions, name = select(programme, shown)
         return build_calendar(
             programme.conference,
             sessions,
@@ -78,8 +72,8 @@ async def programme_ics(
     programme_cache: ProgrammeCacheDependency,
     lang: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
-        return programme.sessions, programme.conference.text(programme.conference.title, language)
+    def select(programme: PublishedProgramme, language: str | None) -> tuple[Sequence[PublicSession], str]:
+        return programme.sessions, programme.text(programme.conference.title, language)[0]
 
     return await _calendar_file(
         request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
@@ -102,11 +96,11 @@ async def session_ics(
         # /{conf}/sessions/{session}/ is the session's HTML page (public site).
         raise not_found("Session not found")
 
-    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
-        chosen = [session for session in programme.sessions if session.slug == slug]
-        if not chosen:
+    def select(programme: PublishedProgramme, language: str | None) -> tuple[Sequence[PublicSession], str]:
+        session = programme.session(slug)
+        if session is None:
             raise not_found("Session not found")
-        return chosen, programme.conference.text(chosen[0].title, language)
+        return [session], programme.text(session.title, language)[0]
 
     return await _calendar_file(
         request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
@@ -128,10 +122,12 @@ async def speaker_ics(
     if slug == speaker_file:
         raise not_found("Speaker not found")
 
-    async def select(programme: PublicProgramme, language: str | None) -> tuple[Sequence[ConferenceSession], str]:
-        speaker = await SpeakerService(db_session).get(programme.conference, slug)
-        chosen = [s for s in programme.sessions if any(link.speaker_id == speaker.id for link in s.speaker_links)]
-        return chosen, f"{speaker.name} · {programme.conference.text(programme.conference.title, language)}"
+    def select(programme: PublishedProgramme, language: str | None) -> tuple[Sequence[PublicSession], str]:
+        # Only announced speakers (with a public session) have a feed, as they have a page.
+        speaker = programme.speaker(slug)
+        if speaker is None:
+            raise not_found("Speaker not found")
+        return speaker.sessions, f"{speaker.name} · {programme.text(programme.conference.title, language)[0]}"
 
     return await _calendar_file(
         request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,

@@ -26,7 +26,7 @@ async def index_page(
     request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, page_renderer: PageRendererDependency
 ) -> Response[bytes]:
     viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
-    language = viewer.language
+    language, locale = viewer.language, viewer.formatting
     conferences = []
     for access in await ConferenceService(db_session).list_visible(None):
         conference = access.conference
@@ -35,10 +35,10 @@ async def index_page(
             {
                 "title": title,
                 "title_language": title_language,
-                "dates": format_day(conference.starts_on, language)
+                "dates": format_day(conference.starts_on, locale)
                 if conference.starts_on == conference.ends_on
-                else f"{format_day(conference.starts_on, language)} – {format_day(conference.ends_on, language)}",
-                "city": zone_city(conference.timezone, language),
+                else f"{format_day(conference.starts_on, locale)} – {format_day(conference.ends_on, locale)}",
+                "city": zone_city(conference.timezone, locale),
                 "url": conference_url(settings.base_url, conference.slug),
                 "calendar": programme_calendar_links(settings.base_url, conference.slug),
             }
@@ -62,7 +62,7 @@ async def conference_page(
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
         programme = display.programme
         return "public/conference.html", {
-            "speakers": [display.speaker(speaker) for speaker in programme.speakers],
+            "speakers": [display.speaker_link(speaker) for speaker in programme.speakers],
             "days": display.days(programme.sessions),
             "json_ld": conference_json_ld(display),
         }

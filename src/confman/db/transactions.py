@@ -30,7 +30,9 @@ async def provide_db_session(plugin_db_session: NamedDependency[AsyncSession]) -
     except BaseException:
         await plugin_db_session.rollback()
         raise
-    await plugin_db_session.commit()
+    # A request answered from memory never opened a transaction: nothing to commit.
+    if plugin_db_session.in_transaction():
+        await plugin_db_session.commit()
 
 
 # How handlers ask for the request's database session.

@@ -1,4 +1,4 @@
-"""Conditional GET: ETag / Last-Modified validators and 304 answers (RFC 9110 §13)."""
+"""Conditional GET and content coding: validators, 304 answers (RFC 9110 §13), gzip choice (§12.5.3)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,25 @@ def validator_headers(etag: str, last_modified: datetime | None, cache_control: 
 
 def not_modified(headers: dict[str, str]) -> Response[bytes]:
     return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+
+
+def accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    """True when the client takes gzip (``gzip`` or ``*`` with a quality above 0)."""
+    header = request.headers.get("accept-encoding", "")
+    qualities: dict[str, float] = {}
+    for part in header.split(",")[:16]:
+        coding, _, params = part.strip().partition(";")
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        qualities[coding.strip().lower()] = quality
+    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
+
+
+def encoded_etag(etag: str, gzipped: bool) -> str:
+    """Each representation has its own strong validator (RFC 9110 §8.8.3)."""
+    return etag[:-1] + '-gz"' if gzipped else etag

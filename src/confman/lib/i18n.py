@@ -39,7 +39,10 @@ def translations(language: str) -> Translations:
     """The interface's translations for ``language``; English (the source text) when there are none."""
     if language == SOURCE_LANGUAGE or language not in UI_LANGUAGES:
         return Translations()
-    with catalogue_path(language).open("rb") as po:
+    path = catalogue_path(language)
+    if not path.is_file():  # a catalogue not written yet: no translations, not a failed request
+        return Translations()
+    with path.open("rb") as po:
         catalogue = read_po(po, locale=language)
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)

@@ -21,6 +21,7 @@ def is_known_language(code: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def language_name(code: str, in_language: str = "en") -> str:
     try:
         return str(Locale.parse(code, sep="-").get_display_name(Locale.parse(in_language, sep="-")))

@@ -31,6 +31,13 @@ class Viewer:
     rejected_zone: str | None = None
     # Cookies to remember an explicit ?lang= / ?tz= choice.
     remember: dict[str, str] = field(default_factory=dict)
+    # The CLDR locale for dates, times and names: the language, with the browser's region
+    # when it asks for one (en-GB reads "09:00", en "9:00 AM").
+    locale: str = ""
+
+    @property
+    def formatting(self) -> str:
+        return self.locale or self.language
 
     def apply_cookies(self, response: Response[Any]) -> None:
         for key, value in self.remember.items():
@@ -88,9 +95,23 @@ def resolve_viewer(
         cookie = request.cookies.get(ZONE_COOKIE)
         if cookie and len(cookie) <= _MAX_PARAMETER and is_known_zone(cookie):
             zone = cookie
+    chosen = language or default_language
     return Viewer(
-        language=language or default_language,
+        language=chosen,
         zone=zone or default_zone,
         rejected_zone=rejected,
         remember=remember,
+        locale=_regional_variant(chosen, request.headers.get("accept-language", "")[:1024]),
     )
+
+
+def _regional_variant(language: str, accept_language: str) -> str:
+    """``en-GB`` when the browser asks for it and the page is in ``en``; else ``language``."""
+    primary = language.split("-", 1)[0].lower()
+    if "-" in language:
+        return language
+    for tag in parse_accept_language(accept_language):
+        parts = tag.split("-")
+        if parts[0].lower() == primary and len(parts) == 2 and len(parts[1]) == 2 and parts[1].isalpha():
+            return f"{primary}-{parts[1].upper()}"
+    return language

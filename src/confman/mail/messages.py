@@ -17,12 +17,13 @@ from email.utils import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from confman.calendar.ical import build_calendar
-from confman.db.models import Conference, ConferenceSession, OutboxMail, SessionStatus
+from confman.db.models import OutboxMail
 from confman.lib.i18n import format_clock, format_day, ui_language, zone_city
 from confman.lib.paths import TEMPLATES_DIR
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import is_known_zone, to_zone
 from confman.lib.urls import programme_ics_url, registration_url
+from confman.programme.published import PublicConference, PublicSession, pick
 
 # Kinds whose e-mail carries the programme and the attendee's own links.
 WITH_PROGRAMME = frozenset({"confirmed", "promoted", "already_registered", "waitlisted"})
@@ -71,12 +72,12 @@ def _environment() -> Environment:
 
 
 def content_for(
-    mail: OutboxMail, conference: Conference, sessions: Sequence[ConferenceSession], base_url: str
+    mail: OutboxMail, conference: PublicConference, sessions: Sequence[PublicSession], base_url: str
 ) -> MailContent:
     language = ui_language(mail.language)
     _ = gettext_callables(language)["_"]
     context = mail.context
-    title = conference.text(conference.title, mail.language)
+    title = pick(conference.title, mail.language, conference.default_language)[0]
     name = str(context.get("name", ""))
     attendee_zone = str(context.get("timezone") or conference.timezone)
     if not is_known_zone(attendee_zone):
@@ -155,16 +156,14 @@ def content_for(
     rows: list[ProgrammeRow] = []
     if kind in WITH_PROGRAMME:
         for session in sessions:
-            if session.status is SessionStatus.DRAFT:
-                continue
             local = to_zone(session.starts_at, attendee_zone)
             rows.append(
                 ProgrammeRow(
                     day=format_day(local.date(), language),
                     attendee_time=format_clock(session.starts_at, attendee_zone, language),
                     conference_time=format_clock(session.starts_at, conference.timezone, language),
-                    title=conference.text(session.title, mail.language),
-                    cancelled=session.status is SessionStatus.CANCELLED,
+                    title=pick(session.title, mail.language, conference.default_language)[0],
+                    cancelled=session.cancelled,
                 )
             )
     zones_note = _(
@@ -183,14 +182,16 @@ def content_for(
         zones_note=zones_note if rows else "",
         programme=rows,
         programme_heading=_("Programme") if rows else "",
-        footer=_("The programme is attached as a calendar file (programme.ics).") if kind in WITH_ATTACHMENT else "",
+        footer=_("The programme is attached as a calendar file (programme.ics).")
+        if kind in WITH_ATTACHMENT and sessions
+        else "",
     )
 
 
 def build_message(
     mail: OutboxMail,
-    conference: Conference,
-    sessions: Sequence[ConferenceSession],
+    conference: PublicConference,
+    sessions: Sequence[PublicSession],
     *,
     base_url: str,
     sender: str,
@@ -206,13 +207,13 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(environment.get_template("message.txt").render(mail=content))
     message.add_alternative(environment.get_template("message.html").render(mail=content), subtype="html")
-    if mail.kind in WITH_ATTACHMENT:
+    if mail.kind in WITH_ATTACHMENT and sessions:
         feed = programme_ics_url(base_url, conference.slug)
         ics = build_calendar(
             conference,
             sessions,
             base_url=base_url,
-            name=conference.text(conference.title, mail.language),
+            name=pick(conference.title, mail.language, conference.default_language)[0],
             source_url=feed,
             language=mail.language if mail.language in conference.languages else None,
         )

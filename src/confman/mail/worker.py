@@ -21,12 +21,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from confman.db.engine import create_engine, read_only_transactions
-from confman.db.models import Conference, ConferenceSession, MailStatus, OutboxMail
+from confman.db.models import Conference, MailStatus, OutboxMail
 from confman.lib.timezones import utcnow
 from confman.mail import outbox
 from confman.mail.messages import build_message
 from confman.mail.transport import DeliveryError, Transport, transport_for
-from confman.programme.services import SessionService
+from confman.programme.published import PublicConference, PublicSession, load_published_programme
 from confman.settings import Settings
 
 log = logging.getLogger("confman.mail")
@@ -104,7 +104,7 @@ class MailWorker:
         built: dict[int, EmailMessage] = {}
         with read_only_transactions():
             async with self.sessions() as db:
-                programmes: dict[int, tuple[Conference, list[ConferenceSession]]] = {}
+                programmes: dict[int, tuple[PublicConference, list[PublicSession]]] = {}
                 for mail in claimed:
                     try:
                         if mail.conference_id is None:
@@ -149,11 +149,30 @@ class MailWorker:
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_seconds)
 
 
-async def _programme(db: AsyncSession, conference_id: int) -> tuple[Conference, list[ConferenceSession]]:
+async def _programme(db: AsyncSession, conference_id: int) -> tuple[PublicConference, list[PublicSession]]:
+    """The conference's published read model; an unpublished one still has its e-mails sent,
+    without a programme."""
     conference = await db.get(Conference, conference_id)
     if conference is None:
         raise LookupError(f"conference {conference_id} is gone")
-    return conference, await SessionService(db).list(conference, public_only=True)
+    programme = await load_published_programme(db, conference.slug)
+    if programme is not None:
+        return programme.conference, programme.sessions
+    bare = PublicConference(
+        id=conference.id,
+        slug=conference.slug,
+        title=conference.title,
+        description=conference.description,
+        timezone=conference.timezone,
+        default_language=conference.default_language,
+        languages=tuple(conference.languages),
+        starts_on=conference.starts_on,
+        ends_on=conference.ends_on,
+        version=conference.programme_version,
+        changed_at=conference.programme_changed_at,
+        guid=conference.guid,
+    )
+    return bare, []
 
 
 class EmbeddedWorker:

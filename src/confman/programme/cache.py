@@ -11,6 +11,7 @@ invalidation: a new version is simply a new key.
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -35,9 +36,12 @@ class ProgrammeVersion:
 
 
 class ProgrammeCache:
-    def __init__(self, version_ttl: float, max_bodies: int = 512) -> None:
+    def __init__(self, version_ttl: float, max_bodies: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.version_ttl = version_ttl
         self.max_bodies = max_bodies
+        # Pages vary by language and zone: bound the memory, not only the count.
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._versions: dict[str, tuple[float, ProgrammeVersion | None]] = {}
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
@@ -67,9 +71,25 @@ class ProgrammeCache:
             return cached
         body = await render()
         self._bodies[key] = body
-        if len(self._bodies) > self.max_bodies:
-            self._bodies.popitem(last=False)
+        self._bytes += len(body)
+        while len(self._bodies) > self.max_bodies or (self._bytes > self.max_bytes and len(self._bodies) > 1):
+            _, evicted = self._bodies.popitem(last=False)
+            self._bytes -= len(evicted)
         return body
+
+    async def encoded_body(self, key: Hashable, render: Callable[[], Awaitable[bytes]], *, gzipped: bool) -> bytes:
+        """The body, or its gzip form, each compressed once and cached like the body.
+
+        Browsers and calendar apps take gzip: a 260 KB programme travels as ~30 KB, and the
+        compression is paid once per version, not per request.
+        """
+        if not gzipped:
+            return await self.body(key, render)
+
+        async def compress() -> bytes:
+            return gzip.compress(await self.body(key, render), compresslevel=6, mtime=0)
+
+        return await self.body((key, "gzip"), compress)
 
     async def programme(self, db: AsyncSession, slug: str) -> PublishedProgramme | None:
         """The published programme of ``slug`` (loaded once per version and worker), or None."""

@@ -41,7 +41,12 @@ KIND_LABELS = {
     SessionKind.BREAK: N_("Break"),
     SessionKind.OTHER: N_("Session"),
 }
-ROLE_LABELS = {SpeakerRole.SPEAKER: None, SpeakerRole.CHAIR: N_("Chair"), SpeakerRole.MODERATOR: N_("Moderator")}
+# Singular and plural, as the calendar's descriptions ask for them with ngettext (one msgid each).
+ROLE_LABELS: dict[SpeakerRole, tuple[str, str] | None] = {
+    SpeakerRole.SPEAKER: None,
+    SpeakerRole.CHAIR: ("Chair", "Chairs"),
+    SpeakerRole.MODERATOR: ("Moderator", "Moderators"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,8 @@ class SpeakerRef:
     name: str
     url: str
     country: str | None
-    role: str | None
+    # (singular, plural) msgids of a chair's or moderator's role; None for a speaker.
+    role: tuple[str, str] | None
     # The speaker's own clock for the session ("20:00–21:30", "Sydney"), when their zone is known.
     local_time: str | None
     local_city: str | None
@@ -106,7 +112,6 @@ class SessionView:
     cancelled: bool
     when: Moment
     speakers: list[SpeakerRef]
-    calendar: CalendarLinks
     # "now" while it runs, "next" for the sessions that start next, else None.
     live: str | None
 
@@ -163,6 +168,8 @@ class ProgrammeDisplay:
         self.conference = programme.conference
         self.viewer = viewer
         self.language = viewer.language
+        # Dates, clocks, cities and countries follow the browser's regional variant (en-GB: 24 h).
+        self.locale = viewer.formatting
         self.base_url = base_url
         self.live = live or LiveState()
         # The page's own validated parameters (the programme's filters).
@@ -180,15 +187,15 @@ class ProgrammeDisplay:
         return RichText(render_markdown(value), language) if value.strip() else None
 
     def session_language(self, code: str) -> str:
-        return language_name(code, self.language)
+        return language_name(code, self.locale)
 
     def country(self, code: str | None) -> str | None:
-        return country_name(code, self.language) if code else None
+        return country_name(code, self.locale) if code else None
 
     # Times -------------------------------------------------------------------------------
 
     def city(self, zone: str) -> str:
-        return zone_city(zone, self.language)
+        return zone_city(zone, self.locale)
 
     def moment(self, starts_at: datetime, ends_at: datetime) -> Moment:
         viewer_zone, conference_zone = self.viewer.zone, self.conference.timezone
@@ -198,21 +205,21 @@ class ProgrammeDisplay:
             starts_at=starts_at,
             ends_at=ends_at,
             viewer_day=viewer_day,
-            viewer_day_label=format_day(viewer_day, self.language),
-            viewer_start=format_clock(starts_at, viewer_zone, self.language),
-            viewer_end=format_clock(ends_at, viewer_zone, self.language),
+            viewer_day_label=format_day(viewer_day, self.locale),
+            viewer_start=format_clock(starts_at, viewer_zone, self.locale),
+            viewer_end=format_clock(ends_at, viewer_zone, self.locale),
             viewer_city=self.city(viewer_zone),
-            conference_day_label=format_short_day(conference_day, self.language),
-            conference_start=format_clock(starts_at, conference_zone, self.language),
-            conference_end=format_clock(ends_at, conference_zone, self.language),
+            conference_day_label=format_short_day(conference_day, self.locale),
+            conference_start=format_clock(starts_at, conference_zone, self.locale),
+            conference_end=format_clock(ends_at, conference_zone, self.locale),
             conference_city=self.city(conference_zone),
             same_zone=viewer_zone == conference_zone,
             other_day=viewer_day != conference_day,
         )
 
     def _span(self, session: PublicSession, zone: str) -> str:
-        start = format_clock(session.starts_at, zone, self.language)
-        return f"{start}–{format_clock(session.ends_at, zone, self.language)}"
+        start = format_clock(session.starts_at, zone, self.locale)
+        return f"{start}–{format_clock(session.ends_at, zone, self.locale)}"
 
     # Sessions and speakers ---------------------------------------------------------------
 
@@ -246,11 +253,26 @@ class ProgrammeDisplay:
                 )
                 for slot in session.speakers
             ],
-            calendar=session_calendar_links(self.base_url, self.conference, session, self.language),
             live=self.live.of(session.slug),
         )
         self._sessions[session.slug] = view
         return view
+
+    def calendar_links(self, session: PublicSession) -> CalendarLinks:
+        """Add-to-calendar links (Google and Outlook compose URLs): only for the session's own page."""
+        return session_calendar_links(self.base_url, self.conference, session, self.language)
+
+    def speaker_link(self, speaker: PublicSpeaker) -> SpeakerRef:
+        """A speaker as a name line shows them: "Sabrina Fernandez (Brazil)"."""
+        return SpeakerRef(
+            slug=speaker.slug,
+            name=speaker.name,
+            url=speaker_url(self.base_url, self.conference.slug, speaker.slug),
+            country=self.country(speaker.country),
+            role=None,
+            local_time=None,
+            local_city=None,
+        )
 
     def speaker(self, speaker: PublicSpeaker) -> SpeakerView:
         slug = self.conference.slug
@@ -272,7 +294,7 @@ class ProgrammeDisplay:
         for session in sessions:
             view = self.session(session)
             grouped[view.when.viewer_day].append(view)
-        return [(format_day(day, self.language), day, views) for day, views in sorted(grouped.items())]
+        return [(format_day(day, self.locale), day, views) for day, views in sorted(grouped.items())]
 
     # The conference ----------------------------------------------------------------------
 
@@ -281,9 +303,9 @@ class ProgrammeDisplay:
         slug = conference.slug
         first, last = conference.starts_on, conference.ends_on
         dates = (
-            format_day(first, self.language)
+            format_day(first, self.locale)
             if first == last
-            else f"{format_day(first, self.language)} – {format_day(last, self.language)}"
+            else f"{format_day(first, self.locale)} – {format_day(last, self.locale)}"
         )
         return {
             "slug": slug,

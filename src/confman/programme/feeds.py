@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.conferences.services import ConferenceService
-from confman.db.models import Conference, ConferenceSession
-from confman.lib.conditional import is_fresh, not_modified, validator_headers
+from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.programme.cache import ProgrammeCache
-from confman.programme.services import SessionService
+from confman.programme.published import PublishedProgramme
 
 # How handlers ask for the worker's programme cache.
 ProgrammeCacheDependency = NamedDependency[ProgrammeCache]
@@ -29,17 +27,15 @@ ProgrammeCacheDependency = NamedDependency[ProgrammeCache]
 FEED_CACHE_CONTROL = "public, max-age=300"
 
 
-@dataclass(frozen=True)
-class PublicProgramme:
-    conference: Conference
-    sessions: list[ConferenceSession]
+async def published_programme(db: AsyncSession, cache: ProgrammeCache, slug: str) -> PublishedProgramme:
+    """The published programme a file is rendered from (404 if it was unpublished meanwhile).
 
-
-async def load_public_programme(db: AsyncSession, slug: str) -> PublicProgramme:
-    """The published conference and its public sessions, in a constant number of queries."""
-    access = await ConferenceService(db).access(slug, None)
-    sessions = await SessionService(db).list(access.conference, public_only=True)
-    return PublicProgramme(access.conference, sessions)
+    Loaded once per version and worker: every feed variant and every page shares it.
+    """
+    programme = await cache.programme(db, slug)
+    if programme is None:
+        raise not_found("Conference not found")
+    return programme
 
 
 async def serve_programme_file(
@@ -57,10 +53,15 @@ async def serve_programme_file(
     if version is None:
         raise not_found("Conference not found")
     key = (slug, version.version, variant)
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    gzipped = accepts_gzip(request)
+    etag = encoded_etag('"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"', gzipped)
     headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    headers["Vary"] = "Accept-Encoding"
     if is_fresh(request, etag, version.changed_at):
         return not_modified(headers)
-    body = await cache.body(key, render)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    headers[CACHEABLE_HEADER] = "1"
+    body = await cache.encoded_body(key, render, gzipped=gzipped)
     return Response(body, media_type=media_type, headers=headers)

@@ -92,6 +92,7 @@ async def session_page(
         conference = display.conference
         return "public/session.html", {
             "session": view,
+            "calendar": display.calendar_links(session),
             "json_ld": event_json_ld(
                 name=view.title.value,
                 description=view.abstract.html.striptags() if view.abstract else "",

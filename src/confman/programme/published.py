@@ -56,6 +56,8 @@ class PublicConference:
     ends_on: date
     version: int
     changed_at: datetime
+    # Stable across export/import: the frab room of sessions without a stream derives from it.
+    guid: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ class PublicStream:
     slug: str
     name: str
     public_url: str | None
+    # The frab room guid.
+    guid: uuid.UUID
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +84,8 @@ class PublicSpeaker:
     timezone: str | None
     bio: Translations
     links: list[dict[str, str]]
+    # The frab person guid.
+    guid: uuid.UUID
     sessions: list[PublicSession] = field(default_factory=list)
 
 
@@ -107,6 +113,8 @@ class PublicSession:
     revision: int
     changed_at: datetime
     created_at: datetime
+    # The frab event id; the key of personal join links.
+    id: int
     speakers: list[SpeakerSlot] = field(default_factory=list)
 
 
@@ -146,6 +154,7 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
                 Conference.ends_on,
                 Conference.programme_version,
                 Conference.programme_changed_at,
+                Conference.guid,
             ).where(Conference.slug == slug, Conference.status == ConferenceStatus.PUBLISHED)
         )
     ).first()
@@ -163,6 +172,7 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         ends_on=row.ends_on,
         version=row.programme_version,
         changed_at=row.programme_changed_at,
+        guid=row.guid,
     )
 
     tracks: dict[int, PublicTrack] = {
@@ -174,9 +184,9 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         )
     }
     streams: dict[int, PublicStream] = {
-        stream_id: PublicStream(stream_slug, name, public_url)
-        for stream_id, stream_slug, name, public_url in await db.execute(
-            select(Stream.id, Stream.slug, Stream.name, Stream.public_url)
+        stream_id: PublicStream(stream_slug, name, public_url, guid)
+        for stream_id, stream_slug, name, public_url, guid in await db.execute(
+            select(Stream.id, Stream.slug, Stream.name, Stream.public_url, Stream.guid)
             .where(Stream.conference_id == conference.id)
             .order_by(Stream.position, Stream.slug)
         )
@@ -220,12 +230,20 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
             revision=row.revision,
             changed_at=row.changed_at,
             created_at=row.created_at,
+            id=row.id,
         )
     speakers: dict[int, PublicSpeaker] = {
         speaker_id: PublicSpeaker(*values)
         for speaker_id, *values in await db.execute(
             select(
-                Speaker.id, Speaker.slug, Speaker.name, Speaker.country, Speaker.timezone, Speaker.bio, Speaker.links
+                Speaker.id,
+                Speaker.slug,
+                Speaker.name,
+                Speaker.country,
+                Speaker.timezone,
+                Speaker.bio,
+                Speaker.links,
+                Speaker.guid,
             )
             .where(Speaker.conference_id == conference.id)
             .order_by(Speaker.id)

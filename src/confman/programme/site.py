@@ -20,9 +20,10 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_404_NOT_FOUND
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.lib.conditional import is_fresh, not_modified, validator_headers
+from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
+from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
 from confman.lib.timezones import known_zones, utcnow
 from confman.lib.viewer import Viewer, resolve_viewer
@@ -36,7 +37,7 @@ PageRendererDependency = NamedDependency[PageRenderer]
 HTML = "text/html"
 # Pages differ by cookie and Accept-Language: browsers revalidate (cheap: 304), shared caches keep nothing.
 PAGE_CACHE_CONTROL = "no-cache"
-PAGE_VARY = "Cookie, Accept-Language"
+PAGE_VARY = "Cookie, Accept-Language, Accept-Encoding"
 
 # What a page handler supplies: the template and its context, from the viewer's display.
 PageBuilder = Callable[[ProgrammeDisplay], tuple[str, dict[str, Any]]]
@@ -74,7 +75,7 @@ def chrome(
     first_zones = tuple(dict.fromkeys(z for z in (conference_zone, viewer.zone) if z))
     return {
         "viewer": viewer,
-        "viewer_city": zone_city(viewer.zone, viewer.language),
+        "viewer_city": zone_city(viewer.zone, viewer.formatting),
         "page_path": path,
         "page_query": query,
         "language_links": [(code, language_autonym(code), link(lang=code)) for code in languages],
@@ -120,10 +121,11 @@ async def serve_page(
     viewer = viewer_for(request, conference)
     live = live_state(programme, utcnow())
     key = (
-        "page", page, slug, conference.version, viewer.language, viewer.zone, viewer.rejected_zone,
+        "page", page, slug, conference.version, viewer.language, viewer.locale, viewer.zone, viewer.rejected_zone,
         tuple(sorted(parameters.items())), live.key(), site_revision(),
     )  # fmt: skip
-    etag = _etag(key)
+    gzipped = accepts_gzip(request)
+    etag = encoded_etag(_etag(key), gzipped)
     headers = validator_headers(etag, conference.changed_at, PAGE_CACHE_CONTROL)
     headers["Vary"] = PAGE_VARY
     if is_fresh(request, etag, conference.changed_at):
@@ -146,7 +148,10 @@ async def serve_page(
             )
             return renderer.render(template, viewer.language, context)
 
-        response = Response(await cache.body(key, render), media_type=HTML, headers=headers)
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        headers[CACHEABLE_HEADER] = "1"
+        response = Response(await cache.encoded_body(key, render, gzipped=gzipped), media_type=HTML, headers=headers)
     viewer.apply_cookies(response)
     return response
 

@@ -10,31 +10,23 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from confman.db.transactions import DbSession
-from confman.programme.feeds import (
-    ProgrammeCacheDependency,
-    PublicProgramme,
-    load_public_programme,
-    serve_programme_file,
-)
+from confman.programme.feeds import ProgrammeCacheDependency, published_programme, serve_programme_file
+from confman.programme.published import PublishedProgramme
 from confman.schedule.frab import build_schedule_json, build_schedule_xml
 from confman.settings import AppSettings
 
 
-def _schedule_json(programme: PublicProgramme, base_url: str) -> bytes:
-    document = build_schedule_json(
-        programme.conference, programme.sessions, base_url=base_url, version=str(programme.conference.programme_version)
-    )
+def _schedule_json(programme: PublishedProgramme, base_url: str) -> bytes:
+    document = build_schedule_json(programme, base_url=base_url, version=str(programme.conference.version))
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
-def _schedule_xml(programme: PublicProgramme, base_url: str) -> bytes:
-    return build_schedule_xml(
-        programme.conference, programme.sessions, base_url=base_url, version=str(programme.conference.programme_version)
-    )
+def _schedule_xml(programme: PublishedProgramme, base_url: str) -> bytes:
+    return build_schedule_xml(programme, base_url=base_url, version=str(programme.conference.version))
 
 
 # file name → (builder, media type)
-FORMATS: dict[str, tuple[Callable[[PublicProgramme, str], bytes], str]] = {
+FORMATS: dict[str, tuple[Callable[[PublishedProgramme, str], bytes], str]] = {
     "schedule.json": (_schedule_json, "application/json"),
     "schedule.xml": (_schedule_xml, "application/vnd.c3voc.schedule+xml; charset=utf-8"),
 }
@@ -51,7 +43,7 @@ async def _schedule_file(
     build, media_type = FORMATS[filename]
 
     async def render() -> bytes:
-        return build(await load_public_programme(db_session, conf), settings.base_url)
+        return build(await published_programme(db_session, programme_cache, conf), settings.base_url)
 
     return await serve_programme_file(
         request,

@@ -27,14 +27,14 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from confman.db.models import Conference, ConferenceSession, SessionStatus, Track
 from confman.lib.timezones import get_zone, to_zone
 from confman.lib.urls import conference_url, session_url, speaker_url
+from confman.programme.published import PublicConference, PublicSession, PublicTrack, PublishedProgramme, pick
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 GENERATOR = "confman"
@@ -48,7 +48,7 @@ _JSON_SLUG_RE = re.compile(r"^[a-z0-9_-]+[a-z0-9]$")
 _XSD_TRACK_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]+$")
 
 
-def acronym(conference: Conference) -> str:
+def acronym(conference: PublicConference) -> str:
     """The conference slug as a frab acronym: ``climate-2027`` → ``climate_2027``.
 
     The schema allows hyphens only in a ``-YYYY-word`` suffix, and wants four characters.
@@ -56,30 +56,30 @@ def acronym(conference: Conference) -> str:
     return re.sub(r"[^a-z0-9_]", "_", conference.slug.lower()).ljust(4, "_")
 
 
-def online_room_guid(conference: Conference) -> uuid.UUID:
+def online_room_guid(conference: PublicConference) -> uuid.UUID:
     """The guid of the room for sessions without a stream: the same in every export."""
     return uuid.uuid5(conference.guid, "confman:room:online")
 
 
 def build_schedule_json(
-    conference: Conference,
-    sessions: Sequence[ConferenceSession],
+    programme: PublishedProgramme,
     *,
     base_url: str,
     version: str,
     language: str | None = None,
 ) -> dict[str, Any]:
     """The ``schedule.json`` document (frab/c3voc "schedule v1")."""
-    schedule = _prepare(conference, sessions, base_url=base_url, language=language)
+    schedule = _prepare(programme, base_url=base_url, language=language)
+    conference = programme.conference
     conference_json: dict[str, Any] = {
         "acronym": schedule.acronym,
-        "title": conference.text(conference.title, language),
+        "title": schedule.text(conference.title),
         "start": conference.starts_on.isoformat(),
         "end": conference.ends_on.isoformat(),
         "daysCount": len(schedule.days),
         "timeslot_duration": TIMESLOT_DURATION,
     }
-    description = conference.text(conference.description, language)
+    description = schedule.text(conference.description)
     if description:
         conference_json["description"] = description
     if schedule.time_zone_name is not None:
@@ -111,20 +111,20 @@ def build_schedule_json(
 
 
 def build_schedule_xml(
-    conference: Conference,
-    sessions: Sequence[ConferenceSession],
+    programme: PublishedProgramme,
     *,
     base_url: str,
     version: str,
     language: str | None = None,
 ) -> bytes:
     """The ``schedule.xml`` document (pentabarf/frab XML), UTF-8 with an XML declaration."""
-    schedule = _prepare(conference, sessions, base_url=base_url, language=language)
+    schedule = _prepare(programme, base_url=base_url, language=language)
+    conference = programme.conference
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name=GENERATOR)
     _text(root, "version", version)
     conference_xml = ET.SubElement(root, "conference")
-    _text(conference_xml, "title", conference.text(conference.title, language))
+    _text(conference_xml, "title", schedule.text(conference.title))
     _text(conference_xml, "acronym", schedule.acronym)
     _text(conference_xml, "start", conference.starts_on.isoformat())
     _text(conference_xml, "end", conference.ends_on.isoformat())
@@ -172,7 +172,7 @@ class _Room:
 
 @dataclass(frozen=True)
 class _Event:
-    session: ConferenceSession
+    session: PublicSession
     room: _Room
     starts: datetime  # in the conference's zone
     ends: datetime
@@ -190,33 +190,28 @@ class _Day:
 
 @dataclass
 class _Schedule:
-    conference: Conference
+    conference: PublicConference
     language: str | None
     base_url: str
     acronym: str
     conference_url: str
     time_zone_name: str | None
     rooms: list[_Room]
-    tracks: list[Track]
+    tracks: list[PublicTrack]
     days: list[_Day]
 
     def text(self, value: dict[str, str]) -> str:
-        return self.conference.text(value, self.language)
+        return pick(value, self.language, self.conference.default_language)[0]
 
 
-def _prepare(
-    conference: Conference,
-    sessions: Sequence[ConferenceSession],
-    *,
-    base_url: str,
-    language: str | None,
-) -> _Schedule:
-    # Confirmed only: drafts are not public, and cancelled sessions are left out (module docstring).
+def _prepare(programme: PublishedProgramme, *, base_url: str, language: str | None) -> _Schedule:
+    # Confirmed only: the read model has no drafts, and cancelled sessions are left out (module docstring).
+    conference = programme.conference
     shown = sorted(
-        (session for session in sessions if session.status is SessionStatus.CONFIRMED),
+        (session for session in programme.sessions if not session.cancelled),
         key=lambda session: (session.starts_at, session.slug),
     )
-    rooms, room_of = _rooms(conference, shown)
+    rooms, room_of = _rooms(programme, shown)
     zone = conference.timezone
     events = [
         _Event(session, room_of(session), to_zone(session.starts_at, zone), to_zone(session.ends_at, zone))
@@ -240,7 +235,7 @@ def _prepare(
         )
     for event in events:
         days[(event.starts.date() - first).days].events[event.room.name].append(event)
-    tracks = {session.track.id: session.track for session in shown if session.track is not None}
+    used_tracks = {session.track.slug for session in shown if session.track is not None}
     return _Schedule(
         conference=conference,
         language=language,
@@ -249,18 +244,19 @@ def _prepare(
         conference_url=conference_url(base_url, conference.slug),
         time_zone_name=zone if _ZONE_NAME_RE.match(zone) else None,
         rooms=rooms,
-        tracks=sorted(tracks.values(), key=lambda track: (track.position, track.slug)),
+        # In the organisers' order (the read model's).
+        tracks=[track for track in programme.tracks if track.slug in used_tracks],
         days=days,
     )
 
 
 def _rooms(
-    conference: Conference, sessions: list[ConferenceSession]
-) -> tuple[list[_Room], Callable[[ConferenceSession], _Room]]:
+    programme: PublishedProgramme, sessions: list[PublicSession]
+) -> tuple[list[_Room], Callable[[PublicSession], _Room]]:
     """The rooms the sessions use, in stream order, with names unique (JSON keys rooms by name)."""
-    streams = {session.stream.id: session.stream for session in sessions if session.stream is not None}
+    used = {session.stream.guid for session in sessions if session.stream is not None}
     rooms: list[_Room] = []
-    by_stream: dict[int, _Room] = {}
+    by_stream: dict[uuid.UUID, _Room] = {}
     taken: set[str] = set()
 
     def unique(name: str, qualifier: str) -> str:
@@ -271,7 +267,7 @@ def _rooms(
         taken.add(candidate)
         return candidate
 
-    for stream in sorted(streams.values(), key=lambda stream: (stream.position, stream.slug)):
+    for stream in (stream for stream in programme.streams if stream.guid in used):
         room = _Room(
             name=unique(stream.name, stream.slug),
             guid=stream.guid,
@@ -279,16 +275,16 @@ def _rooms(
             # The public livestream only; the meeting URL is a secret.
             url=stream.public_url,
         )
-        by_stream[stream.id] = room
+        by_stream[stream.guid] = room
         rooms.append(room)
     online: _Room | None = None
     if any(session.stream is None for session in sessions):
-        online = _Room(name=unique(ONLINE_ROOM_NAME, "online"), guid=online_room_guid(conference))
+        online = _Room(name=unique(ONLINE_ROOM_NAME, "online"), guid=online_room_guid(programme.conference))
         rooms.append(online)
 
-    def room_of(session: ConferenceSession) -> _Room:
+    def room_of(session: PublicSession) -> _Room:
         if session.stream is not None:
-            return by_stream[session.stream.id]
+            return by_stream[session.stream.guid]
         assert online is not None
         return online
 
@@ -308,7 +304,7 @@ def _duration(event: _Event) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _event_slug(schedule: _Schedule, session: ConferenceSession) -> str:
+def _event_slug(schedule: _Schedule, session: PublicSession) -> str:
     """``<acronym>-<id>-<session slug>``: unique, and matching the XSD even for Cyrillic titles."""
     rest = f"{session.id}-{session.slug}"
     if len(rest) < 4:  # the XSD wants four characters after the acronym
@@ -328,7 +324,7 @@ def _room_json(room: _Room) -> dict[str, Any]:
     return value
 
 
-def _track_json(schedule: _Schedule, track: Track) -> dict[str, Any]:
+def _track_json(schedule: _Schedule, track: PublicTrack) -> dict[str, Any]:
     value: dict[str, Any] = {"name": schedule.text(track.name)}
     if _JSON_SLUG_RE.match(track.slug):
         value["slug"] = track.slug
@@ -362,13 +358,13 @@ def _event_json(schedule: _Schedule, event: _Event) -> dict[str, Any]:
             # The pretalx shape. Never "id" next to "public_name": that object would match the
             # frab shape as well, and the schema's oneOf would reject it.
             {
-                "guid": str(link.speaker.guid),
-                "name": link.speaker.name,
-                "public_name": link.speaker.name,
-                "biography": schedule.text(link.speaker.bio) or None,
-                "url": speaker_url(schedule.base_url, conference.slug, link.speaker.slug),
+                "guid": str(slot.speaker.guid),
+                "name": slot.speaker.name,
+                "public_name": slot.speaker.name,
+                "biography": schedule.text(slot.speaker.bio) or None,
+                "url": speaker_url(schedule.base_url, conference.slug, slot.speaker.slug),
             }
-            for link in session.speaker_links
+            for slot in session.speakers
         ],
         "links": [],
     }
@@ -404,6 +400,6 @@ def _event_xml(schedule: _Schedule, room_xml: ET.Element, event: _Event) -> None
     _text(recording, "license", "")
     _text(recording, "optout", "false")
     persons = ET.SubElement(event_xml, "persons")
-    for link in session.speaker_links:
-        _text(persons, "person", link.speaker.name, guid=str(link.speaker.guid))
+    for slot in session.speakers:
+        _text(persons, "person", slot.speaker.name, guid=str(slot.speaker.guid))
     ET.SubElement(event_xml, "links")

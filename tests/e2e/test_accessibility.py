@@ -1,0 +1,113 @@
+"""Accessibility: axe-core finds no WCAG 2.0/2.1 A or AA violation on the public pages.
+
+Every public kind of page (the conference list, an overview, the programme, a session, the
+speakers, a speaker and a 404), in English and Russian, at desktop width and at a 360 px
+phone width. The zone picker is opened on the programme page so that its form is checked
+too. axe is injected as an inline script, which the site's CSP forbids: these contexts,
+and only these, bypass the CSP.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext
+
+LONDON = "Europe/London"  # the conference's zone: viewer.js does not reload the page
+PROGRAMME = f"/{CONFERENCE}/programme/"
+SESSION = "climate-chaos-in-the-pacific"
+SPEAKER = "sabrina-fernandez"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TARGETS_SHOWN = 5
+
+DEVICES: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+
+# (path, expected HTTP status)
+PAGES = {
+    "index": ("/", 200),
+    "conference": (f"/{CONFERENCE}/", 200),
+    "programme": (PROGRAMME, 200),
+    "session": (f"/{CONFERENCE}/sessions/{SESSION}/", 200),
+    "speakers": (f"/{CONFERENCE}/speakers/", 200),
+    "speaker": (f"/{CONFERENCE}/speakers/{SPEAKER}/", 200),
+    "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
+}
+
+_RUN_AXE = """
+tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(results => results.violations.map(v => ({
+  id: v.id,
+  impact: v.impact,
+  help: v.help,
+  helpUrl: v.helpUrl,
+  nodes: v.nodes.map(n => ({target: n.target.map(String).join(" "), html: n.html, summary: n.failureSummary})),
+})))
+"""
+
+
+def describe(violations: list[dict[str, Any]], where: str) -> str:
+    """One paragraph per violation: rule, impact, help and the first elements it found."""
+    lines = [f"{len(violations)} axe violation(s) on {where}:"]
+    for violation in violations:
+        nodes = violation["nodes"]
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']} [{len(nodes)} element(s)]"
+            f" {violation['helpUrl']}"
+        )
+        for node in nodes[:TARGETS_SHOWN]:
+            lines.append(f"    {node['target']}  {node['html'][:160]}")
+            summary = " ".join((node["summary"] or "").split())
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(nodes) > TARGETS_SHOWN:
+            lines.append(f"    ... and {len(nodes) - TARGETS_SHOWN} more")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("page_name", list(PAGES))
+# Two viewers cover both widths and both scripts without running axe 28 times.
+@pytest.mark.parametrize(("lang", "width"), [("en", "desktop"), ("ru", "phone")])
+def test_no_accessibility_violations(
+    axe_script: Path,  # first: without axe-core, skip before the server starts
+    demo_server: DemoServer,
+    new_context: NewContext,
+    page_name: str,
+    lang: str,
+    width: str,
+) -> None:
+    path, status = PAGES[page_name]
+    if page_name == "session":
+        assert SESSION in {s["slug"] for s in demo_server.sessions}
+    if page_name == "speaker":
+        assert SPEAKER in {s["slug"] for s in demo_server.speakers}
+    url = demo_server.url(path + ("?lang=ru" if lang == "ru" else ""))
+    page = new_context(timezone_id=LONDON, bypass_csp=True, **DEVICES[width]).new_page()
+
+    answer = page.goto(url)
+    assert answer is not None
+    assert answer.status == status, f"{url}: HTTP {answer.status}\n{demo_server.log_tail()}"
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("html")).to_have_attribute("data-zone", LONDON)
+    page.wait_for_load_state("load")
+    if page_name == "programme":
+        picker = page.locator("details.zone-picker")
+        picker.locator("summary").click()
+        expect(picker).to_have_attribute("open", "")
+        expect(picker.locator("select#tz")).to_be_visible()
+
+    page.add_script_tag(path=axe_script)
+    violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
+
+    where = f"{url} ({lang}, {width}{', zone picker open' if page_name == 'programme' else ''})"
+    assert violations == [], describe(violations, where)
