@@ -30,6 +30,13 @@ POSTGRES_URL = os.environ.get("CONFMAN_TEST_POSTGRES_URL", "postgresql+asyncpg:/
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and every later ``asyncio.run`` (fixtures, the CLI) would fail."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
 async def _admin_execute(sql: str) -> None:
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(
@@ -66,13 +73,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-async def settings(database_url: str) -> Settings:
+async def settings(database_url: str, tmp_path: Path) -> Settings:
     # The programme cache asks the database every time, so tests see each change at once.
     settings = Settings(
         database_url=database_url,
         base_url="http://testserver.local",
         secret_key="t" * 32,
         programme_cache_seconds=0,
+        # Tests send mail with their own MailWorker (or not at all), never from a background task.
+        mail_worker_embedded=False,
+        mailbox_dir=tmp_path / "mailbox",
+        registration_submits_per_minute=1000,
     )
     await truncate_all(settings)
     return settings

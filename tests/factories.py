@@ -95,3 +95,62 @@ async def post_ok(client: Any, organiser: Organiser, path: str, payload: Any) ->
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def registration_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "name": "Rosa Attendee",
+        "email": "rosa@example.org",
+        "country": "BR",
+        "timezone": "America/Sao_Paulo",
+        "language": "es",
+        "answers": {},
+        "consent": True,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def registration_settings_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "capacity": None,
+        "waitlist": True,
+        "double_opt_in": True,
+        "privacy_text": {"en": "We keep your name and e-mail until the conference is over."},
+        "questions": [],
+    }
+    payload.update(overrides)
+    return payload
+
+
+async def put_registration_settings(client: Any, organiser: Organiser, slug: str, **overrides: Any) -> None:
+    response = await client.put(
+        f"/api/v1/conferences/{slug}/registration-settings",
+        json=registration_settings_payload(**overrides),
+        headers=organiser.headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def outbox(settings: Settings) -> list[Any]:
+    """Every queued e-mail, oldest first."""
+    from sqlalchemy import select
+
+    from confman.db.models import OutboxMail
+
+    async with database(settings) as session:
+        return list(await session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+async def registrations(settings: Settings) -> list[Any]:
+    from sqlalchemy import select
+
+    from confman.db.models import Registration
+
+    async with database(settings) as session:
+        return list(await session.scalars(select(Registration).order_by(Registration.id)))
+
+
+def token_from(url: str) -> str:
+    """The private token at the end of a confirmation, cancel or attendee link."""
+    return url.rstrip("/").rsplit("/", 1)[-1]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -29,10 +32,14 @@ from confman.lib.paths import STATIC_DIR
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
+from confman.mail.dev_pages import DEV_HANDLERS
+from confman.mail.worker import EmbeddedWorker
 from confman.programme.api import SessionController
 from confman.programme.cache import ProgrammeCache
 from confman.programme.pages import programme_page, session_page
 from confman.programme.site import not_found_handler
+from confman.registration.api import RegistrationController
+from confman.registration.pages import PAGE_HANDLERS as REGISTRATION_PAGES
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.speakers.api import SpeakerController
@@ -46,9 +53,17 @@ API_HANDLERS = [
     StreamController,
     SpeakerController,
     SessionController,
+    RegistrationController,
 ]
 # Public pages; the session and speaker pages also answer their .ics files.
-PAGE_HANDLERS = [index_page, conference_page, programme_page, session_page, speakers_page, speaker_page]
+PAGE_HANDLERS = [
+    index_page,
+    conference_page,
+    programme_page,
+    session_page,
+    speakers_page,
+    speaker_page,
+]
 # Public files: calendar feeds and conference-app schedules.
 FEED_HANDLERS = [programme_ics, schedule_json, schedule_xml]
 # Self-hosted CSS and JS, addressed by content hash (lib/templating.static_url): cache for a year.
@@ -71,8 +86,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Commit happens in provide_db_session; the plugin only closes the session.
         before_send_handler=None,
     )
+    # The embedded default sends mail from inside the app; `confman worker` processes replace it.
+    mail_worker = EmbeddedWorker(settings, engine) if settings.mail_worker_embedded else None
     return Litestar(
-        route_handlers=[*PAGE_HANDLERS, *FEED_HANDLERS, *API_HANDLERS, STATIC_FILES],
+        route_handlers=[
+            *PAGE_HANDLERS,
+            _registration_pages(settings),
+            *FEED_HANDLERS,
+            *API_HANDLERS,
+            STATIC_FILES,
+            # The local mailbox in the browser: development and the demo only.
+            *(DEV_HANDLERS if settings.dev_pages or settings.debug else []),
+        ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         dependencies={
             "db_session": Provide(provide_db_session),
@@ -85,10 +110,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             response_cache_middleware(response_cache),
             security_headers_middleware,
             _password_rate_limit(settings).middleware,
+            _registration_rate_limit(settings).middleware,
         ],
         before_request=mark_write_intent,
+        on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
-        on_shutdown=[engine.dispose],
+        on_shutdown=[*([mail_worker.shutdown] if mail_worker else []), engine.dispose],
         exception_handlers={
             IntegrityError: integrity_error_handler,
             NotFoundException: not_found_handler(page_renderer),
@@ -108,6 +135,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
 
+def _registration_pages(settings: Settings) -> Router:
+    """The registration form and the confirm/cancel pages, behind Litestar's CSRF middleware.
+
+    Only these pages have forms. The JSON API is authorised by bearer tokens, never by
+    cookies, so a forged cross-site request gains nothing there (the public registration
+    submit is JSON-only and needs no authority a forger lacks); and public pages and feeds
+    must not set a cookie (shared caches, 304s).
+    """
+    csrf = DefineMiddleware(CSRFMiddleware, config=CSRFConfig(secret=settings.secret_key, cookie_samesite="lax"))
+    return Router(path="/", route_handlers=REGISTRATION_PAGES, middleware=[csrf])
+
+
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:
     """Throttle password guessing on the token endpoint; nothing else is limited here."""
 
@@ -117,6 +156,28 @@ def _password_rate_limit(settings: Settings) -> RateLimitConfig:
 
     return RateLimitConfig(
         rate_limit=("minute", settings.token_attempts_per_minute), check_throttle_handler=is_password_attempt
+    )
+
+
+def _registration_rate_limit(settings: Settings) -> RateLimitConfig:
+    """Registration submits (JSON and HTML form) per client address."""
+
+    # Async on purpose, like the password check: a sync one would cost a thread hop per request.
+    async def is_submit(request: Request[Any, Any, Any]) -> bool:
+        if request.method != "POST":
+            return False
+        path = request.url.path.rstrip("/")
+        return (path.startswith("/api/v1/conferences/") and path.endswith("/registrations")) or path.endswith(
+            "/register"
+        )
+
+    return RateLimitConfig(
+        rate_limit=("minute", settings.registration_submits_per_minute),
+        check_throttle_handler=is_submit,
+        store="registration_rate_limit",
+        # A new and a known address must get byte-identical answers; a falling "remaining"
+        # count would be the only difference between them.
+        set_rate_limit_headers=False,
     )
 
 

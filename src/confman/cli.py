@@ -85,6 +85,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     settings = Settings()
     if settings.base_url == Settings.model_fields["base_url"].default:
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    # The demo shows its local mailbox in the browser (e-mails go there unless CONFMAN_SMTP_URL is set).
+    settings = settings.model_copy(update={"dev_pages": True})
 
     async def prepare() -> tuple[str | None, str]:
         from confman.demo.data import demo_exists, load_demo
@@ -108,6 +110,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  conference (JSON): {base}/api/v1/conferences/climate-2027")
     click.echo(f"  sessions (JSON):   {base}/api/v1/conferences/climate-2027/sessions")
     click.echo(f"  API documentation: {base}/schema/swagger")
+    click.echo(f"  register:          {base}/climate-2027/register/")
+    if not settings.smtp_url:
+        click.echo(f"  e-mails (local):   {base}/_dev/mailbox/   (written to {settings.mailbox_dir}/)")
     click.echo(f"  organiser token:   {token}   (use as 'Authorization: Bearer …')")
     if password:
         click.echo(f"  organiser login:   {DEMO_ORGANISER} / {password}   (shown once)")
@@ -122,6 +127,35 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 def run_server(host: str, port: int, workers: int) -> None:
     """Serve the application (migrate first with `confman db upgrade`)."""
     _serve(Settings(), host, port, workers)
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def worker_command(once: bool) -> None:
+    """Send e-mails from the outbox (run as many as you like; set CONFMAN_MAIL_WORKER_EMBEDDED=false)."""
+    import signal
+
+    from confman.mail.worker import MailWorker
+
+    settings = Settings()
+
+    async def work() -> None:
+        worker = MailWorker(settings)
+        try:
+            if once:
+                while await worker.run_once():
+                    pass
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signal_number in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signal_number, stop.set)
+            click.echo(f"confman worker {worker.worker_id}: sending from the outbox", err=True)
+            await worker.run(stop)
+        finally:
+            await worker.close()
+
+    run(work)
 
 
 @main.group()

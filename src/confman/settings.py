@@ -34,6 +34,28 @@ class Settings(BaseSettings):
     programme_cache_seconds: float = Field(default=2.0, ge=0)
     # Password attempts on POST /api/v1/tokens per client address and minute.
     token_attempts_per_minute: int = Field(default=10, ge=1)
+    # Registration submits (HTML form and JSON) per client address and minute.
+    registration_submits_per_minute: int = Field(default=20, ge=1)
+    # Outgoing mail: smtp://[user:password@]host[:port] (STARTTLS when offered), smtps://… for
+    # implicit TLS. Empty: e-mails are written to mailbox_dir instead (the embedded default).
+    smtp_url: str = ""
+    mail_from: str = "confman <noreply@localhost>"
+    mailbox_dir: Path = Path("mailbox")
+    # Run a mail worker inside each app process (the embedded default); off when `confman
+    # worker` processes send instead.
+    mail_worker_embedded: bool = True
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    # A claimed e-mail belongs to its worker this long; a killed worker's e-mails come back after it.
+    mail_lease_seconds: float = Field(default=300.0, gt=0)
+    mail_retry_base_seconds: float = Field(default=10.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # An e-mail still undeliverable this long after it was queued is marked failed.
+    mail_give_up_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
+    # Development pages (the local mailbox at /_dev/mailbox/); on in `confman demo` and debug.
+    dev_pages: bool = False
+    # TEST ONLY: allocate seats without serialising per conference. The race test's control run
+    # uses it to show that the test can fail; never set it anywhere else.
+    unsafe_unlocked_allocation: bool = False
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.schemas import ConferenceCreate, StreamCreate, TrackCreate
 from confman.conferences.services import ConferenceService, StreamService, TrackService
-from confman.db.models import Conference, User
+from confman.db.models import Conference, RegistrationSettings, User
 from confman.lib.timezones import get_zone
 from confman.programme.schemas import SessionCreate
 from confman.programme.services import SessionService
+from confman.registration.schemas import Question
 from confman.speakers.schemas import SpeakerCreate
 from confman.speakers.services import SpeakerService
 
@@ -201,7 +202,58 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
                 }
             ),
         )
+    db.add(demo_registration_settings(conference))
+    await db.flush()
     return conference
+
+
+def demo_registration_settings(conference: Conference) -> RegistrationSettings:
+    """Open registration (DESIGN.md): 500 seats, a waiting list, double opt-in, two questions."""
+    questions = [
+        Question.model_validate(question).model_dump(mode="json")
+        for question in (
+            {
+                "key": "interest",
+                "kind": "single_choice",
+                "label": {"en": "What brings you here?", "es": "¿Qué te trae aquí?", "fr": "Qu’est-ce qui vous amène ?",
+                          "ru": "Что привело вас сюда?"},
+                "required": True,
+                "choices": [
+                    {"key": "activist", "label": {"en": "Climate activism", "es": "Activismo climático",
+                                                  "fr": "Militantisme climatique", "ru": "Климатический активизм"}},
+                    {"key": "trade-union", "label": {"en": "Trade union work", "es": "Trabajo sindical",
+                                                     "fr": "Action syndicale", "ru": "Профсоюзная работа"}},
+                    {"key": "study", "label": {"en": "Study and research", "es": "Estudio e investigación",
+                                               "fr": "Études et recherche", "ru": "Учёба и исследования"}},
+                ],
+            },
+            {
+                "key": "first-time",
+                "kind": "yes_no",
+                "label": {"en": "Is this your first conference with us?",
+                          "es": "¿Es tu primera conferencia con nosotros?",
+                          "fr": "Est-ce votre première conférence avec nous ?",
+                          "ru": "Это ваша первая конференция с нами?"},
+            },
+        )
+    ]  # fmt: skip
+    return RegistrationSettings(
+        conference_id=conference.id,
+        capacity=500,
+        waitlist=True,
+        double_opt_in=True,
+        privacy_text={
+            "en": "We keep your name, e-mail address, country and answers to run this conference and delete them "
+            "three months after it ends. We never share them.",
+            "es": "Guardamos tu nombre, correo, país y respuestas para organizar esta conferencia y los borramos "
+            "tres meses después. Nunca los compartimos.",
+            "fr": "Nous gardons votre nom, votre adresse, votre pays et vos réponses pour organiser cette conférence "
+            "et les effaçons trois mois après. Nous ne les partageons jamais.",
+            "ru": "Мы храним ваше имя, адрес, страну и ответы для проведения конференции и удаляем их через три "
+            "месяца после неё. Мы никому их не передаём.",
+        },
+        questions=questions,
+    )
 
 
 async def demo_exists(db: AsyncSession) -> bool:

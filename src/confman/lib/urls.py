@@ -40,3 +40,21 @@ def speaker_ics_url(base_url: str, conference: str, speaker: str) -> str:
 def webcal_url(https_url: str) -> str:
     """The same feed for calendar apps' subscribe links (webcal:// is http(s):// renamed)."""
     return "webcal://" + https_url.split("://", 1)[1]
+
+
+def registration_url(base_url: str, conference: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/register/")
+
+
+def registration_confirm_url(base_url: str, conference: str, token: str) -> str:
+    """The double opt-in page: GET shows a button, POST confirms (mail scanners only GET)."""
+    return _join(base_url, f"/{quote(conference)}/register/confirm/{quote(token)}")
+
+
+def registration_cancel_url(base_url: str, conference: str, token: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/register/cancel/{quote(token)}")
+
+
+def attendee_url(base_url: str, token: str) -> str:
+    """The attendee's private page (the page itself comes with issue 6)."""
+    return _join(base_url, f"/me/{quote(token)}/")

@@ -2,12 +2,20 @@
 
 from confman.db.models.accounts import ApiToken, ConferenceMember, MemberRole, User
 from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
+from confman.db.models.mail import MailStatus, OutboxMail
 from confman.db.models.programme import (
     ConferenceSession,
     SessionKind,
     SessionSpeaker,
     SessionStatus,
     SpeakerRole,
+)
+from confman.db.models.registration import (
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+    RegistrationToken,
+    TokenPurpose,
 )
 from confman.db.models.speakers import Speaker
 
@@ -17,13 +25,20 @@ __all__ = [
     "ConferenceMember",
     "ConferenceSession",
     "ConferenceStatus",
+    "MailStatus",
     "MemberRole",
+    "OutboxMail",
+    "Registration",
+    "RegistrationSettings",
+    "RegistrationStatus",
+    "RegistrationToken",
     "SessionKind",
     "SessionSpeaker",
     "SessionStatus",
     "Speaker",
     "SpeakerRole",
     "Stream",
+    "TokenPurpose",
     "Track",
     "User",
 ]

@@ -1,0 +1,204 @@
+"""Sustained registrations per second against a real server, next to a bare insert.
+
+    python -m benchmarks.registration_load --database postgresql --workers 2 --seconds 30 --connections 64
+    python -m benchmarks.registration_load --database sqlite --workers 1 --seconds 30 --connections 64
+
+Serves the production app (uvicorn; ``benchmarks.bench_app``) on a fresh database, opens a
+conference with ``--capacity`` seats, a waiting list and no double opt-in (so every submit
+allocates under the per-conference lock and queues an e-mail), and loads with wrk:
+
+1. ``POST /_bench/insert``: a bare Litestar endpoint inserting one row through SQLAlchemy in
+   the same app, database and transaction set-up (the baseline);
+2. ``POST /api/v1/conferences/bench-reg/registrations`` with a distinct e-mail each time.
+
+Then checks what a user relies on: exactly ``--capacity`` confirmed, everyone else on the
+waiting list with positions 1..n, no error answers. Mail is not sent during the run (the
+outbox fills; in production `confman worker` processes drain it elsewhere).
+PostgreSQL comes from $CONFMAN_BENCH_POSTGRES_URL (default: the local server); a database is
+created for the run and dropped after. Needs wrk (Debian package `wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from benchmarks.bench_app import BENCH_METADATA
+from benchmarks.http_load import free_port, to_ms, wait_ready
+from confman.cli import unit_of_work
+from confman.conferences.schemas import ConferenceCreate
+from confman.conferences.services import ConferenceService
+from confman.db import migrate
+from confman.db.engine import create_engine
+from confman.db.models import ConferenceStatus, Registration, RegistrationStatus
+from confman.registration.schemas import RegistrationSettingsWrite
+from confman.registration.services import RegistrationSettingsService
+from confman.settings import Settings
+
+SLUG = "bench-reg"
+LUA = """
+counter = 0
+prefix = tostring(math.random(1, 1000000000))
+request = function()
+  counter = counter + 1
+  local body = '{"name":"Bench Person","email":"p' .. prefix .. '-' .. counter .. '@example.org",'
+    .. '"country":"GB","timezone":"Europe/London","language":"en","answers":{},"consent":true}'
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+async def _admin(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        database=parsed.database,
+    )  # fmt: skip
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def prepare(settings: Settings, capacity: int) -> None:
+    await migrate.upgrade(settings)
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.run_sync(BENCH_METADATA.create_all)
+    await engine.dispose()
+    async with unit_of_work(settings) as db:
+        conference = await ConferenceService(db).create(
+            ConferenceCreate(
+                slug=SLUG, title={"en": "Registration benchmark"}, timezone="Europe/London", default_language="en",
+                status=ConferenceStatus.PUBLISHED, starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 1),
+            ),
+            None,
+        )  # fmt: skip
+        await RegistrationSettingsService(db).replace(
+            conference, RegistrationSettingsWrite(capacity=capacity, waitlist=True, double_opt_in=False), settings
+        )
+
+
+async def outcome(settings: Settings) -> tuple[dict[str, int], bool]:
+    async with unit_of_work(settings) as db:
+        rows = (await db.execute(select(Registration.status, func.count()).group_by(Registration.status))).all()
+        seqs = list(
+            await db.scalars(
+                select(Registration.waitlist_seq)
+                .where(Registration.status == RegistrationStatus.WAITLISTED)
+                .order_by(Registration.waitlist_seq)
+            )
+        )
+    counts = {status.value: count for status, count in rows}
+    # Positions are ranks by waitlist_seq: contiguous 1..n exactly when the seqs are distinct and sorted.
+    return counts, len(set(seqs)) == len(seqs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--capacity", type=int, default=200)
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    workdir = Path(tempfile.mkdtemp(prefix="confman-regbench-"))
+    admin_url = os.environ.get("CONFMAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    if arguments.database == "postgresql":
+        name = f"confman_bench_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        database_url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    else:
+        database_url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
+    settings = Settings(database_url=database_url)
+    lua = workdir / "post.lua"
+    lua.write_text(LUA)
+    port = free_port()
+    env = {
+        **os.environ,
+        "CONFMAN_DATABASE_URL": database_url,
+        "CONFMAN_BASE_URL": f"http://127.0.0.1:{port}",
+        "CONFMAN_MAIL_WORKER_EMBEDDED": "false",
+        "CONFMAN_REGISTRATION_SUBMITS_PER_MINUTE": "100000000",
+    }
+    server = None
+    try:
+        asyncio.run(prepare(settings, arguments.capacity))
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "uvicorn", "benchmarks.bench_app:create_bench_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(arguments.workers),
+             "--no-access-log", "--log-level", "warning"],
+            env=env,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/_bench/bare")
+        print(
+            f"database: {arguments.database}, uvicorn workers: {arguments.workers}, "
+            f"wrk: {arguments.connections} connections, {arguments.seconds} s per path, capacity {arguments.capacity}"
+        )
+        print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        results = []
+        for label, path in (
+            ("bare insert `POST /_bench/insert`", "/_bench/insert"),
+            ("registration `POST …/registrations`", f"/api/v1/conferences/{SLUG}/registrations"),
+        ):
+            output = subprocess.run(  # noqa: S603
+                ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency", "--timeout", "30s",  # noqa: S607
+                 "-s", str(lua), base + path],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            results.append((label, output))
+        bare_rps = None
+        for label, output in results:
+            rps, p50, p99, errors, timeouts = _parse(output)
+            bare_rps = bare_rps or rps
+            share = 100 * rps / bare_rps
+            print(f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % |")
+        counts, contiguous = asyncio.run(outcome(settings))
+        print(f"registrations: {counts}; waiting-list positions contiguous: {contiguous}")
+        confirmed = counts.get("confirmed", 0)
+        expected = min(arguments.capacity, sum(counts.values()))
+        print(f"exact capacity: {confirmed == expected} ({confirmed} confirmed, {arguments.capacity} seats)")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if arguments.database == "postgresql":
+            asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _parse(output: str) -> tuple[float, float, float, int, int]:
+    """wrk's figures: req/s, p50, p99, error answers and socket errors, and wrk's own timeouts."""
+
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    timeouts = 0
+    if socket:
+        connect, read, write, timeouts = (int(value) for value in socket.groups())
+        errors += connect + read + write
+    return rps, p50, p99, errors, timeouts
+
+
+if __name__ == "__main__":
+    main()

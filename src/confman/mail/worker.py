@@ -1,0 +1,194 @@
+"""The mail worker: sends due outbox e-mails, with exponential back-off and a lease per claim.
+
+Run as ``confman worker`` (any number of them, on any number of machines), or embedded in
+each app process (the default). Every e-mail is settled in its own short transaction as
+soon as the server has it, so a crash repeats at most the one e-mail in flight, and that
+one keeps its Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from confman.db.engine import create_engine, read_only_transactions
+from confman.db.models import Conference, MailStatus, OutboxMail
+from confman.lib.timezones import utcnow
+from confman.mail import outbox
+from confman.mail.messages import build_message
+from confman.mail.transport import DeliveryError, Transport, transport_for
+from confman.programme.published import PublicConference, PublicSession, load_published_programme
+from confman.settings import Settings
+
+log = logging.getLogger("confman.mail")
+
+
+class MailWorker:
+    def __init__(self, settings: Settings, engine: AsyncEngine | None = None, batch_size: int = 20) -> None:
+        self.settings = settings
+        self._own_engine = engine is None
+        self.engine = engine or create_engine(settings)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.batch_size = batch_size
+        self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    async def close(self) -> None:
+        if self._own_engine:
+            await self.engine.dispose()
+
+    async def _anything_due(self) -> bool:
+        now = utcnow()
+        with read_only_transactions():
+            async with self.sessions() as db:
+                found = await db.scalar(
+                    select(
+                        exists().where(
+                            OutboxMail.status == MailStatus.PENDING,
+                            OutboxMail.next_attempt_at <= now,
+                            (OutboxMail.lease_until.is_(None)) | (OutboxMail.lease_until < now),
+                        )
+                    )
+                )
+                await db.rollback()
+        return bool(found)
+
+    async def run_once(self) -> int:
+        """Send one batch of due e-mails; how many were claimed (0: nothing was due)."""
+        if not await self._anything_due():
+            return 0
+        async with self.sessions() as db:
+            claimed = await outbox.claim(
+                db, self.worker_id, limit=self.batch_size, lease_seconds=self.settings.mail_lease_seconds
+            )
+            await db.commit()
+        if not claimed:
+            return 0
+        messages = await self._build(claimed)
+        sent: set[int] = set()
+        try:
+            async with transport_for(self.settings) as transport:
+                for mail in claimed:
+                    message = messages.get(mail.id)
+                    if message is not None and await self._send(transport, mail, message):
+                        sent.add(mail.id)
+        except DeliveryError as error:
+            # Could not connect: every e-mail of the batch tries again later.
+            log.warning("mail server unavailable: %s", error)
+            for mail in claimed:
+                if mail.id in messages and mail.id not in sent:
+                    await self._settle_failure(mail, str(error), permanent=False)
+        return len(claimed)
+
+    async def _send(self, transport: Transport, mail: OutboxMail, message: EmailMessage) -> bool:
+        try:
+            await transport.send(message)
+        except DeliveryError as error:
+            log.warning("e-mail %s not delivered: %s", mail.message_id, error)
+            await self._settle_failure(mail, str(error), permanent=error.permanent)
+            return False
+        async with self.sessions() as db:
+            await outbox.mark_sent(db, mail, self.worker_id)
+            await db.commit()
+        return True
+
+    async def _build(self, claimed: Sequence[OutboxMail]) -> dict[int, EmailMessage]:
+        built: dict[int, EmailMessage] = {}
+        with read_only_transactions():
+            async with self.sessions() as db:
+                programmes: dict[int, tuple[PublicConference, list[PublicSession]]] = {}
+                for mail in claimed:
+                    try:
+                        if mail.conference_id is None:
+                            raise LookupError("the e-mail has no conference")
+                        if mail.conference_id not in programmes:
+                            programmes[mail.conference_id] = await _programme(db, mail.conference_id)
+                        conference, sessions = programmes[mail.conference_id]
+                        built[mail.id] = build_message(
+                            mail, conference, sessions, base_url=self.settings.base_url, sender=self.settings.mail_from
+                        )
+                    except Exception as error:  # a rendering bug must not stop the other e-mails
+                        log.exception("e-mail %s could not be built", mail.message_id)
+                        await self._settle_failure(mail, f"build: {error!r}", permanent=False)
+                await db.rollback()
+        return built
+
+    async def _settle_failure(self, mail: OutboxMail, error: str, *, permanent: bool) -> None:
+        async with self.sessions() as db:
+            await outbox.mark_failed_attempt(
+                db,
+                mail,
+                self.worker_id,
+                error,
+                permanent=permanent,
+                retry_base=self.settings.mail_retry_base_seconds,
+                retry_max=self.settings.mail_retry_max_seconds,
+                give_up_seconds=self.settings.mail_give_up_seconds,
+            )
+            await db.commit()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set: send what is due, then wait for the poll interval."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("mail worker round failed")
+                handled = 0
+            if handled:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_seconds)
+
+
+async def _programme(db: AsyncSession, conference_id: int) -> tuple[PublicConference, list[PublicSession]]:
+    """The conference's published read model; an unpublished one still has its e-mails sent,
+    without a programme."""
+    conference = await db.get(Conference, conference_id)
+    if conference is None:
+        raise LookupError(f"conference {conference_id} is gone")
+    programme = await load_published_programme(db, conference.slug)
+    if programme is not None:
+        return programme.conference, programme.sessions
+    bare = PublicConference(
+        id=conference.id,
+        slug=conference.slug,
+        title=conference.title,
+        description=conference.description,
+        timezone=conference.timezone,
+        default_language=conference.default_language,
+        languages=tuple(conference.languages),
+        starts_on=conference.starts_on,
+        ends_on=conference.ends_on,
+        version=conference.programme_version,
+        changed_at=conference.programme_changed_at,
+        guid=conference.guid,
+    )
+    return bare, []
+
+
+class EmbeddedWorker:
+    """A mail worker inside the app process, started and stopped with the app."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
+        self.worker = MailWorker(settings, engine)
+        self.stop = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self.worker.run(self.stop), name="confman-mail-worker")
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        if self.task is not None:
+            await self.task
+            self.task = None

@@ -1,0 +1,1 @@
+"""Attendee registration: capacity, waiting list, double opt-in, organiser management."""

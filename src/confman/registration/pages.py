@@ -1,0 +1,379 @@
+"""The registration pages: the form (GET shows, POST submits), and the confirm and cancel
+pages that private links open (GET shows a button, POST acts, so mail scanners that follow
+links change nothing).
+
+The form re-renders with the input kept and a message next to each wrong field. Every form
+carries Litestar's CSRF token. Pages with a token in their URL are never cached and send no
+referrer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
+from litestar.utils.scope.state import ScopeState
+from pydantic import ValidationError
+
+from confman.conferences.services import ConferenceService
+from confman.db.models import Conference
+from confman.db.transactions import DbSession
+from confman.lib.countries import country_name, known_countries
+from confman.lib.errors import FieldError
+from confman.lib.i18n import UI_LANGUAGES, language_autonym
+from confman.lib.templating import gettext_callables
+from confman.lib.timezones import known_zones
+from confman.lib.urls import registration_cancel_url, registration_confirm_url
+from confman.programme.display import ProgrammeDisplay
+from confman.programme.feeds import ProgrammeCacheDependency
+from confman.programme.published import PublishedProgramme, pick
+from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages, viewer_for
+from confman.registration.schemas import Question, QuestionKind, RegistrationCreate
+from confman.registration.services import (
+    EffectiveSettings,
+    Outcome,
+    RegistrationClosed,
+    RegistrationService,
+    RegistrationSettingsService,
+    check_open,
+    commit_placement,
+)
+from confman.settings import AppSettings
+
+AnyRequest = Request[Any, Any, Any]
+NO_STORE = {"Cache-Control": "no-store"}
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@dataclass(frozen=True)
+class Page:
+    programme: PublishedProgramme
+    conference: Conference
+    context: dict[str, Any]
+    language: str
+
+
+async def _page(
+    request: AnyRequest, conf: str, db_session: DbSession, settings: AppSettings, cache: ProgrammeCacheDependency
+) -> Page:
+    programme = await cache.programme(db_session, conf)
+    if programme is None:
+        raise NotFoundException("Conference not found")
+    access = await ConferenceService(db_session).access(conf, None)
+    viewer = viewer_for(request, programme.conference)
+    display = ProgrammeDisplay(programme, viewer, settings.base_url)
+    context = chrome(
+        viewer,
+        request.url.path,
+        {},
+        base_url=settings.base_url,
+        languages=page_languages(programme.conference.languages),
+        conference_zone=programme.conference.timezone,
+    )
+    context["conference"] = display.conference_context()
+    context["csrf_token"] = ScopeState.from_scope(request.scope).csrf_token or ""
+    return Page(programme, access.conference, context, viewer.language)
+
+
+def _respond(
+    page: Page, renderer: PageRendererDependency, template: str, status: int, headers: dict[str, str], **extra: Any
+) -> Response[bytes]:
+    body = renderer.render(template, page.language, {**page.context, **extra})
+    return Response(body, status_code=status, media_type=HTML, headers=headers)
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+def _closed_message(reason: str, language: str) -> str:
+    _ = gettext_callables(language)["_"]
+    return {
+        "unpublished": _("This conference is not published."),
+        "not_open": _("Registration has not opened yet."),
+        "closed": _("Registration is closed."),
+        "past": _("This conference is over."),
+        "full": _("Sorry, the conference is full and has no waiting list."),
+    }.get(reason, _("Registration is closed."))
+
+
+def _field_message(field: str, problem: str, language: str) -> str:
+    """A message for the person at the form, in their language, for a field the input got wrong."""
+    _ = gettext_callables(language)["_"]
+    if field.startswith("answers."):
+        if "not a question" in problem:
+            return _("This question is not part of this conference's form.")
+        if "required" in problem:
+            return _("Please answer this question.")
+        if "choice" in problem or "choose" in problem:
+            return _("Please choose one of the options.")
+        return _("This answer is not valid (at most 300 characters for a short answer, 5000 for a long one).")
+    return {
+        "name": _("Please enter your name (one line, at most 300 characters)."),
+        "email": _("Please enter a valid e-mail address."),
+        "country": _("Please choose a country from the list."),
+        "timezone": _("Please choose a time zone from the list."),
+        "language": _("Please choose a language from the list."),
+        "consent": _("Please agree to the privacy notice to register."),
+    }.get(field, _("This value is not valid."))
+
+
+def _form_context(page: Page, rules: EffectiveSettings, values: dict[str, Any]) -> dict[str, Any]:
+    language = page.language
+    conference = page.programme.conference
+    languages = list(dict.fromkeys([*conference.languages, *UI_LANGUAGES]))
+    questions = []
+    for question in rules.questions:
+        label, label_language = pick(question.label, language, conference.default_language)
+        questions.append(
+            {
+                "key": question.key,
+                "field": f"answer.{question.key}",
+                "kind": question.kind.value,
+                "label": label,
+                "label_language": label_language,
+                "required": question.required,
+                "choices": [
+                    (choice.key, pick(choice.label, language, conference.default_language)[0])
+                    for choice in question.choices
+                ],
+            }
+        )
+    privacy, privacy_language = pick(rules.privacy_text, language, conference.default_language)
+    return {
+        "values": values,
+        "questions": questions,
+        "question_fields": ["answers." + question.key for question in rules.questions],
+        "privacy_text": privacy,
+        "privacy_language": privacy_language,
+        "countries": _countries(language),
+        "zones": sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
+        "form_languages": [(code, language_autonym(code)) for code in languages],
+    }
+
+
+def _countries(language: str) -> list[tuple[str, str]]:
+    return sorted(((code, country_name(code, language)) for code in known_countries()), key=lambda item: item[1])
+
+
+def _defaults(page: Page) -> dict[str, Any]:
+    viewer = page.context["viewer"]
+    return {
+        "name": "",
+        "email": "",
+        "country": "",
+        "timezone": viewer.zone,
+        "language": page.language,
+        "answers": {},
+        "consent": False,
+    }
+
+
+def _read_form(form: FormMultiDict, questions: list[Question]) -> dict[str, Any]:
+    """The submitted form as the JSON API's input (the same schema checks both)."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        field = f"answer.{question.key}"
+        if question.kind is QuestionKind.MULTIPLE_CHOICE:
+            chosen = [value for value in form.getall(field, []) if isinstance(value, str)]
+            if chosen:
+                answers[question.key] = chosen
+        elif question.kind is QuestionKind.YES_NO:
+            value = form.get(field)
+            if value in {"yes", "no"}:
+                answers[question.key] = value == "yes"
+        else:
+            text = form.get(field)
+            if isinstance(text, str) and text.strip():
+                answers[question.key] = text
+    # Answers to questions this conference does not have (another conference's, say) are refused.
+    known = {f"answer.{question.key}" for question in questions}
+    for name in form:
+        if name.startswith("answer.") and name not in known:
+            answers[name.removeprefix("answer.")[:64]] = str(form.get(name))[:300]
+
+    def form_text(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
+    return {
+        "name": form_text("name"),
+        "email": form_text("email"),
+        "country": form_text("country") or None,
+        "timezone": form_text("timezone"),
+        "language": form_text("language"),
+        "answers": answers,
+        "consent": form.get("consent") == "yes",
+    }
+
+
+def _pydantic_errors(error: ValidationError) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in error.errors():
+        location = [str(part) for part in item["loc"]]
+        field = "answers." + location[1] if location[:1] == ["answers"] and len(location) > 1 else location[0]
+        found.setdefault(field, item["msg"])
+    return found
+
+
+@get("/{conf:str}/register/", name="registration_page", include_in_schema=False)
+async def registration_page(
+    request: AnyRequest,
+    conf: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    rules = await RegistrationSettingsService(db_session).get(page.conference)
+    try:
+        check_open(page.conference, rules)
+    except RegistrationClosed as closed:
+        return _respond(
+            page, page_renderer, "public/register_closed.html", HTTP_200_OK, NO_STORE,
+            message=_closed_message(closed.reason, page.language),
+        )  # fmt: skip
+    return _respond(
+        page, page_renderer, "public/register.html", HTTP_200_OK, NO_STORE,
+        errors={}, **_form_context(page, rules, _defaults(page)),
+    )  # fmt: skip
+
+
+@post("/{conf:str}/register/", name="registration_submit", include_in_schema=False, status_code=HTTP_200_OK)
+async def registration_submit(
+    request: AnyRequest,
+    conf: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    rules = await RegistrationSettingsService(db_session).get(page.conference)
+    raw = _read_form(await request.form(), rules.questions)
+    values = {**raw, "answers": {f"answer.{key}": value for key, value in raw["answers"].items()}}
+    errors: dict[str, str] = {}
+    outcome: Outcome | None = None
+    try:
+        data = RegistrationCreate.model_validate(raw)
+        service = RegistrationService(db_session, settings)
+        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data))
+    except ValidationError as error:
+        errors = _pydantic_errors(error)
+    except RegistrationClosed as closed:
+        await db_session.rollback()
+        return _respond(
+            page, page_renderer, "public/register_closed.html", HTTP_409_CONFLICT, NO_STORE,
+            message=_closed_message(closed.reason, page.language),
+        )  # fmt: skip
+    except FieldError as error:
+        extra = error.extra[0] if isinstance(error.extra, list) and error.extra else {}
+        errors = {str(extra.get("key", "form")): str(extra.get("message", ""))}
+    if errors or outcome is None:
+        await db_session.rollback()
+        messages = {field: _field_message(field, problem, page.language) for field, problem in errors.items()}
+        return _respond(
+            page, page_renderer, "public/register.html", HTTP_400_BAD_REQUEST, NO_STORE,
+            errors=messages, **_form_context(page, rules, values),
+        )  # fmt: skip
+    if outcome.result == "full":
+        return _respond(
+            page, page_renderer, "public/register_closed.html", HTTP_409_CONFLICT, NO_STORE,
+            message=_closed_message("full", page.language),
+        )  # fmt: skip
+    return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, NO_STORE, outcome=_outcome(outcome))
+
+
+def _outcome(outcome: Outcome) -> dict[str, Any]:
+    return {"result": outcome.result, "position": outcome.position}
+
+
+# --- private links: confirm and cancel ------------------------------------------------------
+
+
+@get("/{conf:str}/register/confirm/{token:str}", name="registration_confirm_page", include_in_schema=False)
+async def registration_confirm_page(
+    request: AnyRequest,
+    conf: FromPath[str],
+    token: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    action = registration_confirm_url("", conf, token)
+    return _respond(page, page_renderer, "public/register_confirm.html", HTTP_200_OK, PRIVATE, action=action)
+
+
+@post("/{conf:str}/register/confirm/{token:str}", name="registration_confirm", include_in_schema=False)
+async def registration_confirm(
+    request: AnyRequest,
+    conf: FromPath[str],
+    token: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    try:
+        service = RegistrationService(db_session, settings)
+        outcome = await commit_placement(db_session, service, await service.confirm(page.conference, token))
+    except HTTPException as error:
+        if error.status_code != HTTP_404_NOT_FOUND:
+            raise
+        return _respond(page, page_renderer, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE)
+    return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome=_outcome(outcome))
+
+
+@get("/{conf:str}/register/cancel/{token:str}", name="registration_cancel_page", include_in_schema=False)
+async def registration_cancel_page(
+    request: AnyRequest,
+    conf: FromPath[str],
+    token: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    action = registration_cancel_url("", conf, token)
+    return _respond(page, page_renderer, "public/register_cancel.html", HTTP_200_OK, PRIVATE, action=action)
+
+
+@post("/{conf:str}/register/cancel/{token:str}", name="registration_cancel", include_in_schema=False)
+async def registration_cancel(
+    request: AnyRequest,
+    conf: FromPath[str],
+    token: FromPath[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    page_renderer: PageRendererDependency,
+) -> Response[bytes]:
+    page = await _page(request, conf, db_session, settings, programme_cache)
+    try:
+        await RegistrationService(db_session, settings).cancel_by_token(page.conference, token)
+    except HTTPException as error:
+        if error.status_code != HTTP_404_NOT_FOUND:
+            raise
+        return _respond(page, page_renderer, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE)
+    return _respond(
+        page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome={"result": "cancelled"}
+    )
+
+
+PAGE_HANDLERS = [
+    registration_page,
+    registration_submit,
+    registration_confirm_page,
+    registration_confirm,
+    registration_cancel_page,
+    registration_cancel,
+]

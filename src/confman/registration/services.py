@@ -1,0 +1,742 @@
+"""Registration: submit, double opt-in, seat allocation, waiting list, cancellation.
+
+Seats are allocated inside a per-conference lock: ``SELECT … FOR NO KEY UPDATE`` of the
+conference row on PostgreSQL (it serialises allocations of one conference across every
+process and machine, and does not block rows that merely reference the conference); on
+SQLite every writing request already holds the database's write lock (``BEGIN IMMEDIATE``).
+Counts and waiting-list positions are computed inside that lock, and every e-mail is an
+outbox row written in the same transaction as the change it reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar.exceptions import ClientException
+from litestar.status_codes import HTTP_409_CONFLICT
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.db.engine import set_write_intent
+from confman.db.models import (
+    Conference,
+    OutboxMail,
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+    RegistrationToken,
+    TokenPurpose,
+)
+from confman.lib.countries import is_known_country
+from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.i18n import UI_LANGUAGES
+from confman.lib.timezones import to_utc, to_zone, utcnow
+from confman.lib.tokens import hash_token, new_token, tokens_match
+from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
+from confman.mail.outbox import enqueue
+from confman.registration.schemas import (
+    CHOICE_KINDS,
+    Question,
+    QuestionKind,
+    RegistrationCreate,
+    RegistrationSettingsWrite,
+)
+from confman.settings import Settings
+
+SEAT_HOLDING = (RegistrationStatus.CONFIRMED,)
+MAX_TEXT_ANSWER = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 5000, QuestionKind.COUNTRY: 2}
+
+
+class RegistrationClosed(ClientException):
+    """409: the conference does not take registrations now; ``reason`` says why."""
+
+    status_code = HTTP_409_CONFLICT
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(detail=message, extra=[{"key": "conference", "message": message, "reason": reason}])
+        self.reason = reason
+
+
+class Kind:
+    """The outbox e-mail kinds that registration writes."""
+
+    CONFIRM_REQUEST = "confirm_request"
+    ALREADY_REGISTERED = "already_registered"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    # Queued before the placement is known (PostgreSQL): the placement call renames it.
+    PLACED = "placed"
+    CANCELLED = "cancelled"
+
+
+# An outcome that the commit decides (PostgreSQL): see commit_placement.
+PLACING = "placing"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a registration: ``check_email`` (pending), ``confirmed``,
+    ``waitlisted`` (with ``position``), ``full`` or ``cancelled``."""
+
+    result: str
+    position: int | None = None
+    registration: Registration | None = None
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    opens_at: datetime | None
+    closes_at: datetime | None
+    capacity: int | None
+    waitlist: bool
+    double_opt_in: bool
+    privacy_text: dict[str, str]
+    questions: list[Question]
+
+
+DEFAULTS = EffectiveSettings(None, None, None, True, True, {}, [])
+
+
+def effective(row: RegistrationSettings | None) -> EffectiveSettings:
+    if row is None:
+        return DEFAULTS
+    return EffectiveSettings(
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        capacity=row.capacity,
+        waitlist=row.waitlist,
+        double_opt_in=row.double_opt_in,
+        privacy_text=row.privacy_text,
+        questions=[Question.model_validate(question) for question in row.questions],
+    )
+
+
+def check_answers(questions: Sequence[Question], answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers normalised, or a FieldError naming ``answers.<key>``."""
+    by_key = {question.key: question for question in questions}
+    for key in answers:
+        if key not in by_key:
+            raise FieldError(f"answers.{key}", "not a question of this conference")
+    cleaned: dict[str, Any] = {}
+    for question in questions:
+        field = f"answers.{question.key}"
+        value = answers.get(question.key)
+        if value is None or value == "" or value == []:
+            if question.required:
+                raise FieldError(field, "an answer is required")
+            continue
+        if question.kind is QuestionKind.YES_NO:
+            if not isinstance(value, bool):
+                raise FieldError(field, "must be true or false")
+            cleaned[question.key] = value
+        elif question.kind in CHOICE_KINDS:
+            keys = {choice.key for choice in question.choices}
+            chosen = value if isinstance(value, list) else [value]
+            if question.kind is QuestionKind.SINGLE_CHOICE and (isinstance(value, list) or len(chosen) != 1):
+                raise FieldError(field, "choose exactly one")
+            for item in chosen:
+                if not isinstance(item, str) or item not in keys:
+                    raise FieldError(field, f"{str(item)[:50]!r} is not one of the choices")
+            cleaned[question.key] = (
+                chosen[0] if question.kind is QuestionKind.SINGLE_CHOICE else list(dict.fromkeys(chosen))
+            )
+        else:
+            if not isinstance(value, str):
+                raise FieldError(field, "must be text")
+            if question.kind is QuestionKind.COUNTRY:
+                if not is_known_country(value.upper()):
+                    raise FieldError(field, f"unknown country code {value[:8]!r}")
+                value = value.upper()
+            if len(value) > MAX_TEXT_ANSWER[question.kind]:
+                raise FieldError(field, f"at most {MAX_TEXT_ANSWER[question.kind]} characters")
+            if "\x00" in value or any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+                raise FieldError(field, "must not contain control characters (such as NUL)")
+            if question.kind is QuestionKind.SHORT_TEXT and ("\n" in value or "\r" in value):
+                raise FieldError(field, "must be a single line")
+            cleaned[question.key] = value.strip()
+    return cleaned
+
+
+class RegistrationSettingsService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def row(self, conference: Conference) -> RegistrationSettings | None:
+        row: RegistrationSettings | None = await self.db.scalar(
+            select(RegistrationSettings).where(RegistrationSettings.conference_id == conference.id)
+        )
+        return row
+
+    async def get(self, conference: Conference) -> EffectiveSettings:
+        return effective(await self.row(conference))
+
+    async def replace(
+        self, conference: Conference, data: RegistrationSettingsWrite, settings: Settings
+    ) -> EffectiveSettings:
+        for field in data.privacy_text:
+            if field not in conference.languages:
+                raise FieldError(f"privacy_text.{field}", "language not offered by the conference")
+        for index, question in enumerate(data.questions):
+            for language in question.label:
+                if language not in conference.languages:
+                    raise FieldError(f"questions.{index}.label.{language}", "language not offered by the conference")
+        opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
+        closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise FieldError("closes_at", "must be after opens_at")
+        await lock_conference(self.db, conference, settings)
+        row = await self.row(conference)
+        if row is None:
+            row = RegistrationSettings(conference_id=conference.id)
+            self.db.add(row)
+        row.opens_at = opens_at
+        row.closes_at = closes_at
+        row.capacity = data.capacity
+        row.waitlist = data.waitlist
+        row.double_opt_in = data.double_opt_in
+        row.privacy_text = data.privacy_text
+        row.questions = [question.model_dump(mode="json") for question in data.questions]
+        await self.db.flush()
+        rules = effective(row)
+        # More seats: the head of the waiting list moves up at once.
+        await RegistrationService(self.db, settings).promote(conference, rules)
+        return rules
+
+
+async def lock_conference(db: AsyncSession, conference: Conference, settings: Settings) -> None:
+    """Serialise seat allocation for one conference until the transaction ends."""
+    if settings.unsafe_unlocked_allocation or db.get_bind().dialect.name != "postgresql":
+        return
+    await db.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update(key_share=True))
+
+
+def check_open(conference: Conference, rules: EffectiveSettings) -> None:
+    now = utcnow()
+    if not conference.is_published:
+        raise RegistrationClosed("unpublished", "This conference is not published.")
+    if rules.opens_at is not None and now < rules.opens_at:
+        raise RegistrationClosed("not_open", "Registration has not opened yet.")
+    if rules.closes_at is not None and now >= rules.closes_at:
+        raise RegistrationClosed("closed", "Registration is closed.")
+    if to_zone(now, conference.timezone).date() > conference.ends_on:
+        raise RegistrationClosed("past", "This conference is over.")
+
+
+class RegistrationService:
+    def __init__(self, db: AsyncSession, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    # --- reading -------------------------------------------------------------------
+
+    async def counts(self, conference: Conference) -> dict[RegistrationStatus, int]:
+        rows = await self.db.execute(
+            select(Registration.status, func.count())
+            .where(Registration.conference_id == conference.id)
+            .group_by(Registration.status)
+        )
+        found = dict(rows.tuples().all())
+        return {status: found.get(status, 0) for status in RegistrationStatus}
+
+    async def counts_by_country(self, conference: Conference) -> dict[str, int]:
+        rows = await self.db.execute(
+            select(Registration.country, func.count())
+            .where(
+                Registration.conference_id == conference.id,
+                Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            )
+            .group_by(Registration.country)
+            .order_by(func.count().desc(), Registration.country)
+        )
+        return {country or "": count for country, count in rows.tuples()}
+
+    async def position(self, registration: Registration) -> int | None:
+        if registration.status is not RegistrationStatus.WAITLISTED or registration.waitlist_seq is None:
+            return None
+        ahead = await self.db.scalar(
+            select(func.count()).where(
+                Registration.conference_id == registration.conference_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+                Registration.waitlist_seq <= registration.waitlist_seq,
+            )
+        )
+        return int(ahead or 0)
+
+    async def positions(self, conference: Conference) -> dict[int, int]:
+        ids = await self.db.scalars(
+            select(Registration.id)
+            .where(Registration.conference_id == conference.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.waitlist_seq)
+        )
+        return {registration_id: index for index, registration_id in enumerate(ids, start=1)}
+
+    async def find(
+        self,
+        conference: Conference,
+        *,
+        status: RegistrationStatus | None = None,
+        country: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Registration]:
+        query = select(Registration).where(Registration.conference_id == conference.id)
+        if status is not None:
+            query = query.where(Registration.status == status)
+        if country is not None:
+            query = query.where(Registration.country == country.upper())
+        if search:
+            pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    func.lower(Registration.name).like(pattern, escape="\\"),
+                    Registration.email.like(pattern, escape="\\"),
+                )
+            )
+        query = query.order_by(Registration.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(await self.db.scalars(query))
+
+    async def get(self, conference: Conference, registration_id: int) -> Registration:
+        registration = await self.db.scalar(
+            select(Registration).where(Registration.conference_id == conference.id, Registration.id == registration_id)
+        )
+        if registration is None:
+            raise not_found("Registration not found")
+        return registration
+
+    async def by_token(self, conference: Conference, token: str, purpose: TokenPurpose) -> Registration | None:
+        """The registration a private token belongs to; the lookup is by hash, never by token."""
+        if not token or len(token) > 100:
+            return None
+        row = (
+            await self.db.execute(
+                select(Registration, RegistrationToken.token_hash)
+                .join(RegistrationToken, RegistrationToken.registration_id == Registration.id)
+                .where(
+                    RegistrationToken.token_hash == hash_token(token),
+                    RegistrationToken.purpose == purpose,
+                    Registration.conference_id == conference.id,
+                )
+            )
+        ).first()
+        if row is None or not tokens_match(token, row[1]):
+            return None
+        registration: Registration = row[0]
+        return registration
+
+    # --- submitting ------------------------------------------------------------------
+
+    async def submit(self, conference: Conference, data: RegistrationCreate) -> Outcome:
+        """Register ``data`` for ``conference``; nothing is written when the input is refused."""
+        rules = await RegistrationSettingsService(self.db).get(conference)
+        check_open(conference, rules)
+        self.check_language(conference, data.language)
+        answers = check_answers(rules.questions, data.answers)
+        if not data.consent:
+            raise FieldError("consent", "consent to the privacy text is required")
+        if rules.double_opt_in:
+            return await self._submit_pending(conference, data, answers)
+        return await self._submit_direct(conference, data, answers, rules)
+
+    def check_language(self, conference: Conference, language: str) -> None:
+        if language not in UI_LANGUAGES and language not in conference.languages:
+            offered = sorted({*UI_LANGUAGES, *conference.languages})
+            raise FieldError("language", f"not offered (offered: {', '.join(offered)})")
+
+    def _new(self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
+        return Registration(
+            conference_id=conference.id,
+            email=data.email,
+            name=data.name,
+            country=data.country,
+            timezone=data.timezone,
+            language=data.language,
+            answers=answers,
+            consented_at=utcnow(),
+            status=RegistrationStatus.PENDING,
+        )
+
+    async def _existing(self, conference: Conference, email: str) -> Registration | None:
+        found: Registration | None = await self.db.scalar(
+            select(Registration).where(Registration.conference_id == conference.id, Registration.email == email)
+        )
+        return found
+
+    def _refill(self, registration: Registration, data: RegistrationCreate, answers: dict[str, Any]) -> None:
+        """A cancelled registration registering again starts afresh with the new details."""
+        registration.name = data.name
+        registration.country = data.country
+        registration.timezone = data.timezone
+        registration.language = data.language
+        registration.answers = answers
+        registration.consented_at = utcnow()
+        registration.status = RegistrationStatus.PENDING
+        registration.cancelled_at = None
+        registration.confirmed_at = None
+        registration.waitlist_seq = None
+
+    async def _submit_pending(
+        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+    ) -> Outcome:
+        existing = await self._existing(conference, data.email)
+        if existing is None:
+            registration = self._new(conference, data, answers)
+            try:
+                async with self.db.begin_nested():
+                    self.db.add(registration)
+                    await self.db.flush()
+            except IntegrityError:
+                # The same address, submitted at the same moment by another request.
+                existing = await self._existing(conference, data.email)
+                if existing is None:
+                    raise
+            else:
+                await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST)
+                return Outcome("check_email", registration=registration)
+        if existing.status is RegistrationStatus.CANCELLED:
+            self._refill(existing, data, answers)
+            await self.db.flush()
+            await self._mail_confirm_request(conference, existing, Kind.CONFIRM_REQUEST)
+        else:
+            await self._mail_already(conference, existing)
+        return Outcome("check_email", registration=existing)
+
+    async def _submit_direct(
+        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
+    ) -> Outcome:
+        """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
+        if self._places_in_database():
+            return await self._submit_direct_in_database(conference, data, answers)
+        await self._begin_allocation(conference)
+        existing = await self._existing(conference, data.email)
+        if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+            await self._mail_already(conference, existing)
+            if existing.status is RegistrationStatus.PENDING:
+                return Outcome("check_email", registration=existing)
+            return Outcome(existing.status.value, await self.position(existing), existing)
+        status, seq, position = await self._allocation(conference, rules)
+        if status is None:
+            return Outcome("full")
+        registration = existing or self._new(conference, data, answers)
+        if existing is not None:
+            self._refill(existing, data, answers)
+        self._place(registration, status, seq)
+        # Under the lock no other request can insert this address now; without it (control
+        # runs only) a duplicate is the IntegrityError handler's 409.
+        self.db.add(registration)
+        await self.db.flush()
+        return await self._after_placing(conference, registration, position)
+
+    def _places_in_database(self) -> bool:
+        """PostgreSQL places at COMMIT (``confman_place_on_commit``); SQLite, and the control
+        run without the lock, place here."""
+        return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
+
+    async def _submit_direct_in_database(
+        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+    ) -> Outcome:
+        """The PostgreSQL path: the registration (pending), its token and its e-mail are
+        written without any lock, in parallel with other requests; the seat or waiting-list
+        place is given at COMMIT (see :func:`commit_placement`)."""
+        existing = await self._existing(conference, data.email)
+        registration = existing
+        if existing is None:
+            registration = self._new(conference, data, answers)
+            try:
+                async with self.db.begin_nested():
+                    self.db.add(registration)
+                    await self.db.flush()
+            except IntegrityError:
+                # The same address, submitted at the same moment by another request.
+                registration = await self._existing(conference, data.email)
+                if registration is None:
+                    raise
+                existing = registration
+        assert registration is not None
+        if existing is not None:
+            if existing.status is not RegistrationStatus.CANCELLED:
+                await self._mail_already(conference, existing)
+                if existing.status is RegistrationStatus.PENDING:
+                    return Outcome("check_email", registration=existing)
+                return Outcome(existing.status.value, await self.position(existing), existing)
+            self._refill(existing, data, answers)
+            await self.db.flush()
+        return await self._request_placement(conference, registration)
+
+    async def _request_placement(self, conference: Conference, registration: Registration) -> Outcome:
+        """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
+        places ``registration`` (pending) at COMMIT, inside the conference's lock."""
+        token = self._token(registration, TokenPurpose.MANAGE)
+        self._enqueue(
+            conference,
+            registration,
+            Kind.PLACED,
+            {
+                "position": None,
+                "manage_url": attendee_url(self.settings.base_url, token),
+                "cancel_url": registration_cancel_url(self.settings.base_url, conference.slug, token),
+            },
+        )
+        await self.db.flush()
+        return Outcome(PLACING, registration=registration)
+
+    async def placed(self, registration: Registration) -> Outcome:
+        """After the commit: what the placement gave."""
+        await self.db.refresh(registration)
+        if registration.status is RegistrationStatus.WAITLISTED:
+            return Outcome("waitlisted", await self.position(registration), registration)
+        return Outcome(registration.status.value, registration=registration)
+
+    # --- confirming and allocating ------------------------------------------------------
+
+    async def confirm(self, conference: Conference, token: str) -> Outcome:
+        """Double opt-in: the attendee proves the address; a seat or a waiting-list place follows."""
+        registration = await self.by_token(conference, token, TokenPurpose.CONFIRM)
+        if registration is None:
+            raise not_found("This confirmation link is not valid.")
+        if registration.status is not RegistrationStatus.PENDING:
+            return Outcome(registration.status.value, await self.position(registration), registration)
+        if self._places_in_database():
+            return await self._request_placement(conference, registration)
+        rules = await RegistrationSettingsService(self.db).get(conference)
+        await self._begin_allocation(conference)
+        await self.db.refresh(registration)
+        if registration.status is not RegistrationStatus.PENDING:
+            return Outcome(registration.status.value, await self.position(registration), registration)
+        status, seq, position = await self._allocation(conference, rules)
+        if status is None:
+            return Outcome("full", registration=registration)
+        self._place(registration, status, seq)
+        await self.db.flush()
+        return await self._after_placing(conference, registration, position)
+
+    async def _begin_allocation(self, conference: Conference) -> None:
+        if self.settings.unsafe_unlocked_allocation:
+            # Control runs only: end the transaction so that the capacity check below runs
+            # in a new one that another request's check can overtake.
+            set_write_intent(False)
+            await self.db.commit()
+            return
+        await lock_conference(self.db, conference, self.settings)
+
+    async def _allocation(
+        self, conference: Conference, rules: EffectiveSettings
+    ) -> tuple[RegistrationStatus | None, int | None, int | None]:
+        """Inside the lock: a seat if one is free, else the next waiting-list number and the
+        position it gives, else None. One query: the lock is held for as short as possible."""
+        confirmed, waiting, last_seq = (
+            await self.db.execute(
+                select(
+                    func.coalesce(func.sum(case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0)), 0),
+                    func.coalesce(
+                        func.sum(case((Registration.status == RegistrationStatus.WAITLISTED, 1), else_=0)), 0
+                    ),
+                    func.max(Registration.waitlist_seq),
+                ).where(Registration.conference_id == conference.id)
+            )
+        ).one()
+        granted: tuple[RegistrationStatus | None, int | None, int | None]
+        if rules.capacity is None or int(confirmed) < rules.capacity:
+            granted = (RegistrationStatus.CONFIRMED, None, None)
+        elif rules.waitlist:
+            granted = (RegistrationStatus.WAITLISTED, int(last_seq or 0) + 1, int(waiting) + 1)
+        else:
+            granted = (None, None, None)
+        if self.settings.unsafe_unlocked_allocation:
+            await self.db.commit()
+            set_write_intent(True)
+        return granted
+
+    def _place(self, registration: Registration, status: RegistrationStatus, seq: int | None) -> None:
+        registration.status = status
+        registration.waitlist_seq = seq
+        if status is RegistrationStatus.CONFIRMED:
+            registration.confirmed_at = utcnow()
+
+    async def _after_placing(
+        self, conference: Conference, registration: Registration, position: int | None = None
+    ) -> Outcome:
+        if registration.status is RegistrationStatus.CONFIRMED:
+            await self._mail_status(conference, registration, Kind.CONFIRMED)
+            return Outcome("confirmed", registration=registration)
+        if position is None:
+            position = await self.position(registration)
+        await self._mail_status(conference, registration, Kind.WAITLISTED, position=position)
+        return Outcome("waitlisted", position, registration)
+
+    async def promote(self, conference: Conference, rules: EffectiveSettings | None = None) -> list[Registration]:
+        """Fill free seats from the head of the waiting list (the caller holds the lock)."""
+        rules = rules or await RegistrationSettingsService(self.db).get(conference)
+        counts = await self.counts(conference)
+        if rules.capacity is None:
+            free = counts[RegistrationStatus.WAITLISTED]
+        else:
+            free = rules.capacity - counts[RegistrationStatus.CONFIRMED]
+        if free <= 0 or counts[RegistrationStatus.WAITLISTED] == 0:
+            return []
+        heads = list(
+            await self.db.scalars(
+                select(Registration)
+                .where(
+                    Registration.conference_id == conference.id, Registration.status == RegistrationStatus.WAITLISTED
+                )
+                .order_by(Registration.waitlist_seq)
+                .limit(free)
+            )
+        )
+        for registration in heads:
+            self._place(registration, RegistrationStatus.CONFIRMED, None)
+            await self._mail_status(conference, registration, Kind.PROMOTED)
+        await self.db.flush()
+        return heads
+
+    # --- cancelling and organiser changes -------------------------------------------------
+
+    async def cancel(self, conference: Conference, registration: Registration) -> list[Registration]:
+        """Cancel and, in the same transaction, give the freed seat to the head of the waiting list."""
+        await lock_conference(self.db, conference, self.settings)
+        await self.db.refresh(registration)
+        if registration.status is RegistrationStatus.CANCELLED:
+            return []
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = utcnow()
+        registration.waitlist_seq = None
+        await self.db.flush()
+        await self._mail_status(conference, registration, Kind.CANCELLED)
+        return await self.promote(conference)
+
+    async def cancel_by_token(self, conference: Conference, token: str) -> Registration:
+        registration = await self.by_token(conference, token, TokenPurpose.MANAGE)
+        if registration is None:
+            raise not_found("This link is not valid.")
+        await self.cancel(conference, registration)
+        return registration
+
+    async def set_status(self, conference: Conference, registration: Registration, status: RegistrationStatus) -> None:
+        """An organiser's change. A seat is never given beyond capacity."""
+        if status is registration.status:
+            return
+        if status is RegistrationStatus.CANCELLED:
+            await self.cancel(conference, registration)
+            return
+        if status is RegistrationStatus.PENDING:
+            raise FieldError("status", "a registration cannot be made pending again")
+        rules = await RegistrationSettingsService(self.db).get(conference)
+        await lock_conference(self.db, conference, self.settings)
+        await self.db.refresh(registration)
+        if registration.status is RegistrationStatus.CONFIRMED:
+            raise FieldError("status", "a confirmed registration can only be cancelled")
+        counts = await self.counts(conference)
+        if status is RegistrationStatus.CONFIRMED:
+            if rules.capacity is not None and counts[RegistrationStatus.CONFIRMED] >= rules.capacity:
+                raise ConflictError("status", "no free seat; raise the capacity first")
+            self._place(registration, RegistrationStatus.CONFIRMED, None)
+            await self.db.flush()
+            await self._after_placing(conference, registration)
+            return
+        # To the waiting list: only when it is on, and at its end.
+        if not rules.waitlist:
+            raise FieldError("status", "the waiting list is off")
+        if rules.capacity is None or counts[RegistrationStatus.CONFIRMED] < rules.capacity:
+            raise FieldError("status", "seats are free; confirm instead")
+        last = await self.db.scalar(
+            select(func.max(Registration.waitlist_seq)).where(Registration.conference_id == conference.id)
+        )
+        self._place(registration, RegistrationStatus.WAITLISTED, int(last or 0) + 1)
+        await self.db.flush()
+        await self._after_placing(conference, registration)
+
+    async def resend(self, conference: Conference, registration: Registration) -> None:
+        """Send the confirmation again (a fresh link: the old secret is not kept)."""
+        if registration.status is RegistrationStatus.PENDING:
+            await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST)
+        elif registration.status is RegistrationStatus.CANCELLED:
+            raise FieldError("status", "the registration is cancelled")
+        else:
+            kind = Kind.CONFIRMED if registration.status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED
+            await self._mail_status(conference, registration, kind, position=await self.position(registration))
+
+    # --- e-mails -------------------------------------------------------------------------------
+
+    def _token(self, registration: Registration, purpose: TokenPurpose) -> str:
+        token = new_token("c" if purpose is TokenPurpose.CONFIRM else "m")
+        self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
+        return token
+
+    def _base_context(self, conference: Conference, registration: Registration) -> dict[str, Any]:
+        return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
+
+    def _enqueue(
+        self, conference: Conference, registration: Registration, kind: str, context: dict[str, Any]
+    ) -> OutboxMail:
+        return enqueue(
+            self.db,
+            kind=kind,
+            recipient=registration.email,
+            language=registration.language,
+            conference_id=conference.id,
+            registration_id=registration.id,
+            context={**self._base_context(conference, registration), **context},
+            base_url=self.settings.base_url,
+        )
+
+    async def _mail_confirm_request(self, conference: Conference, registration: Registration, kind: str) -> None:
+        token = self._token(registration, TokenPurpose.CONFIRM)
+        url = registration_confirm_url(self.settings.base_url, conference.slug, token)
+        self._enqueue(conference, registration, kind, {"confirm_url": url})
+        await self.db.flush()
+
+    async def _mail_already(self, conference: Conference, registration: Registration) -> None:
+        context: dict[str, Any] = {}
+        if registration.status is RegistrationStatus.PENDING:
+            token = self._token(registration, TokenPurpose.CONFIRM)
+            context["confirm_url"] = registration_confirm_url(self.settings.base_url, conference.slug, token)
+        else:
+            token = self._token(registration, TokenPurpose.MANAGE)
+            context["manage_url"] = attendee_url(self.settings.base_url, token)
+            context["cancel_url"] = registration_cancel_url(self.settings.base_url, conference.slug, token)
+            context["position"] = await self.position(registration)
+        self._enqueue(conference, registration, Kind.ALREADY_REGISTERED, context)
+        await self.db.flush()
+
+    async def _mail_status(
+        self, conference: Conference, registration: Registration, kind: str, *, position: int | None = None
+    ) -> None:
+        context: dict[str, Any] = {"position": position}
+        if kind != Kind.CANCELLED:
+            token = self._token(registration, TokenPurpose.MANAGE)
+            context["manage_url"] = attendee_url(self.settings.base_url, token)
+            context["cancel_url"] = registration_cancel_url(self.settings.base_url, conference.slug, token)
+        self._enqueue(conference, registration, kind, context)
+        await self.db.flush()
+
+
+FULL_ON_COMMIT = "confman: conference full"
+
+
+async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
+    """Commit a placement that PostgreSQL makes at COMMIT, and read back what it gave.
+
+    The one commit on a request path outside ``provide_db_session``: the answer must say
+    whether the attendee got a seat, and that is decided by the commit (its trigger holds the
+    conference's lock for no client round trip). A full conference without a waiting list
+    aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
+    pass through; ``provide_db_session`` commits them as usual.
+    """
+    if outcome.result != PLACING or outcome.registration is None:
+        return outcome
+    try:
+        await db.commit()
+    except DBAPIError as error:
+        await db.rollback()
+        if FULL_ON_COMMIT in str(error):
+            return Outcome("full")
+        raise
+    return await service.placed(outcome.registration)

@@ -1,0 +1,78 @@
+"""The app as a real server process (uvicorn, several workers), for tests that need real concurrency."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from tests.mailserver import free_port
+
+
+@contextmanager
+def serve(database_url: str, *, workers: int = 2, **environment: str) -> Iterator[str]:
+    """Serve confman on a free port; yields its base URL and stops it afterwards."""
+    with serve_many((database_url, workers, environment)) as [base_url]:
+        yield base_url
+
+
+@contextmanager
+def serve_many(*servers: tuple[str, int, dict[str, str]]) -> Iterator[list[str]]:
+    """Several servers started side by side (their start-up, mostly imports, overlaps)."""
+    started: list[tuple[subprocess.Popen[bytes], str]] = []
+    try:
+        for database_url, workers, environment in servers:
+            started.append(_start(database_url, workers, environment))
+        for process, base_url in started:
+            _wait_ready(process, base_url)
+        yield [base_url for _, base_url in started]
+    finally:
+        for process, _ in started:
+            _stop(process)
+
+
+def _start(database_url: str, workers: int, environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CONFMAN_DATABASE_URL": database_url,
+        "CONFMAN_BASE_URL": base_url,
+        "CONFMAN_MAIL_WORKER_EMBEDDED": "false",
+        "CONFMAN_REGISTRATION_SUBMITS_PER_MINUTE": "1000000",
+        **environment,
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "confman.app:create_app_from_environment",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env), base_url  # noqa: S603
+
+
+def _wait_ready(process: subprocess.Popen[bytes], base_url: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/conferences", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
