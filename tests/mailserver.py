@@ -48,7 +48,8 @@ class MailServer:
     def __init__(self, port: int, recorder: Recorder) -> None:
         self.port = port
         self.recorder = recorder
-        self.controller = Controller(recorder, hostname="127.0.0.1", port=port)
+        # A generous start-up wait: on a loaded 2-core machine the default second is not enough.
+        self.controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=30)
 
     @property
     def url(self) -> str:

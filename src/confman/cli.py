@@ -107,6 +107,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     password, token = run(prepare)
     base = settings.base_url
     click.echo(f"confman demo on {base}/  (database: {settings.database_url})")
+    click.echo(f"  conference page:   {base}/climate-2027/   (programme: {base}/climate-2027/programme/)")
     click.echo(f"  conference (JSON): {base}/api/v1/conferences/climate-2027")
     click.echo(f"  sessions (JSON):   {base}/api/v1/conferences/climate-2027/sessions")
     click.echo(f"  API documentation: {base}/schema/swagger")
