@@ -10,6 +10,7 @@ outbox row written in the same transaction as the change it reports.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,8 @@ from confman.registration.schemas import (
 from confman.settings import Settings
 
 SEAT_HOLDING = (RegistrationStatus.CONFIRMED,)
+# The control run only (unsafe_unlocked_allocation): seconds between the capacity check and the insert.
+UNSAFE_GAP_SECONDS = 0.05
 MAX_TEXT_ANSWER = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 5000, QuestionKind.COUNTRY: 2}
 
 
@@ -552,6 +555,9 @@ class RegistrationService:
         if self.settings.unsafe_unlocked_allocation:
             await self.db.commit()
             set_write_intent(True)
+            # Hold the gap between check and act open a moment, so that the control run
+            # oversells every time rather than when the scheduler happens to allow it.
+            await asyncio.sleep(UNSAFE_GAP_SECONDS)
         return granted
 
     def _place(self, registration: Registration, status: RegistrationStatus, seq: int | None) -> None:
