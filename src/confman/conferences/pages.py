@@ -10,13 +10,21 @@ from litestar.params import FromPath
 from confman.calendar.links import programme_calendar_links
 from confman.conferences.services import ConferenceService
 from confman.db.transactions import DbSession
-from confman.lib.i18n import format_day, zone_city
+from confman.lib.i18n import format_days, zone_city
 from confman.lib.urls import conference_url
 from confman.lib.viewer import resolve_viewer
 from confman.programme.display import ProgrammeDisplay
 from confman.programme.feeds import ProgrammeCacheDependency
 from confman.programme.published import pick
-from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages, serve_page
+from confman.programme.site import (
+    HTML,
+    PAGE_CACHE_CONTROL,
+    PAGE_VARY,
+    PageRendererDependency,
+    chrome,
+    page_languages,
+    serve_page,
+)
 from confman.programme.structured_data import event_json_ld
 from confman.settings import AppSettings
 
@@ -35,9 +43,7 @@ async def index_page(
             {
                 "title": title,
                 "title_language": title_language,
-                "dates": format_day(conference.starts_on, locale)
-                if conference.starts_on == conference.ends_on
-                else f"{format_day(conference.starts_on, locale)} – {format_day(conference.ends_on, locale)}",
+                "dates": format_days(conference.starts_on, conference.ends_on, locale),
                 "city": zone_city(conference.timezone, locale),
                 "url": conference_url(settings.base_url, conference.slug),
                 "calendar": programme_calendar_links(settings.base_url, conference.slug),
@@ -45,7 +51,7 @@ async def index_page(
         )
     context = chrome(viewer, "/", {}, base_url=settings.base_url, languages=page_languages(), conference_zone=None)
     body = page_renderer.render("public/index.html", language, {**context, "conferences": conferences})
-    response = Response(body, media_type=HTML, headers={"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"})
+    response = Response(body, media_type=HTML, headers={"Cache-Control": PAGE_CACHE_CONTROL, "Vary": PAGE_VARY})
     viewer.apply_cookies(response)
     return response
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Hashable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -40,6 +42,11 @@ def validator_headers(etag: str, last_modified: datetime | None, cache_control: 
 
 def not_modified(headers: dict[str, str]) -> Response[bytes]:
     return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+
+
+def etag_for(key: Hashable) -> str:
+    """A strong validator for everything an answer is made from (``key`` is its cache key)."""
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
 
 
 def accepts_gzip(request: Request[Any, Any, Any]) -> bool:

@@ -91,6 +91,13 @@ def format_day(day: date, language: str) -> str:
     return format_date(day, format="full", locale=babel_locale(language))
 
 
+def format_days(first: date, last: date, language: str) -> str:
+    """A conference's dates: one day, or "first – last"."""
+    if first == last:
+        return format_day(first, language)
+    return f"{format_day(first, language)} – {format_day(last, language)}"
+
+
 @functools.lru_cache(maxsize=8192)
 def format_short_day(day: date, language: str) -> str:
     return format_date(day, format="medium", locale=babel_locale(language))

@@ -25,6 +25,15 @@ def speaker_url(base_url: str, conference: str, speaker: str) -> str:
     return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/")
 
 
+def speakers_url(base_url: str, conference: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/speakers/")
+
+
+def schedule_url(base_url: str, conference: str, extension: str) -> str:
+    """The frab/c3voc schedule: ``json`` or ``xml``."""
+    return _join(base_url, f"/{quote(conference)}/schedule.{extension}")
+
+
 def programme_ics_url(base_url: str, conference: str) -> str:
     return _join(base_url, f"/{quote(conference)}/programme.ics")
 

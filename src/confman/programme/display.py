@@ -18,11 +18,21 @@ from confman.calendar.links import CalendarLinks, programme_calendar_links, sess
 from confman.db.models import SessionKind, SpeakerRole
 from confman.db.models._types import Translations
 from confman.lib.countries import country_name
-from confman.lib.i18n import format_clock, format_day, format_short_day, zone_city
+from confman.lib.i18n import format_clock, format_day, format_days, format_short_day, zone_city
 from confman.lib.languages import language_name
 from confman.lib.markdown import render_markdown
 from confman.lib.timezones import to_zone
-from confman.lib.urls import conference_url, programme_url, session_url, speaker_ics_url, speaker_url, webcal_url
+from confman.lib.urls import (
+    conference_url,
+    programme_url,
+    registration_url,
+    schedule_url,
+    session_url,
+    speaker_ics_url,
+    speaker_url,
+    speakers_url,
+    webcal_url,
+)
 from confman.lib.viewer import Viewer
 from confman.programme.published import PublicSession, PublicSpeaker, PublishedProgramme, pick
 
@@ -302,11 +312,7 @@ class ProgrammeDisplay:
         conference = self.conference
         slug = conference.slug
         first, last = conference.starts_on, conference.ends_on
-        dates = (
-            format_day(first, self.locale)
-            if first == last
-            else f"{format_day(first, self.locale)} – {format_day(last, self.locale)}"
-        )
+        dates = format_days(first, last, self.locale)
         return {
             "slug": slug,
             "title": self.text(conference.title),
@@ -318,10 +324,10 @@ class ProgrammeDisplay:
             "city": self.city(conference.timezone),
             "url": conference_url(self.base_url, slug),
             "programme_url": programme_url(self.base_url, slug),
-            "speakers_url": f"{conference_url(self.base_url, slug)}speakers/",
-            "register_url": f"{conference_url(self.base_url, slug)}register/",
+            "speakers_url": speakers_url(self.base_url, slug),
+            "register_url": registration_url(self.base_url, slug),
             "calendar": programme_calendar_links(self.base_url, slug),
-            "schedule_json": f"{conference_url(self.base_url, slug)}schedule.json",
-            "schedule_xml": f"{conference_url(self.base_url, slug)}schedule.xml",
+            "schedule_json": schedule_url(self.base_url, slug, "json"),
+            "schedule_xml": schedule_url(self.base_url, slug, "xml"),
             "languages": conference.languages,
         }

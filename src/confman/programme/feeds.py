@@ -7,7 +7,6 @@ this version already answers from memory, and only a new version is built.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -15,7 +14,7 @@ from litestar import Request, Response
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
+from confman.lib.conditional import accepts_gzip, encoded_etag, etag_for, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.programme.cache import ProgrammeCache
@@ -54,7 +53,7 @@ async def serve_programme_file(
         raise not_found("Conference not found")
     key = (slug, version.version, variant)
     gzipped = accepts_gzip(request)
-    etag = encoded_etag('"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"', gzipped)
+    etag = encoded_etag(etag_for(key), gzipped)
     headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
     headers["Vary"] = "Accept-Encoding"

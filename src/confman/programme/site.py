@@ -9,8 +9,7 @@ zone and the viewer's first, then every IANA zone), and ``hreflang`` alternates.
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +19,7 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_404_NOT_FOUND
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.lib.conditional import accepts_gzip, encoded_etag, is_fresh, not_modified, validator_headers
+from confman.lib.conditional import accepts_gzip, encoded_etag, etag_for, is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
 from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
 from confman.lib.response_cache import CACHEABLE_HEADER
@@ -91,10 +90,6 @@ def other_zones(first: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(zone for zone in sorted(known_zones()) if zone not in first and ("/" in zone or zone == "UTC"))
 
 
-def _etag(key: Hashable) -> str:
-    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
-
-
 async def serve_page(
     request: Request[Any, Any, Any],
     *,
@@ -125,7 +120,7 @@ async def serve_page(
         tuple(sorted(parameters.items())), live.key(), site_revision(),
     )  # fmt: skip
     gzipped = accepts_gzip(request)
-    etag = encoded_etag(_etag(key), gzipped)
+    etag = encoded_etag(etag_for(key), gzipped)
     headers = validator_headers(etag, conference.changed_at, PAGE_CACHE_CONTROL)
     headers["Vary"] = PAGE_VARY
     if is_fresh(request, etag, conference.changed_at):
