@@ -30,6 +30,7 @@ REQUIRE_POSTGRES = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 CONFMAN_TABLES = {
     "api_token",
+    "attendee_link",
     "conference",
     "conference_member",
     "conference_session",
@@ -37,6 +38,10 @@ CONFMAN_TABLES = {
     "registration",
     "registration_settings",
     "registration_token",
+    "session_attendance",
+    "session_follow",
+    "session_reminder",
+    "session_seat",
     "session_speaker",
     "speaker",
     "stream",

@@ -1,6 +1,14 @@
 """Every model, imported once here so that Alembic and the app see the whole schema."""
 
 from confman.db.models.accounts import ApiToken, ConferenceMember, MemberRole, User
+from confman.db.models.attendance import (
+    AttendeeLink,
+    SeatStatus,
+    SessionAttendance,
+    SessionFollow,
+    SessionReminder,
+    SessionSeat,
+)
 from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
 from confman.db.models.mail import MailStatus, OutboxMail
 from confman.db.models.programme import (
@@ -21,6 +29,7 @@ from confman.db.models.speakers import Speaker
 
 __all__ = [
     "ApiToken",
+    "AttendeeLink",
     "Conference",
     "ConferenceMember",
     "ConferenceSession",
@@ -32,7 +41,12 @@ __all__ = [
     "RegistrationSettings",
     "RegistrationStatus",
     "RegistrationToken",
+    "SeatStatus",
+    "SessionAttendance",
+    "SessionFollow",
     "SessionKind",
+    "SessionReminder",
+    "SessionSeat",
     "SessionSpeaker",
     "SessionStatus",
     "Speaker",

@@ -68,6 +68,8 @@ class ConferenceSession(Base):
     capacity: Mapped[int | None] = mapped_column(default=None)
     # Overrides the stream's meeting URL for this session; a secret like it.
     meeting_url: Mapped[str | None] = mapped_column(Text, default=None)
+    # The recording, once there is one: the join link points there after the session ends.
+    recording_url: Mapped[str | None] = mapped_column(Text, default=None)
     # Raised on every public change of this session (iCalendar SEQUENCE).
     revision: Mapped[int] = mapped_column(default=0)
     # When the public content last changed (iCalendar LAST-MODIFIED).

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from confman.db.base import Base, DateTimeUTC, JsonB
@@ -44,6 +44,11 @@ class RegistrationSettings(Base):
     privacy_text: Mapped[Translations] = mapped_column(JsonB, default=dict)
     # A list of question objects (see registration.schemas.Question), validated on write.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    # The join window: from this many minutes before a session's start to this many after its end.
+    join_opens_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
+    join_closes_minutes: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Reminder e-mails this many minutes before each followed session; None: no reminders.
+    reminder_minutes: Mapped[int | None] = mapped_column(default=60, server_default=text("60"))
 
 
 class Registration(Base):
@@ -70,6 +75,10 @@ class Registration(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # False: only the sessions in session_follow (and those with a seat) are followed.
+    follows_all: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The attendee deleted their data: the row stays (cancelled, anonymous) so counts add up.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class RegistrationToken(Base):
