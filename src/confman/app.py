@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from confman.accounts.api import TokenController
 from confman.accounts.auth import provide_current_user
+from confman.attendees.pages import PRIVATE_LINK_HANDLERS, PRIVATE_PAGE_HANDLERS
 from confman.calendar.feeds import programme_ics
 from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
 from confman.conferences.pages import conference_page, index_page
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *PAGE_HANDLERS,
             _registration_pages(settings),
+            # The attendee's feed and join links: opened by calendar apps, without cookies.
+            *PRIVATE_LINK_HANDLERS,
             *FEED_HANDLERS,
             *API_HANDLERS,
             STATIC_FILES,
@@ -136,7 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def _registration_pages(settings: Settings) -> Router:
-    """The registration form and the confirm/cancel pages, behind Litestar's CSRF middleware.
+    """The registration form, the confirm/cancel pages and the attendee's page with its forms,
+    behind Litestar's CSRF middleware.
 
     Only these pages have forms. The JSON API is authorised by bearer tokens, never by
     cookies, so a forged cross-site request gains nothing there (the public registration
@@ -144,7 +148,7 @@ def _registration_pages(settings: Settings) -> Router:
     must not set a cookie (shared caches, 304s).
     """
     csrf = DefineMiddleware(CSRFMiddleware, config=CSRFConfig(secret=settings.secret_key, cookie_samesite="lax"))
-    return Router(path="/", route_handlers=REGISTRATION_PAGES, middleware=[csrf])
+    return Router(path="/", route_handlers=[*REGISTRATION_PAGES, *PRIVATE_PAGE_HANDLERS], middleware=[csrf])
 
 
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:

@@ -65,5 +65,20 @@ def registration_cancel_url(base_url: str, conference: str, token: str) -> str:
 
 
 def attendee_url(base_url: str, token: str) -> str:
-    """The attendee's private page (the page itself comes with issue 6)."""
+    """The attendee's private page: status, sessions, links, changes, cancel, delete."""
     return _join(base_url, f"/me/{quote(token)}/")
+
+
+def attendee_action_url(base_url: str, token: str, action: str) -> str:
+    """A form of the attendee's page posts here (``profile``, ``follow``, ``cancel`` …)."""
+    return _join(base_url, f"/me/{quote(token)}/{action}")
+
+
+def attendee_feed_url(base_url: str, feed_token: str) -> str:
+    """The attendee's personal calendar feed, with their join links (its own token)."""
+    return _join(base_url, f"/me/{quote(feed_token)}/calendar.ics")
+
+
+def join_url(base_url: str, join_token: str, session: str) -> str:
+    """The gated join link of one session for one attendee."""
+    return _join(base_url, f"/join/{quote(join_token)}/{quote(session)}")

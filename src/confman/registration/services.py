@@ -22,6 +22,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confman.attendees.seats import release_all_seats
 from confman.db.engine import set_write_intent
 from confman.db.models import (
     Conference,
@@ -615,6 +616,8 @@ class RegistrationService:
         registration.cancelled_at = utcnow()
         registration.waitlist_seq = None
         await self.db.flush()
+        # Workshop seats go too, each to the head of its session's waiting list.
+        await release_all_seats(self.db, registration.id)
         await self._mail_status(conference, registration, Kind.CANCELLED)
         return await self.promote(conference)
 

@@ -1,0 +1,173 @@
+"""Seats in sessions with their own capacity (workshops), with a waiting list per session.
+
+The same guarantee as conference registration: a seat is given inside a per-session lock
+(``SELECT … FOR NO KEY UPDATE`` of the session row on PostgreSQL, across every process and
+machine; SQLite's write lock, which every writing request holds from its first statement),
+so a session never has more confirmed seats than its capacity. Releasing a seat gives it to
+the head of the session's waiting list in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from confman.db.models import (
+    ConferenceSession,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    SessionSeat,
+    SessionStatus,
+)
+from confman.lib.errors import ConflictError, FieldError
+from confman.lib.timezones import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """An attendee's place in a session: ``confirmed``, or ``waitlisted`` at ``position``."""
+
+    status: SeatStatus
+    position: int | None = None
+
+
+async def _lock_session(db: AsyncSession, session_id: int) -> ConferenceSession | None:
+    query = select(ConferenceSession).where(ConferenceSession.id == session_id)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(key_share=True)
+    found: ConferenceSession | None = await db.scalar(query)
+    return found
+
+
+async def seats_of(db: AsyncSession, registration_id: int) -> dict[int, Seat]:
+    """The registration's seats and waiting-list places by session id, with positions (two queries)."""
+    rows = (
+        await db.execute(
+            select(SessionSeat.session_id, SessionSeat.status, SessionSeat.waitlist_seq).where(
+                SessionSeat.registration_id == registration_id, SessionSeat.status != SeatStatus.CANCELLED
+            )
+        )
+    ).all()
+    waiting = {session_id: seq for session_id, status, seq in rows if status is SeatStatus.WAITLISTED}
+    positions: dict[int, int] = {}
+    if waiting:
+        ahead = (
+            await db.execute(
+                select(SessionSeat.session_id, func.count())
+                .where(
+                    SessionSeat.session_id.in_(waiting),
+                    SessionSeat.status == SeatStatus.WAITLISTED,
+                    SessionSeat.waitlist_seq <= case(waiting, value=SessionSeat.session_id),
+                )
+                .group_by(SessionSeat.session_id)
+            )
+        ).all()
+        positions = {session_id: int(count) for session_id, count in ahead}
+    return {session_id: Seat(status, positions.get(session_id)) for session_id, status, _ in rows}
+
+
+async def taken_seats(db: AsyncSession, session_ids: list[int]) -> dict[int, int]:
+    """Confirmed seats per session (one query)."""
+    if not session_ids:
+        return {}
+    rows = await db.execute(
+        select(SessionSeat.session_id, func.count())
+        .where(SessionSeat.session_id.in_(session_ids), SessionSeat.status == SeatStatus.CONFIRMED)
+        .group_by(SessionSeat.session_id)
+    )
+    return {session_id: int(count) for session_id, count in rows.tuples()}
+
+
+async def take_seat(db: AsyncSession, registration: Registration, session_id: int) -> Seat:
+    """A seat if one is free, else a place on the session's waiting list; the same again if held."""
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise ConflictError("registration", "only confirmed attendees can take a seat")
+    session = await _lock_session(db, session_id)
+    if session is None or session.conference_id != registration.conference_id or not session.is_public:
+        raise FieldError("session", "no such session")
+    if session.status is SessionStatus.CANCELLED:
+        raise ConflictError("session", "the session is cancelled")
+    if session.capacity is None:
+        raise FieldError("session", "this session has no seats to take; follow it instead")
+    if session.ends_at <= utcnow():
+        raise ConflictError("session", "the session is over")
+    seat: SessionSeat | None = await db.scalar(
+        select(SessionSeat).where(SessionSeat.session_id == session_id, SessionSeat.registration_id == registration.id)
+    )
+    if seat is not None and seat.status is not SeatStatus.CANCELLED:
+        return (await seats_of(db, registration.id))[session_id]
+    confirmed, waiting, last_seq = (
+        await db.execute(
+            select(
+                func.coalesce(func.sum(case((SessionSeat.status == SeatStatus.CONFIRMED, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((SessionSeat.status == SeatStatus.WAITLISTED, 1), else_=0)), 0),
+                func.max(SessionSeat.waitlist_seq),
+            ).where(SessionSeat.session_id == session_id)
+        )
+    ).one()
+    if seat is None:
+        seat = SessionSeat(session_id=session_id, registration_id=registration.id)
+        db.add(seat)
+    seat.cancelled_at = None
+    if int(confirmed) < session.capacity:
+        seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
+        result = Seat(SeatStatus.CONFIRMED)
+    else:
+        seat.status, seat.waitlist_seq = SeatStatus.WAITLISTED, int(last_seq or 0) + 1
+        result = Seat(SeatStatus.WAITLISTED, int(waiting) + 1)
+    await db.flush()
+    return result
+
+
+async def release_seat(db: AsyncSession, registration_id: int, session_id: int) -> list[int]:
+    """Give up a seat or waiting-list place; the freed seat goes to the head of the list.
+    Returns the registration ids promoted."""
+    session = await _lock_session(db, session_id)
+    seat: SessionSeat | None = await db.scalar(
+        select(SessionSeat).where(SessionSeat.session_id == session_id, SessionSeat.registration_id == registration_id)
+    )
+    if session is None or seat is None or seat.status is SeatStatus.CANCELLED:
+        return []
+    seat.status, seat.waitlist_seq, seat.cancelled_at = SeatStatus.CANCELLED, None, utcnow()
+    await db.flush()
+    return await _promote(db, session)
+
+
+async def release_all_seats(db: AsyncSession, registration_id: int) -> None:
+    """A cancelled registration gives up every seat it held (each freed seat moves its list on)."""
+    session_ids = list(
+        await db.scalars(
+            select(SessionSeat.session_id)
+            .where(SessionSeat.registration_id == registration_id, SessionSeat.status != SeatStatus.CANCELLED)
+            .order_by(SessionSeat.session_id)
+        )
+    )
+    for session_id in session_ids:
+        await release_seat(db, registration_id, session_id)
+
+
+async def _promote(db: AsyncSession, session: ConferenceSession) -> list[int]:
+    """Fill free seats from the head of the waiting list (the caller holds the session's lock)."""
+    if session.capacity is None:
+        return []
+    confirmed = await db.scalar(
+        select(func.count()).where(SessionSeat.session_id == session.id, SessionSeat.status == SeatStatus.CONFIRMED)
+    )
+    free = session.capacity - int(confirmed or 0)
+    if free <= 0:
+        return []
+    heads = list(
+        await db.scalars(
+            select(SessionSeat)
+            .where(SessionSeat.session_id == session.id, SessionSeat.status == SeatStatus.WAITLISTED)
+            .order_by(SessionSeat.waitlist_seq)
+            .limit(free)
+        )
+    )
+    for seat in heads:
+        seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
+    await db.flush()
+    return [seat.registration_id for seat in heads]
