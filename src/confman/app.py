@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from confman.accounts.api import TokenController
 from confman.accounts.auth import provide_current_user
+from confman.attendees.api import AttendanceController
 from confman.attendees.pages import PRIVATE_LINK_HANDLERS, PRIVATE_PAGE_HANDLERS
 from confman.calendar.feeds import programme_ics
 from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
@@ -55,6 +56,7 @@ API_HANDLERS = [
     SpeakerController,
     SessionController,
     RegistrationController,
+    AttendanceController,
 ]
 # Public pages; the session and speaker pages also answer their .ics files.
 PAGE_HANDLERS = [

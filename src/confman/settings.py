@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # worker` processes send instead.
     mail_worker_embedded: bool = True
     mail_poll_seconds: float = Field(default=1.0, gt=0)
+    # How often each mail worker looks for due session reminders (queued once, whoever looks).
+    reminder_poll_seconds: float = Field(default=30.0, gt=0)
     # A claimed e-mail belongs to its worker this long; a killed worker's e-mails come back after it.
     mail_lease_seconds: float = Field(default=300.0, gt=0)
     mail_retry_base_seconds: float = Field(default=10.0, gt=0)

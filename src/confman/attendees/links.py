@@ -23,11 +23,14 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from confman.db.models import AttendeeLink, Registration, RegistrationToken, TokenPurpose
+from confman.lib.timezones import utcnow
 from confman.lib.tokens import hash_token, tokens_match
 
 FEED = "f"
@@ -156,3 +159,44 @@ async def registration_by_page_token(db: AsyncSession, token: str) -> Registrati
         return None
     registration: Registration = row[0]
     return registration
+
+
+async def attendee_tokens_for(
+    db: AsyncSession, registration_ids: list[int], secret_key: str
+) -> dict[int, AttendeeTokens]:
+    """Tokens for many registrations at once (reminders): missing links are made in one
+    insert that skips rows another worker made at the same moment."""
+    if not registration_ids:
+        return {}
+    salts = dict(
+        (
+            await db.execute(
+                select(AttendeeLink.registration_id, AttendeeLink.salt).where(
+                    AttendeeLink.registration_id.in_(registration_ids)
+                )
+            )
+        ).tuples().all()
+    )
+    missing = [registration_id for registration_id in registration_ids if registration_id not in salts]
+    if missing:
+        insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        rows = []
+        for registration_id in missing:
+            salt = secrets.token_hex(16)
+            tokens = _tokens(secret_key, registration_id, salt)
+            rows.append(
+                {"registration_id": registration_id, "salt": salt, "feed_token_hash": hash_token(tokens.feed),
+                 "join_token_hash": hash_token(tokens.join), "created_at": now, "updated_at": now}
+            )  # fmt: skip
+        await db.execute(insert(AttendeeLink).values(rows).on_conflict_do_nothing(index_elements=["registration_id"]))
+        salts.update(
+            (
+                await db.execute(
+                    select(AttendeeLink.registration_id, AttendeeLink.salt).where(
+                        AttendeeLink.registration_id.in_(missing)
+                    )
+                )
+            ).tuples().all()
+        )
+    return {registration_id: _tokens(secret_key, registration_id, salt) for registration_id, salt in salts.items()}

@@ -93,6 +93,14 @@ def content_for(
         "promoted": _("You're in: %(title)s", title=title),
         "cancelled": _("Registration cancelled: %(title)s", title=title),
     }
+    reminded = next((s for s in sessions if s.slug == context.get("session")), None) if kind == "reminder" else None
+    if reminded is not None:
+        session_title = pick(reminded.title, mail.language, conference.default_language)[0]
+        subjects["reminder"] = _(
+            "Starting at %(time)s: %(session)s",
+            time=format_clock(reminded.starts_at, attendee_zone, language),
+            session=session_title,
+        )
     paragraphs: list[str] = []
     if kind == "confirm_request":
         paragraphs.append(_("Please confirm your registration for %(title)s.", title=title))
@@ -130,6 +138,19 @@ def content_for(
                 title=title,
             )
         )
+    elif kind == "reminder" and reminded is not None:
+        paragraphs.append(
+            _(
+                "“%(session)s” (%(title)s) starts on %(day)s at %(time)s your time (%(conference_time)s %(city)s).",
+                session=session_title,
+                title=title,
+                day=format_day(to_zone(reminded.starts_at, attendee_zone).date(), language),
+                time=format_clock(reminded.starts_at, attendee_zone, language),
+                conference_time=format_clock(reminded.starts_at, conference.timezone, language),
+                city=zone_city(conference.timezone, language),
+            )
+        )
+        paragraphs.append(_("Your personal join link opens shortly before the start. Please do not share it."))
     elif kind == "cancelled":
         paragraphs.append(_("Your registration for %(title)s is cancelled.", title=title))
         paragraphs.append(_("You can register again while registration is open."))
@@ -138,6 +159,10 @@ def content_for(
     links: list[Link] = []
     if context.get("confirm_url"):
         action = Link(_("Confirm my registration"), str(context["confirm_url"]))
+    if kind == "reminder" and context.get("join_url"):
+        action = Link(_("Join the session"), str(context["join_url"]))
+        if context.get("session_url"):
+            links.append(Link(_("About this session"), str(context["session_url"])))
     if context.get("manage_url"):
         links.append(Link(_("Your registration page"), str(context["manage_url"])))
     if context.get("cancel_url"):

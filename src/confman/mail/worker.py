@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from confman.attendees.reminders import queue_due_reminders
 from confman.db.engine import create_engine, read_only_transactions
 from confman.db.models import Conference, MailStatus, OutboxMail
 from confman.lib.timezones import utcnow
@@ -60,6 +61,13 @@ class MailWorker:
                 )
                 await db.rollback()
         return bool(found)
+
+    async def queue_reminders(self) -> int:
+        """Queue the session reminders that are due (any number of workers: each once)."""
+        async with self.sessions() as db:
+            queued = await queue_due_reminders(db, self.settings, utcnow())
+            await db.commit()
+        return queued
 
     async def run_once(self) -> int:
         """Send one batch of due e-mails; how many were claimed (0: nothing was due)."""
@@ -136,8 +144,17 @@ class MailWorker:
             await db.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set: send what is due, then wait for the poll interval."""
+        """Until ``stop`` is set: queue due reminders now and then, send what is due, then wait
+        for the poll interval."""
+        loop = asyncio.get_running_loop()
+        next_reminders = loop.time()
         while not stop.is_set():
+            if loop.time() >= next_reminders:
+                next_reminders = loop.time() + self.settings.reminder_poll_seconds
+                try:
+                    await self.queue_reminders()
+                except Exception:
+                    log.exception("queueing reminders failed")
             try:
                 handled = await self.run_once()
             except Exception:

@@ -65,6 +65,7 @@ def session_read(
     return SessionOrganiserRead(
         **public.model_dump(),
         meeting_url=session.meeting_url,
+        recording_url=session.recording_url,
         warnings=SessionService.night_warnings(conference, session),
     )
 

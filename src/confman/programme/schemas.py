@@ -37,6 +37,9 @@ class SessionCreate(BaseModel):
     status: SessionStatus = SessionStatus.DRAFT
     capacity: Capacity | None = None
     meeting_url: WebUrl | None = Field(default=None, description="Secret; overrides the stream's meeting URL.")
+    recording_url: WebUrl | None = Field(
+        default=None, description="Where the join link leads registrants once the session has ended."
+    )
     speakers: SpeakerList = Field(default_factory=list)
 
 
@@ -54,6 +57,7 @@ class SessionUpdate(BaseModel):
     status: SessionStatus | None = None
     capacity: Capacity | None = None
     meeting_url: WebUrl | None = None
+    recording_url: WebUrl | None = None
     speakers: SpeakerList | None = None
 
 
@@ -88,4 +92,5 @@ class SessionRead(BaseModel):
 
 class SessionOrganiserRead(SessionRead):
     meeting_url: str | None = Field(description="This session's own meeting URL (secret), if any.")
+    recording_url: str | None = Field(description="The recording, shown to registrants after the session.")
     warnings: list[str] = Field(description="Things to check, such as a speaker's slot at night in their zone.")

@@ -91,6 +91,7 @@ class SessionService:
             status=data.status,
             capacity=data.capacity,
             meeting_url=str(data.meeting_url) if data.meeting_url else None,
+            recording_url=str(data.recording_url) if data.recording_url else None,
             starts_at=_to_utc("starts_at", data.starts_at, conference.timezone),
             ends_at=_to_utc("ends_at", data.ends_at, conference.timezone),
             revision=0,
@@ -123,6 +124,8 @@ class SessionService:
                 setattr(session, field, changes[field])
         if "meeting_url" in changes:
             session.meeting_url = str(data.meeting_url) if data.meeting_url else None
+        if "recording_url" in changes:
+            session.recording_url = str(data.recording_url) if data.recording_url else None
         if "starts_at" in changes:
             session.starts_at = _to_utc("starts_at", changes["starts_at"], conference.timezone)
         if "ends_at" in changes:

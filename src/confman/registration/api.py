@@ -66,6 +66,9 @@ def settings_read(rules: EffectiveSettings) -> RegistrationSettingsRead:
         double_opt_in=rules.double_opt_in,
         privacy_text=rules.privacy_text,
         questions=rules.questions,
+        join_opens_minutes=rules.join_opens_minutes,
+        join_closes_minutes=rules.join_closes_minutes,
+        reminder_minutes=rules.reminder_minutes,
     )
 
 

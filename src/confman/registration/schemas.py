@@ -75,6 +75,15 @@ class RegistrationSettingsWrite(_Input):
     double_opt_in: bool = True
     privacy_text: TranslatedText = Field(default_factory=dict)
     questions: Annotated[list[Question], Field(max_length=50)] = Field(default_factory=list)
+    join_opens_minutes: int = Field(
+        default=15, ge=0, le=24 * 60, description="Join links open this many minutes before a session starts."
+    )
+    join_closes_minutes: int = Field(
+        default=0, ge=0, le=24 * 60, description="…and close this many minutes after it ends."
+    )
+    reminder_minutes: int | None = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="Reminder e-mails this long before each session; null: none."
+    )
 
     @field_validator("questions")
     @classmethod
@@ -93,6 +102,9 @@ class RegistrationSettingsRead(BaseModel):
     double_opt_in: bool
     privacy_text: dict[str, str]
     questions: list[Question]
+    join_opens_minutes: int
+    join_closes_minutes: int
+    reminder_minutes: int | None
 
 
 ShortAnswer = Annotated[str, Field(max_length=300)]

@@ -101,6 +101,10 @@ class EffectiveSettings:
     double_opt_in: bool
     privacy_text: dict[str, str]
     questions: list[Question]
+    # The join window and reminders (attendees/): minutes before a session's start and after its end.
+    join_opens_minutes: int = 15
+    join_closes_minutes: int = 0
+    reminder_minutes: int | None = 60
 
 
 DEFAULTS = EffectiveSettings(None, None, None, True, True, {}, [])
@@ -117,6 +121,9 @@ def effective(row: RegistrationSettings | None) -> EffectiveSettings:
         double_opt_in=row.double_opt_in,
         privacy_text=row.privacy_text,
         questions=[Question.model_validate(question) for question in row.questions],
+        join_opens_minutes=row.join_opens_minutes,
+        join_closes_minutes=row.join_closes_minutes,
+        reminder_minutes=row.reminder_minutes,
     )
 
 
@@ -205,6 +212,9 @@ class RegistrationSettingsService:
         row.double_opt_in = data.double_opt_in
         row.privacy_text = data.privacy_text
         row.questions = [question.model_dump(mode="json") for question in data.questions]
+        row.join_opens_minutes = data.join_opens_minutes
+        row.join_closes_minutes = data.join_closes_minutes
+        row.reminder_minutes = data.reminder_minutes
         await self.db.flush()
         rules = effective(row)
         # More seats: the head of the waiting list moves up at once.

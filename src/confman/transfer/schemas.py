@@ -115,6 +115,7 @@ class SessionRecord(_Record):
     status: SessionStatus
     capacity: Capacity | None
     meeting_url: Url | None
+    recording_url: Url | None = None
     revision: Annotated[int, Field(ge=0)]
     changed_at: AwareDatetime
     speakers: Annotated[list[SessionSpeakerRecord], Field(max_length=100)] = Field(description="In display order.")

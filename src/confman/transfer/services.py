@@ -135,6 +135,7 @@ async def export_conference(db: AsyncSession, slug: str) -> dict[str, Any]:
                 "status": session.status.value,
                 "capacity": session.capacity,
                 "meeting_url": session.meeting_url,
+                "recording_url": session.recording_url,
                 "revision": session.revision,
                 "changed_at": _instant(session.changed_at),
                 "speakers": [
@@ -354,6 +355,7 @@ def _build(file: ConferenceFile) -> Conference:
             status=session.status,
             capacity=session.capacity,
             meeting_url=session.meeting_url,
+            recording_url=session.recording_url,
             revision=session.revision,
             changed_at=session.changed_at.astimezone(UTC),
             speaker_links=[
