@@ -12,6 +12,7 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,7 +81,18 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Move the programme so that its first session starts in 10 minutes: its join window is open now.",
+)
+@click.option(
+    "--live-in",
+    type=click.IntRange(0, 24 * 3600),
+    metavar="SECONDS",
+    help="Like --live, but the first session's join window opens this many seconds from now.",
+)
+def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) -> None:
     """Migrate a local SQLite database, load the demo conference and serve it."""
     settings = Settings()
     if settings.base_url == Settings.model_fields["base_url"].default:
@@ -88,8 +100,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     # The demo shows its local mailbox in the browser (e-mails go there unless CONFMAN_SMTP_URL is set).
     settings = settings.model_copy(update={"dev_pages": True})
 
-    async def prepare() -> tuple[str | None, str]:
-        from confman.demo.data import demo_exists, load_demo
+    async def prepare() -> tuple[str | None, str, tuple[str, datetime] | None]:
+        from confman.demo.data import demo_exists, load_demo, shift_demo_live
 
         await migrate.upgrade(settings)
         async with unit_of_work(settings) as db:
@@ -101,10 +113,16 @@ def demo(host: str, port: int, no_serve: bool) -> None:
                 organiser = await users.create(DEMO_ORGANISER, "Demo Organiser", password)
             if not await demo_exists(db):
                 await load_demo(db, organiser, utcnow().date())
+            live_session = None
+            if live or live_in is not None:
+                # Join windows open 15 minutes before the start: --live opened it 5 minutes ago.
+                opens_in = timedelta(seconds=live_in) if live_in is not None else timedelta(minutes=-5)
+                first = await shift_demo_live(db, utcnow(), settings.base_url, opens_in)
+                live_session = (first.slug, first.starts_at)
             _, token = await TokenService(db).issue(organiser, "demo")
-        return password, token
+        return password, token, live_session
 
-    password, token = run(prepare)
+    password, token, live_session = run(prepare)
     base = settings.base_url
     click.echo(f"confman demo on {base}/  (database: {settings.database_url})")
     click.echo(f"  conference page:   {base}/climate-2027/   (programme: {base}/climate-2027/programme/)")
@@ -117,6 +135,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  organiser token:   {token}   (use as 'Authorization: Bearer …')")
     if password:
         click.echo(f"  organiser login:   {DEMO_ORGANISER} / {password}   (shown once)")
+    if live_session:
+        slug, starts_at = live_session
+        click.echo(
+            f"  live:              {base}/climate-2027/sessions/{slug}/ starts {starts_at:%H:%M} UTC; its join"
+            " window opens 15 minutes before. Register, confirm in the mailbox, open your page from the e-mail."
+        )
     if not no_serve:
         _serve(settings, host, port, workers=1)
 

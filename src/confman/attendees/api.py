@@ -78,7 +78,9 @@ async def attendance(db: AsyncSession, conference: Conference) -> list[SessionAt
                 .where(confirmed, ~Registration.follows_all)
                 .group_by(SessionFollow.session_id)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     seats = dict(
         (
@@ -88,7 +90,9 @@ async def attendance(db: AsyncSession, conference: Conference) -> list[SessionAt
                 .where(ConferenceSession.conference_id == conference.id, SessionSeat.status == SeatStatus.CONFIRMED)
                 .group_by(SessionSeat.session_id)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     joined = {
         session_id: (int(people), int(passes or 0))

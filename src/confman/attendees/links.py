@@ -175,7 +175,9 @@ async def attendee_tokens_for(
                     AttendeeLink.registration_id.in_(registration_ids)
                 )
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     missing = [registration_id for registration_id in registration_ids if registration_id not in salts]
     if missing:
@@ -197,6 +199,8 @@ async def attendee_tokens_for(
                         AttendeeLink.registration_id.in_(missing)
                     )
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
     return {registration_id: _tokens(secret_key, registration_id, salt) for registration_id, salt in salts.items()}

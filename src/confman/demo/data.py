@@ -8,7 +8,7 @@ a waking hour in their own zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.schemas import ConferenceCreate, StreamCreate, TrackCreate
 from confman.conferences.services import ConferenceService, StreamService, TrackService
-from confman.db.models import Conference, RegistrationSettings, User
+from confman.db.models import Conference, ConferenceSession, RegistrationSettings, Stream, User
 from confman.lib.timezones import get_zone
 from confman.programme.schemas import SessionCreate
 from confman.programme.services import SessionService
+from confman.programme.versioning import record_programme_change, record_session_change
 from confman.registration.schemas import Question
 from confman.speakers.schemas import SpeakerCreate
 from confman.speakers.services import SpeakerService
@@ -258,3 +259,41 @@ def demo_registration_settings(conference: Conference) -> RegistrationSettings:
 
 async def demo_exists(db: AsyncSession) -> bool:
     return await db.scalar(select(Conference.id).where(Conference.slug == DEMO_SLUG)) is not None
+
+
+# Where `confman demo --live` sends joiners: a page of the demo itself, so that the whole
+# attendee journey works without leaving the machine (and no real meeting is ever opened).
+def demo_meeting_url(base_url: str, stream: str) -> str:
+    return f"{base_url.rstrip('/')}/_dev/meeting/{stream}"
+
+
+async def shift_demo_live(db: AsyncSession, now: datetime, base_url: str, opens_in: timedelta) -> ConferenceSession:
+    """Move the demo programme so that its first session's join window opens ``opens_in``
+    from ``now`` (0: open now), keeping every session's length and the gaps between them.
+    The streams' meeting URLs become the demo's own meeting page. Returns the first session."""
+    conference = await db.scalar(select(Conference).where(Conference.slug == DEMO_SLUG))
+    if conference is None:
+        raise LookupError("the demo conference is not loaded")
+    sessions = list(
+        await db.scalars(
+            select(ConferenceSession)
+            .where(ConferenceSession.conference_id == conference.id)
+            .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
+        )
+    )
+    first = sessions[0]
+    # The join window opens 15 minutes before the start (the default, and the demo's).
+    target = now.replace(microsecond=0) + opens_in + timedelta(minutes=15)
+    delta = target - first.starts_at
+    zone = get_zone(conference.timezone)
+    for session in sessions:
+        session.starts_at += delta
+        session.ends_at += delta
+        await record_session_change(db, session)
+    conference.starts_on = min(now.astimezone(zone).date(), sessions[0].starts_at.astimezone(zone).date())
+    conference.ends_on = max(session.ends_at.astimezone(zone).date() for session in sessions)
+    for stream in await db.scalars(select(Stream).where(Stream.conference_id == conference.id)):
+        stream.meeting_url = demo_meeting_url(base_url, stream.slug)
+    await db.flush()
+    await record_programme_change(db, conference)
+    return first

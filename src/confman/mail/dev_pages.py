@@ -121,4 +121,14 @@ async def dev_mailbox_html(name: FromPath[str], settings: AppSettings) -> Respon
     )
 
 
-DEV_HANDLERS = [dev_mailbox, dev_mailbox_message, dev_mailbox_html]
+@get("/_dev/meeting/{stream:str}", name="dev_meeting", include_in_schema=False)
+async def dev_meeting(
+    request: Request[Any, Any, Any], stream: FromPath[str], settings: AppSettings, page_renderer: PageRendererDependency
+) -> Response[bytes]:
+    """The demo's stand-in for a video meeting (``confman demo --live`` points the streams here)."""
+    context = _page(request, settings)
+    body = page_renderer.render("dev/meeting.html", context["language"], {**context, "stream": stream[:64]})
+    return Response(body, media_type=HTML, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+DEV_HANDLERS = [dev_mailbox, dev_mailbox_message, dev_mailbox_html, dev_meeting]
