@@ -249,7 +249,8 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
     documented = await openapi_operations(client)
 
     assert set(documented) == app_operations(client.app)
-    assert len(documented) == 43
+    # 43 until issue 6 added attendance per session and who joined.
+    assert len(documented) == 45
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:
