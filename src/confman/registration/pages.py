@@ -262,7 +262,7 @@ async def registration_submit(
     try:
         data = RegistrationCreate.model_validate(raw)
         service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data))
+        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data, rules))
     except ValidationError as error:
         errors = _pydantic_errors(error)
     except RegistrationClosed as closed:

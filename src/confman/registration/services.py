@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from litestar.exceptions import ClientException
@@ -23,9 +23,11 @@ from sqlalchemy import Table, TextClause, bindparam, case, func, insert, or_, se
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confman.conferences.services import CONFERENCE_NOT_FOUND
 from confman.db.engine import set_write_intent
 from confman.db.models import (
     Conference,
+    ConferenceStatus,
     OutboxMail,
     Registration,
     RegistrationSettings,
@@ -39,6 +41,7 @@ from confman.lib.i18n import UI_LANGUAGES
 from confman.lib.timezones import to_utc, to_zone, utcnow
 from confman.lib.tokens import hash_token, new_token, tokens_match
 from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
+from confman.lib.validation import is_slug
 from confman.mail.outbox import enqueue, outbox_values
 from confman.registration.schemas import (
     CHOICE_KINDS,
@@ -180,6 +183,43 @@ class EffectiveSettings:
 DEFAULTS = EffectiveSettings(None, None, None, True, True, {}, [])
 
 
+@dataclass(frozen=True)
+class SubmitTarget:
+    """What a submit needs of its conference (read with its rules in one Core query)."""
+
+    id: int
+    slug: str
+    status: ConferenceStatus
+    timezone: str
+    ends_on: date
+    languages: list[str]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is ConferenceStatus.PUBLISHED
+
+
+# The submit path takes either; the rest of the service works with the ORM conference.
+ConferenceLike = Conference | SubmitTarget
+
+
+def _submit_target() -> Any:
+    conference = cast(Table, Conference.__table__)
+    rules = cast(Table, RegistrationSettings.__table__)
+    return (
+        select(
+            conference.c.id, conference.c.slug, conference.c.status, conference.c.timezone, conference.c.ends_on,
+            conference.c.languages, rules.c.id.label("settings_id"), rules.c.opens_at, rules.c.closes_at,
+            rules.c.capacity, rules.c.waitlist, rules.c.double_opt_in, rules.c.privacy_text, rules.c.questions,
+        )
+        .select_from(conference.outerjoin(rules, rules.c.conference_id == conference.c.id))
+        .where(conference.c.slug == bindparam("slug"))
+    )  # fmt: skip
+
+
+_SUBMIT_TARGET = _submit_target()
+
+
 def effective(row: RegistrationSettings | None) -> EffectiveSettings:
     if row is None:
         return DEFAULTS
@@ -306,14 +346,14 @@ class RegistrationSettingsService:
         return rules
 
 
-async def lock_conference(db: AsyncSession, conference: Conference, settings: Settings) -> None:
+async def lock_conference(db: AsyncSession, conference: ConferenceLike, settings: Settings) -> None:
     """Serialise seat allocation for one conference until the transaction ends."""
     if settings.unsafe_unlocked_allocation or db.get_bind().dialect.name != "postgresql":
         return
     await db.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update(key_share=True))
 
 
-def check_open(conference: Conference, rules: EffectiveSettings) -> None:
+def check_open(conference: ConferenceLike, rules: EffectiveSettings) -> None:
     now = utcnow()
     if not conference.is_published:
         raise RegistrationClosed("unpublished", "This conference is not published.")
@@ -431,9 +471,36 @@ class RegistrationService:
 
     # --- submitting ------------------------------------------------------------------
 
-    async def submit(self, conference: Conference, data: RegistrationCreate) -> Outcome:
+    async def submit(
+        self, conference: Conference, data: RegistrationCreate, rules: EffectiveSettings | None = None
+    ) -> Outcome:
         """Register ``data`` for ``conference``; nothing is written when the input is refused."""
-        rules = await RegistrationSettingsService(self.db).get(conference)
+        return await self._submit(conference, data, rules or await RegistrationSettingsService(self.db).get(conference))
+
+    async def submit_to(self, slug: str, data: RegistrationCreate) -> Outcome:
+        """The public JSON submit: the conference and its rules in one Core query, then
+        :meth:`submit`'s work. A draft or unknown conference is the 404 of ``access``."""
+        row = (await self.db.execute(_SUBMIT_TARGET, {"slug": slug})).first() if is_slug(slug) else None
+        if row is None or ConferenceStatus(row.status) is not ConferenceStatus.PUBLISHED:
+            raise not_found(CONFERENCE_NOT_FOUND)
+        target = SubmitTarget(
+            id=row.id, slug=row.slug, status=ConferenceStatus(row.status), timezone=row.timezone,
+            ends_on=row.ends_on, languages=row.languages,
+        )  # fmt: skip
+        if row.settings_id is None:
+            return await self._submit(target, data, DEFAULTS)
+        rules = EffectiveSettings(
+            opens_at=row.opens_at,
+            closes_at=row.closes_at,
+            capacity=row.capacity,
+            waitlist=row.waitlist,
+            double_opt_in=row.double_opt_in,
+            privacy_text=row.privacy_text,
+            questions=[Question.model_validate(question) for question in row.questions],
+        )
+        return await self._submit(target, data, rules)
+
+    async def _submit(self, conference: ConferenceLike, data: RegistrationCreate, rules: EffectiveSettings) -> Outcome:
         check_open(conference, rules)
         self.check_language(conference, data.language)
         answers = check_answers(rules.questions, data.answers)
@@ -443,12 +510,12 @@ class RegistrationService:
             return await self._submit_pending(conference, data, answers)
         return await self._submit_direct(conference, data, answers, rules)
 
-    def check_language(self, conference: Conference, language: str) -> None:
+    def check_language(self, conference: ConferenceLike, language: str) -> None:
         if language not in UI_LANGUAGES and language not in conference.languages:
             offered = sorted({*UI_LANGUAGES, *conference.languages})
             raise FieldError("language", f"not offered (offered: {', '.join(offered)})")
 
-    def _new(self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
+    def _new(self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
         return Registration(
             conference_id=conference.id,
             email=data.email,
@@ -461,7 +528,7 @@ class RegistrationService:
             status=RegistrationStatus.PENDING,
         )
 
-    async def _existing(self, conference: Conference, email: str) -> Registration | None:
+    async def _existing(self, conference: ConferenceLike, email: str) -> Registration | None:
         found: Registration | None = await self.db.scalar(
             select(Registration).where(Registration.conference_id == conference.id, Registration.email == email)
         )
@@ -481,7 +548,7 @@ class RegistrationService:
         registration.waitlist_seq = None
 
     async def _submit_pending(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
     ) -> Outcome:
         def confirm_request(token: str) -> dict[str, Any]:
             return {"confirm_url": registration_confirm_url(self.settings.base_url, conference.slug, token)}
@@ -507,7 +574,7 @@ class RegistrationService:
 
     async def _insert_new(
         self,
-        conference: Conference,
+        conference: ConferenceLike,
         data: RegistrationCreate,
         answers: dict[str, Any],
         status: RegistrationStatus,
@@ -561,7 +628,7 @@ class RegistrationService:
         return new_id
 
     async def _submit_direct(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
     ) -> Outcome:
         """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
         if self._places_in_database():
@@ -602,7 +669,7 @@ class RegistrationService:
         await self.db.flush()
         return await self._after_placing(conference, registration, position)
 
-    def _manage_links(self, conference: Conference, position: int | None) -> Callable[[str], dict[str, Any]]:
+    def _manage_links(self, conference: ConferenceLike, position: int | None) -> Callable[[str], dict[str, Any]]:
         """The context of a placement e-mail (as ``_mail_status`` writes it) for a fresh manage token."""
 
         def links(token: str) -> dict[str, Any]:
@@ -620,7 +687,7 @@ class RegistrationService:
         return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
 
     async def _submit_direct_in_database(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
     ) -> Outcome:
         """The PostgreSQL path: the registration (pending), its token and its e-mail are
         written without any lock, in parallel with other requests, in one statement; the seat
@@ -644,7 +711,7 @@ class RegistrationService:
         await self.db.flush()
         return await self._request_placement(conference, existing)
 
-    async def _request_placement(self, conference: Conference, registration: Registration) -> Outcome:
+    async def _request_placement(self, conference: ConferenceLike, registration: Registration) -> Outcome:
         """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
         places ``registration`` (pending) at COMMIT, inside the conference's lock."""
         token = self._token(registration, TokenPurpose.MANAGE)
@@ -692,7 +759,7 @@ class RegistrationService:
         await self.db.flush()
         return await self._after_placing(conference, registration, position)
 
-    async def _begin_allocation(self, conference: Conference) -> None:
+    async def _begin_allocation(self, conference: ConferenceLike) -> None:
         if self.settings.unsafe_unlocked_allocation:
             # Control runs only: end the transaction so that the capacity check below runs
             # in a new one that another request's check can overtake.
@@ -702,7 +769,7 @@ class RegistrationService:
         await lock_conference(self.db, conference, self.settings)
 
     async def _allocation(
-        self, conference: Conference, rules: EffectiveSettings
+        self, conference: ConferenceLike, rules: EffectiveSettings
     ) -> tuple[RegistrationStatus | None, int | None, int | None]:
         """Inside the lock: a seat if one is free, else the next waiting-list number and the
         position it gives, else None. One query: the lock is held for as short as possible."""
@@ -739,7 +806,7 @@ class RegistrationService:
             registration.confirmed_at = utcnow()
 
     async def _after_placing(
-        self, conference: Conference, registration: Registration, position: int | None = None
+        self, conference: ConferenceLike, registration: Registration, position: int | None = None
     ) -> Outcome:
         if registration.status is RegistrationStatus.CONFIRMED:
             await self._mail_status(conference, registration, Kind.CONFIRMED)
@@ -848,11 +915,11 @@ class RegistrationService:
         self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
         return token
 
-    def _base_context(self, conference: Conference, registration: Registration) -> dict[str, Any]:
+    def _base_context(self, conference: ConferenceLike, registration: Registration) -> dict[str, Any]:
         return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
 
     def _enqueue(
-        self, conference: Conference, registration: Registration, kind: str, context: dict[str, Any]
+        self, conference: ConferenceLike, registration: Registration, kind: str, context: dict[str, Any]
     ) -> OutboxMail:
         return enqueue(
             self.db,
@@ -865,13 +932,13 @@ class RegistrationService:
             base_url=self.settings.base_url,
         )
 
-    async def _mail_confirm_request(self, conference: Conference, registration: Registration, kind: str) -> None:
+    async def _mail_confirm_request(self, conference: ConferenceLike, registration: Registration, kind: str) -> None:
         token = self._token(registration, TokenPurpose.CONFIRM)
         url = registration_confirm_url(self.settings.base_url, conference.slug, token)
         self._enqueue(conference, registration, kind, {"confirm_url": url})
         await self.db.flush()
 
-    async def _mail_already(self, conference: Conference, registration: Registration) -> None:
+    async def _mail_already(self, conference: ConferenceLike, registration: Registration) -> None:
         context: dict[str, Any] = {}
         if registration.status is RegistrationStatus.PENDING:
             token = self._token(registration, TokenPurpose.CONFIRM)
@@ -885,7 +952,7 @@ class RegistrationService:
         await self.db.flush()
 
     async def _mail_status(
-        self, conference: Conference, registration: Registration, kind: str, *, position: int | None = None
+        self, conference: ConferenceLike, registration: Registration, kind: str, *, position: int | None = None
     ) -> None:
         context: dict[str, Any] = {"position": position}
         if kind != Kind.CANCELLED:
@@ -897,12 +964,13 @@ class RegistrationService:
 
 
 FULL_ON_COMMIT = "confman: conference full"
+_COMMIT_AND_CHAIN = text("COMMIT AND CHAIN")
 
 
 async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
     """Commit a placement that PostgreSQL makes at COMMIT, and read back what it gave.
 
-    The one commit on a request path outside ``provide_db_session``: the answer must say
+    The one commit on a request path outside ``provide_db_session`` (PostgreSQL only): the answer must say
     whether the attendee got a seat, and that is decided by the commit (its trigger holds the
     conference's lock for no client round trip). A full conference without a waiting list
     aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
@@ -912,12 +980,14 @@ async def commit_placement(db: AsyncSession, service: RegistrationService, outco
     if outcome.result != PLACING or registration_id is None:
         return outcome
     try:
-        await db.commit()
+        # COMMIT AND CHAIN: the commit (its trigger places, and its failure is "full"), then at
+        # once a new transaction on the same connection for the read-back, which
+        # provide_db_session commits. A plain commit would return the connection to the pool,
+        # and reading back would take another one (a pre-ping, BEGIN and COMMIT: 5 round trips).
+        await db.execute(_COMMIT_AND_CHAIN)
     except DBAPIError as error:
         await db.rollback()
         if FULL_ON_COMMIT in str(error):
             return Outcome("full")
         raise
-    # One read, in autocommit: no BEGIN and COMMIT round trips around it.
-    await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return await service.placed(registration_id)
