@@ -11,7 +11,6 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -29,6 +28,7 @@ from confman.conferences.api import ConferenceController, MemberController, Stre
 from confman.conferences.pages import conference_page, index_page
 from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
+from confman.lib.csrf import FormCSRFMiddleware
 from confman.lib.errors import integrity_error_handler
 from confman.lib.paths import STATIC_DIR
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
@@ -147,9 +147,10 @@ def _registration_pages(settings: Settings) -> Router:
     Only these pages have forms. The JSON API is authorised by bearer tokens, never by
     cookies, so a forged cross-site request gains nothing there (the public registration
     submit is JSON-only and needs no authority a forger lacks); and public pages and feeds
-    must not set a cookie (shared caches, 304s).
+    must not set a cookie (shared caches, 304s). A failed check on the form itself shows the
+    form again with the input kept and a message (``lib/csrf.py``); elsewhere it is a plain 403.
     """
-    csrf = DefineMiddleware(CSRFMiddleware, config=CSRFConfig(secret=settings.secret_key, cookie_samesite="lax"))
+    csrf = DefineMiddleware(FormCSRFMiddleware, config=CSRFConfig(secret=settings.secret_key, cookie_samesite="lax"))
     return Router(path="/", route_handlers=[*REGISTRATION_PAGES, *PRIVATE_PAGE_HANDLERS], middleware=[csrf])
 
 

@@ -104,6 +104,58 @@ async def test_a_forged_csrf_token_is_refused_and_writes_nothing(
     assert await registrations(settings) == []
 
 
+async def test_a_forged_token_shows_the_form_again_with_the_input_and_a_fresh_token(
+    client: Client, conference: str, settings: Settings
+) -> None:
+    await open_form(client)
+    entered = form("0" * 64 + "f" * 64, name="Rosa Forged", email="rosa.forged@example.org", country="PT")
+
+    forged = await client.post(FORM, data=entered)
+
+    assert forged.status_code == 403
+    assert forged.headers["cache-control"] == "no-store"
+    assert "This form has expired or could not be verified" in forged.text
+    assert 'value="Rosa Forged"' in forged.text
+    assert 'value="rosa.forged@example.org"' in forged.text
+    assert '<option value="PT" selected>' in forged.text
+    assert "<option selected>America/Sao_Paulo</option>" in forged.text
+    assert 'value="ecology" checked' in forged.text
+    assert 'name="consent" value="yes" checked' in forged.text
+    assert await registrations(settings) == []
+    assert await outbox(settings) == []
+    # The fresh token (and its cookie) are good: submitting again registers.
+    fresh = csrf_token(forged.text)
+    assert fresh != entered["_csrf_token"]
+    again = await client.post(FORM, data={**entered, "_csrf_token": fresh})
+    assert again.status_code == 200, again.text
+    assert [r.email for r in await registrations(settings)] == ["rosa.forged@example.org"]
+
+
+async def test_a_form_without_its_cookie_comes_back_with_a_new_one(
+    client: Client, conference: str, settings: Settings
+) -> None:
+    token = csrf_token(await open_form(client))
+    client.cookies.clear()  # the browser was closed: the session cookie is gone, the tab is back
+
+    expired = await client.post(FORM, data=form(token))
+
+    assert expired.status_code == 403
+    assert "This form has expired or could not be verified" in expired.text
+    assert "csrftoken=" in expired.headers["set-cookie"]
+    assert await registrations(settings) == []
+    again = await client.post(FORM, data=form(csrf_token(expired.text)))
+    assert again.status_code == 200, again.text
+
+
+async def test_the_private_link_pages_keep_the_plain_403(client: Client, conference: str) -> None:
+    await open_form(client)
+
+    response = await client.post(FORM + "confirm/" + "c" * 43, data={"_csrf_token": "0" * 64 + "f" * 64})
+
+    assert response.status_code == 403
+    assert "This form has expired" not in response.text
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

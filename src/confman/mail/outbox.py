@@ -1,6 +1,7 @@
 """Queue, claim and settle outbox e-mails.
 
-``enqueue`` only adds a row to the caller's session, so the e-mail is committed (or rolled
+``enqueue`` only adds a row to the caller's session (the registration submit inserts the
+same columns, ``outbox_values``, with Core in its own statement), so the e-mail is committed (or rolled
 back) together with the change that caused it. Workers claim rows for a lease in a short
 transaction of their own (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of them
 never take the same row; on SQLite the claim's ``BEGIN IMMEDIATE`` serialises them), send
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,36 @@ def new_message_id(base_url: str) -> str:
     return f"<{uuid.uuid4().hex}@{host}>"
 
 
+def outbox_values(
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    conference_id: int,
+    registration_id: int | None,
+    context: dict[str, Any],
+    base_url: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of a new outbox row: for ``enqueue`` and for Core inserts on hot paths
+    (registration submits), so both write the same row."""
+    now = now or utcnow()
+    return {
+        "message_id": new_message_id(base_url),
+        "kind": kind,
+        "recipient": recipient,
+        "language": language,
+        "conference_id": conference_id,
+        "registration_id": registration_id,
+        "context": context,
+        "status": MailStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def enqueue(
     db: AsyncSession,
     *,
@@ -40,16 +71,15 @@ def enqueue(
     base_url: str,
 ) -> OutboxMail:
     mail = OutboxMail(
-        message_id=new_message_id(base_url),
-        kind=kind,
-        recipient=recipient,
-        language=language,
-        conference_id=conference_id,
-        registration_id=registration_id,
-        context=context,
-        status=MailStatus.PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
+        **outbox_values(
+            kind=kind,
+            recipient=recipient,
+            language=language,
+            conference_id=conference_id,
+            registration_id=registration_id,
+            context=context,
+            base_url=base_url,
+        )
     )
     db.add(mail)
     return mail

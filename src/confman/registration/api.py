@@ -135,9 +135,8 @@ class RegistrationController(Controller):
     async def submit_registration(
         self, conf: FromPath[str], data: JSONBody[RegistrationCreate], db_session: DbSession, settings: AppSettings
     ) -> Response[SubmitResult]:
-        access = await ConferenceService(db_session).access(conf, None)
         service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.submit(access.conference, data))
+        outcome = await commit_placement(db_session, service, await service.submit_to(conf, data))
         if outcome.result == "full":
             raise RegistrationClosed("full", MESSAGES["full"])
         status = HTTP_202_ACCEPTED if outcome.result == "check_email" else HTTP_201_CREATED

@@ -3,7 +3,9 @@ pages that private links open (GET shows a button, POST acts, so mail scanners t
 links change nothing).
 
 The form re-renders with the input kept and a message next to each wrong field. Every form
-carries Litestar's CSRF token. Pages with a token in their URL are never cached and send no
+carries Litestar's CSRF token; a form that fails the check (forged, stale or missing token)
+comes back with the input kept, a fresh token and a message to submit again (403, nothing
+written). Pages with a token in their URL are never cached and send no
 referrer.
 """
 
@@ -16,7 +18,13 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+)
 from litestar.utils.scope.state import ScopeState
 from pydantic import ValidationError
 
@@ -24,6 +32,7 @@ from confman.conferences.services import ConferenceService
 from confman.db.models import Conference
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name, known_countries
+from confman.lib.csrf import RERENDER_ON_CSRF_FAILURE, csrf_failed
 from confman.lib.errors import FieldError
 from confman.lib.i18n import UI_LANGUAGES, language_autonym
 from confman.lib.templating import gettext_callables
@@ -240,11 +249,17 @@ async def registration_page(
         )  # fmt: skip
     return _respond(
         page, page_renderer, "public/register.html", HTTP_200_OK, NO_STORE,
-        errors={}, **_form_context(page, rules, _defaults(page)),
+        errors={}, form_expired=False, **_form_context(page, rules, _defaults(page)),
     )  # fmt: skip
 
 
-@post("/{conf:str}/register/", name="registration_submit", include_in_schema=False, status_code=HTTP_200_OK)
+@post(
+    "/{conf:str}/register/",
+    name="registration_submit",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+    opt={RERENDER_ON_CSRF_FAILURE: True},
+)
 async def registration_submit(
     request: AnyRequest,
     conf: FromPath[str],
@@ -257,12 +272,19 @@ async def registration_submit(
     rules = await RegistrationSettingsService(db_session).get(page.conference)
     raw = _read_form(await request.form(), rules.questions)
     values = {**raw, "answers": {f"answer.{key}": value for key, value in raw["answers"].items()}}
+    if csrf_failed(request):
+        # A forged, stale or missing token (an old tab, cookies cleared): nothing is done with
+        # the input; the form comes back with it and a fresh token, to submit again.
+        return _respond(
+            page, page_renderer, "public/register.html", HTTP_403_FORBIDDEN, NO_STORE,
+            errors={}, form_expired=True, **_form_context(page, rules, values),
+        )  # fmt: skip
     errors: dict[str, str] = {}
     outcome: Outcome | None = None
     try:
         data = RegistrationCreate.model_validate(raw)
         service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data))
+        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data, rules))
     except ValidationError as error:
         errors = _pydantic_errors(error)
     except RegistrationClosed as closed:
@@ -279,7 +301,7 @@ async def registration_submit(
         messages = {field: _field_message(field, problem, page.language) for field, problem in errors.items()}
         return _respond(
             page, page_renderer, "public/register.html", HTTP_400_BAD_REQUEST, NO_STORE,
-            errors=messages, **_form_context(page, rules, values),
+            errors=messages, form_expired=False, **_form_context(page, rules, values),
         )  # fmt: skip
     if outcome.result == "full":
         return _respond(

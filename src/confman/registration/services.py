@@ -11,21 +11,24 @@ outbox row written in the same transaction as the change it reports.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Table, TextClause, bindparam, case, func, insert, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.attendees.seats import release_all_seats
+from confman.conferences.services import CONFERENCE_NOT_FOUND
 from confman.db.engine import set_write_intent
 from confman.db.models import (
     Conference,
+    ConferenceStatus,
     OutboxMail,
     Registration,
     RegistrationSettings,
@@ -39,7 +42,8 @@ from confman.lib.i18n import UI_LANGUAGES
 from confman.lib.timezones import to_utc, to_zone, utcnow
 from confman.lib.tokens import hash_token, new_token, tokens_match
 from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
-from confman.mail.outbox import enqueue
+from confman.lib.validation import is_slug
+from confman.mail.outbox import enqueue, outbox_values
 from confman.registration.schemas import (
     CHOICE_KINDS,
     Question,
@@ -50,6 +54,78 @@ from confman.registration.schemas import (
 from confman.settings import Settings
 
 SEAT_HOLDING = (RegistrationStatus.CONFIRMED,)
+# The tables as Core: the submit's hot path writes with Core statements, not ORM units of work.
+REGISTRATION = cast(Table, Registration.__table__)
+REGISTRATION_TOKEN = cast(Table, RegistrationToken.__table__)
+MAIL_OUTBOX = cast(Table, OutboxMail.__table__)
+
+
+def _text(sql: str, *tables: tuple[str, Table]) -> TextClause:
+    """``sql`` with its parameters typed by the columns they fill (``:r_email`` fills the
+    ``email`` column of the table given with prefix ``r_``), so values convert as in the ORM."""
+    params = [
+        bindparam(f"{prefix}{column.name}", type_=column.type)
+        for prefix, table in tables
+        for column in table.c
+        if re.search(rf":{prefix}{column.name}\b", sql)
+    ]
+    return text(sql).bindparams(*params)
+
+
+# Text, not SQLAlchemy's dialect ``insert()``: its ON CONFLICT form is not compile-cached
+# (``inherit_cache = False``), and this statement runs on every submit.
+_INSERT_REGISTRATION = """
+INSERT INTO registration (conference_id, email, name, country, timezone, language, answers, consented_at,
+                          status, waitlist_seq, confirmed_at, created_at, updated_at)
+VALUES (:r_conference_id, :r_email, :r_name, :r_country, :r_timezone, :r_language, :r_answers, :r_consented_at,
+        :r_status, :r_waitlist_seq, :r_confirmed_at, :r_created_at, :r_updated_at)
+ON CONFLICT (conference_id, email) DO NOTHING
+RETURNING id"""
+_TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX))
+# PostgreSQL: a registration, its token and its e-mail in one statement (data-modifying CTEs);
+# the new id, or no row when the address is registered already (then nothing is written).
+_POSTGRESQL_INSERT_NEW = _text(
+    f"""
+WITH new_registration AS ({_INSERT_REGISTRATION}
+), new_token AS (
+    INSERT INTO registration_token (registration_id, purpose, token_hash, created_at, updated_at)
+    SELECT id, CAST(:t_purpose AS VARCHAR), CAST(:t_token_hash AS VARCHAR), CAST(:t_created_at AS TIMESTAMPTZ),
+           CAST(:t_updated_at AS TIMESTAMPTZ)
+      FROM new_registration
+), new_mail AS (
+    INSERT INTO mail_outbox (registration_id, message_id, kind, recipient, language, conference_id, context,
+                             status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT id, CAST(:m_message_id AS VARCHAR), CAST(:m_kind AS VARCHAR), CAST(:m_recipient AS VARCHAR),
+           CAST(:m_language AS VARCHAR), CAST(:m_conference_id AS BIGINT), CAST(:m_context AS JSONB),
+           CAST(:m_status AS VARCHAR), CAST(:m_attempts AS INTEGER), CAST(:m_next_attempt_at AS TIMESTAMPTZ),
+           CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
+      FROM new_registration
+)
+SELECT id FROM new_registration""",  # noqa: S608 (the f-string joins constants, no input)
+    *_TABLES,
+)
+# SQLite (no data-modifying CTEs): the registration alone; token and e-mail follow.
+_SQLITE_INSERT_REGISTRATION = _text(_INSERT_REGISTRATION, *_TABLES)
+
+
+def _placed() -> Any:
+    """A registration's status and, on the waiting list, its position (the rank by waitlist_seq)."""
+    ahead = REGISTRATION.alias("ahead")
+    position = (
+        select(func.count())
+        .where(
+            ahead.c.conference_id == REGISTRATION.c.conference_id,
+            ahead.c.status == RegistrationStatus.WAITLISTED,
+            ahead.c.waitlist_seq <= REGISTRATION.c.waitlist_seq,
+        )
+        .scalar_subquery()
+    )
+    return select(
+        REGISTRATION.c.status, case((REGISTRATION.c.status == RegistrationStatus.WAITLISTED, position))
+    ).where(REGISTRATION.c.id == bindparam("registration_id"))
+
+
+_PLACED = _placed()
 # The control run only (unsafe_unlocked_allocation): seconds between the capacity check and the insert.
 UNSAFE_GAP_SECONDS = 0.05
 MAX_TEXT_ANSWER = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 5000, QuestionKind.COUNTRY: 2}
@@ -90,6 +166,8 @@ class Outcome:
     result: str
     position: int | None = None
     registration: Registration | None = None
+    # Set instead of ``registration`` where the row was written with Core (the submit's fast path).
+    registration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +186,43 @@ class EffectiveSettings:
 
 
 DEFAULTS = EffectiveSettings(None, None, None, True, True, {}, [])
+
+
+@dataclass(frozen=True)
+class SubmitTarget:
+    """What a submit needs of its conference (read with its rules in one Core query)."""
+
+    id: int
+    slug: str
+    status: ConferenceStatus
+    timezone: str
+    ends_on: date
+    languages: list[str]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is ConferenceStatus.PUBLISHED
+
+
+# The submit path takes either; the rest of the service works with the ORM conference.
+ConferenceLike = Conference | SubmitTarget
+
+
+def _submit_target() -> Any:
+    conference = cast(Table, Conference.__table__)
+    rules = cast(Table, RegistrationSettings.__table__)
+    return (
+        select(
+            conference.c.id, conference.c.slug, conference.c.status, conference.c.timezone, conference.c.ends_on,
+            conference.c.languages, rules.c.id.label("settings_id"), rules.c.opens_at, rules.c.closes_at,
+            rules.c.capacity, rules.c.waitlist, rules.c.double_opt_in, rules.c.privacy_text, rules.c.questions,
+        )
+        .select_from(conference.outerjoin(rules, rules.c.conference_id == conference.c.id))
+        .where(conference.c.slug == bindparam("slug"))
+    )  # fmt: skip
+
+
+_SUBMIT_TARGET = _submit_target()
 
 
 def effective(row: RegistrationSettings | None) -> EffectiveSettings:
@@ -184,7 +299,31 @@ class RegistrationSettingsService:
         return row
 
     async def get(self, conference: Conference) -> EffectiveSettings:
-        return effective(await self.row(conference))
+        """The rules as plain values: a Core select, no ORM identity map (every submit reads them)."""
+        columns = cast(Table, RegistrationSettings.__table__).c
+        row = (
+            await self.db.execute(
+                select(
+                    columns.opens_at, columns.closes_at, columns.capacity, columns.waitlist, columns.double_opt_in,
+                    columns.privacy_text, columns.questions, columns.join_opens_minutes, columns.join_closes_minutes,
+                    columns.reminder_minutes,
+                ).where(columns.conference_id == conference.id)
+            )
+        ).first()  # fmt: skip
+        if row is None:
+            return DEFAULTS
+        return EffectiveSettings(
+            opens_at=row.opens_at,
+            closes_at=row.closes_at,
+            capacity=row.capacity,
+            waitlist=row.waitlist,
+            double_opt_in=row.double_opt_in,
+            privacy_text=row.privacy_text,
+            questions=[Question.model_validate(question) for question in row.questions],
+            join_opens_minutes=row.join_opens_minutes,
+            join_closes_minutes=row.join_closes_minutes,
+            reminder_minutes=row.reminder_minutes,
+        )
 
     async def replace(
         self, conference: Conference, data: RegistrationSettingsWrite, settings: Settings
@@ -222,14 +361,14 @@ class RegistrationSettingsService:
         return rules
 
 
-async def lock_conference(db: AsyncSession, conference: Conference, settings: Settings) -> None:
+async def lock_conference(db: AsyncSession, conference: ConferenceLike, settings: Settings) -> None:
     """Serialise seat allocation for one conference until the transaction ends."""
     if settings.unsafe_unlocked_allocation or db.get_bind().dialect.name != "postgresql":
         return
     await db.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update(key_share=True))
 
 
-def check_open(conference: Conference, rules: EffectiveSettings) -> None:
+def check_open(conference: ConferenceLike, rules: EffectiveSettings) -> None:
     now = utcnow()
     if not conference.is_published:
         raise RegistrationClosed("unpublished", "This conference is not published.")
@@ -347,9 +486,36 @@ class RegistrationService:
 
     # --- submitting ------------------------------------------------------------------
 
-    async def submit(self, conference: Conference, data: RegistrationCreate) -> Outcome:
+    async def submit(
+        self, conference: Conference, data: RegistrationCreate, rules: EffectiveSettings | None = None
+    ) -> Outcome:
         """Register ``data`` for ``conference``; nothing is written when the input is refused."""
-        rules = await RegistrationSettingsService(self.db).get(conference)
+        return await self._submit(conference, data, rules or await RegistrationSettingsService(self.db).get(conference))
+
+    async def submit_to(self, slug: str, data: RegistrationCreate) -> Outcome:
+        """The public JSON submit: the conference and its rules in one Core query, then
+        :meth:`submit`'s work. A draft or unknown conference is the 404 of ``access``."""
+        row = (await self.db.execute(_SUBMIT_TARGET, {"slug": slug})).first() if is_slug(slug) else None
+        if row is None or ConferenceStatus(row.status) is not ConferenceStatus.PUBLISHED:
+            raise not_found(CONFERENCE_NOT_FOUND)
+        target = SubmitTarget(
+            id=row.id, slug=row.slug, status=ConferenceStatus(row.status), timezone=row.timezone,
+            ends_on=row.ends_on, languages=row.languages,
+        )  # fmt: skip
+        if row.settings_id is None:
+            return await self._submit(target, data, DEFAULTS)
+        rules = EffectiveSettings(
+            opens_at=row.opens_at,
+            closes_at=row.closes_at,
+            capacity=row.capacity,
+            waitlist=row.waitlist,
+            double_opt_in=row.double_opt_in,
+            privacy_text=row.privacy_text,
+            questions=[Question.model_validate(question) for question in row.questions],
+        )
+        return await self._submit(target, data, rules)
+
+    async def _submit(self, conference: ConferenceLike, data: RegistrationCreate, rules: EffectiveSettings) -> Outcome:
         check_open(conference, rules)
         self.check_language(conference, data.language)
         answers = check_answers(rules.questions, data.answers)
@@ -359,12 +525,12 @@ class RegistrationService:
             return await self._submit_pending(conference, data, answers)
         return await self._submit_direct(conference, data, answers, rules)
 
-    def check_language(self, conference: Conference, language: str) -> None:
+    def check_language(self, conference: ConferenceLike, language: str) -> None:
         if language not in UI_LANGUAGES and language not in conference.languages:
             offered = sorted({*UI_LANGUAGES, *conference.languages})
             raise FieldError("language", f"not offered (offered: {', '.join(offered)})")
 
-    def _new(self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
+    def _new(self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
         return Registration(
             conference_id=conference.id,
             email=data.email,
@@ -377,7 +543,7 @@ class RegistrationService:
             status=RegistrationStatus.PENDING,
         )
 
-    async def _existing(self, conference: Conference, email: str) -> Registration | None:
+    async def _existing(self, conference: ConferenceLike, email: str) -> Registration | None:
         found: Registration | None = await self.db.scalar(
             select(Registration).where(Registration.conference_id == conference.id, Registration.email == email)
         )
@@ -397,23 +563,22 @@ class RegistrationService:
         registration.waitlist_seq = None
 
     async def _submit_pending(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
     ) -> Outcome:
+        def confirm_request(token: str) -> dict[str, Any]:
+            return {"confirm_url": registration_confirm_url(self.settings.base_url, conference.slug, token)}
+
+        new_id = await self._insert_new(
+            conference, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.CONFIRM,
+            Kind.CONFIRM_REQUEST, confirm_request,
+        )  # fmt: skip
+        if new_id is not None:
+            return Outcome("check_email", registration_id=new_id)
+        # A known address (perhaps submitted at this moment by another request, whose commit
+        # the insert waited for): the same answer, and an e-mail that says so.
         existing = await self._existing(conference, data.email)
         if existing is None:
-            registration = self._new(conference, data, answers)
-            try:
-                async with self.db.begin_nested():
-                    self.db.add(registration)
-                    await self.db.flush()
-            except IntegrityError:
-                # The same address, submitted at the same moment by another request.
-                existing = await self._existing(conference, data.email)
-                if existing is None:
-                    raise
-            else:
-                await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST)
-                return Outcome("check_email", registration=registration)
+            raise ConflictError("email", "this address is being registered at this moment; please try again")
         if existing.status is RegistrationStatus.CANCELLED:
             self._refill(existing, data, answers)
             await self.db.flush()
@@ -422,12 +587,83 @@ class RegistrationService:
             await self._mail_already(conference, existing)
         return Outcome("check_email", registration=existing)
 
+    async def _insert_new(
+        self,
+        conference: ConferenceLike,
+        data: RegistrationCreate,
+        answers: dict[str, Any],
+        status: RegistrationStatus,
+        waitlist_seq: int | None,
+        purpose: TokenPurpose,
+        kind: str,
+        links: Callable[[str], dict[str, Any]],
+    ) -> int | None:
+        """A new registration with its private token and its e-mail, as Core inserts; the new
+        id, or None (and nothing written) when the address is registered already.
+
+        ``INSERT … ON CONFLICT DO NOTHING`` replaces a look-up and a savepoint: a concurrent
+        insert of the same address makes this one wait for its commit and then do nothing.
+        On PostgreSQL the three inserts are one statement (data-modifying CTEs), one round trip.
+        ``links(token)`` gives the e-mail's private links for the fresh token.
+        """
+        now = utcnow()
+        token = new_token("c" if purpose is TokenPurpose.CONFIRM else "m")
+        registration = {
+            "conference_id": conference.id,
+            "email": data.email,
+            "name": data.name,
+            "country": data.country,
+            "timezone": data.timezone,
+            "language": data.language,
+            "answers": answers,
+            "consented_at": now,
+            "status": status,
+            "waitlist_seq": waitlist_seq,
+            "confirmed_at": now if status is RegistrationStatus.CONFIRMED else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        token_row = {"purpose": purpose, "token_hash": hash_token(token), "created_at": now, "updated_at": now}
+        context = {"name": data.name, "timezone": data.timezone, "status": status.value, **links(token)}
+        mail = outbox_values(
+            kind=kind, recipient=data.email, language=data.language, conference_id=conference.id,
+            registration_id=None, context=context, base_url=self.settings.base_url, now=now,
+        )  # fmt: skip
+        parameters = {f"r_{name}": value for name, value in registration.items()}
+        if self.db.get_bind().dialect.name == "postgresql":
+            parameters.update({f"t_{name}": value for name, value in token_row.items()})
+            parameters.update({f"m_{name}": value for name, value in mail.items()})
+            new_id: int | None = await self.db.scalar(_POSTGRESQL_INSERT_NEW, parameters)
+            return new_id
+        new_id = await self.db.scalar(_SQLITE_INSERT_REGISTRATION, parameters)
+        if new_id is None:
+            return None
+        await self.db.execute(insert(REGISTRATION_TOKEN), {**token_row, "registration_id": new_id})
+        await self.db.execute(insert(MAIL_OUTBOX), {**mail, "registration_id": new_id})
+        return new_id
+
     async def _submit_direct(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
     ) -> Outcome:
         """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
         if self._places_in_database():
             return await self._submit_direct_in_database(conference, data, answers)
+        if not self.settings.unsafe_unlocked_allocation:
+            # SQLite: this request holds the write lock from its first statement (BEGIN
+            # IMMEDIATE), so the allocation stays true until the insert.
+            status, seq, position = await self._allocation(conference, rules)
+            if status is None:
+                # Full without a waiting list; a known address still gets its own answer below.
+                if await self._existing(conference, data.email) is None:
+                    return Outcome("full")
+            else:
+                new_id = await self._insert_new(
+                    conference, data, answers, status, seq, TokenPurpose.MANAGE,
+                    Kind.CONFIRMED if status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED,
+                    self._manage_links(conference, position),
+                )  # fmt: skip
+                if new_id is not None:
+                    return Outcome(status.value, position, registration_id=new_id)
         await self._begin_allocation(conference)
         existing = await self._existing(conference, data.email)
         if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
@@ -448,43 +684,49 @@ class RegistrationService:
         await self.db.flush()
         return await self._after_placing(conference, registration, position)
 
+    def _manage_links(self, conference: ConferenceLike, position: int | None) -> Callable[[str], dict[str, Any]]:
+        """The context of a placement e-mail (as ``_mail_status`` writes it) for a fresh manage token."""
+
+        def links(token: str) -> dict[str, Any]:
+            return {
+                "position": position,
+                "manage_url": attendee_url(self.settings.base_url, token),
+                "cancel_url": registration_cancel_url(self.settings.base_url, conference.slug, token),
+            }
+
+        return links
+
     def _places_in_database(self) -> bool:
         """PostgreSQL places at COMMIT (``confman_place_on_commit``); SQLite, and the control
         run without the lock, place here."""
         return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
 
     async def _submit_direct_in_database(
-        self, conference: Conference, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
     ) -> Outcome:
         """The PostgreSQL path: the registration (pending), its token and its e-mail are
-        written without any lock, in parallel with other requests; the seat or waiting-list
-        place is given at COMMIT (see :func:`commit_placement`)."""
+        written without any lock, in parallel with other requests, in one statement; the seat
+        or waiting-list place is given at COMMIT (see :func:`commit_placement`)."""
+        new_id = await self._insert_new(
+            conference, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.MANAGE, Kind.PLACED,
+            self._manage_links(conference, None),
+        )  # fmt: skip
+        if new_id is not None:
+            return Outcome(PLACING, registration_id=new_id)
+        # A known address: the insert did nothing (after waiting for a concurrent one's commit).
         existing = await self._existing(conference, data.email)
-        registration = existing
         if existing is None:
-            registration = self._new(conference, data, answers)
-            try:
-                async with self.db.begin_nested():
-                    self.db.add(registration)
-                    await self.db.flush()
-            except IntegrityError:
-                # The same address, submitted at the same moment by another request.
-                registration = await self._existing(conference, data.email)
-                if registration is None:
-                    raise
-                existing = registration
-        assert registration is not None
-        if existing is not None:
-            if existing.status is not RegistrationStatus.CANCELLED:
-                await self._mail_already(conference, existing)
-                if existing.status is RegistrationStatus.PENDING:
-                    return Outcome("check_email", registration=existing)
-                return Outcome(existing.status.value, await self.position(existing), existing)
-            self._refill(existing, data, answers)
-            await self.db.flush()
-        return await self._request_placement(conference, registration)
+            raise ConflictError("email", "this address is being registered at this moment; please try again")
+        if existing.status is not RegistrationStatus.CANCELLED:
+            await self._mail_already(conference, existing)
+            if existing.status is RegistrationStatus.PENDING:
+                return Outcome("check_email", registration=existing)
+            return Outcome(existing.status.value, await self.position(existing), existing)
+        self._refill(existing, data, answers)
+        await self.db.flush()
+        return await self._request_placement(conference, existing)
 
-    async def _request_placement(self, conference: Conference, registration: Registration) -> Outcome:
+    async def _request_placement(self, conference: ConferenceLike, registration: Registration) -> Outcome:
         """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
         places ``registration`` (pending) at COMMIT, inside the conference's lock."""
         token = self._token(registration, TokenPurpose.MANAGE)
@@ -501,12 +743,13 @@ class RegistrationService:
         await self.db.flush()
         return Outcome(PLACING, registration=registration)
 
-    async def placed(self, registration: Registration) -> Outcome:
-        """After the commit: what the placement gave."""
-        await self.db.refresh(registration)
-        if registration.status is RegistrationStatus.WAITLISTED:
-            return Outcome("waitlisted", await self.position(registration), registration)
-        return Outcome(registration.status.value, registration=registration)
+    async def placed(self, registration_id: int) -> Outcome:
+        """After the commit: what the placement gave, and the position, in one query."""
+        status, rank = (await self.db.execute(_PLACED, {"registration_id": registration_id})).one()
+        result = RegistrationStatus(status)
+        if result is RegistrationStatus.WAITLISTED:
+            return Outcome(result.value, int(rank), registration_id=registration_id)
+        return Outcome(result.value, registration_id=registration_id)
 
     # --- confirming and allocating ------------------------------------------------------
 
@@ -531,7 +774,7 @@ class RegistrationService:
         await self.db.flush()
         return await self._after_placing(conference, registration, position)
 
-    async def _begin_allocation(self, conference: Conference) -> None:
+    async def _begin_allocation(self, conference: ConferenceLike) -> None:
         if self.settings.unsafe_unlocked_allocation:
             # Control runs only: end the transaction so that the capacity check below runs
             # in a new one that another request's check can overtake.
@@ -541,7 +784,7 @@ class RegistrationService:
         await lock_conference(self.db, conference, self.settings)
 
     async def _allocation(
-        self, conference: Conference, rules: EffectiveSettings
+        self, conference: ConferenceLike, rules: EffectiveSettings
     ) -> tuple[RegistrationStatus | None, int | None, int | None]:
         """Inside the lock: a seat if one is free, else the next waiting-list number and the
         position it gives, else None. One query: the lock is held for as short as possible."""
@@ -578,7 +821,7 @@ class RegistrationService:
             registration.confirmed_at = utcnow()
 
     async def _after_placing(
-        self, conference: Conference, registration: Registration, position: int | None = None
+        self, conference: ConferenceLike, registration: Registration, position: int | None = None
     ) -> Outcome:
         if registration.status is RegistrationStatus.CONFIRMED:
             await self._mail_status(conference, registration, Kind.CONFIRMED)
@@ -689,11 +932,11 @@ class RegistrationService:
         self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
         return token
 
-    def _base_context(self, conference: Conference, registration: Registration) -> dict[str, Any]:
+    def _base_context(self, conference: ConferenceLike, registration: Registration) -> dict[str, Any]:
         return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
 
     def _enqueue(
-        self, conference: Conference, registration: Registration, kind: str, context: dict[str, Any]
+        self, conference: ConferenceLike, registration: Registration, kind: str, context: dict[str, Any]
     ) -> OutboxMail:
         return enqueue(
             self.db,
@@ -706,13 +949,13 @@ class RegistrationService:
             base_url=self.settings.base_url,
         )
 
-    async def _mail_confirm_request(self, conference: Conference, registration: Registration, kind: str) -> None:
+    async def _mail_confirm_request(self, conference: ConferenceLike, registration: Registration, kind: str) -> None:
         token = self._token(registration, TokenPurpose.CONFIRM)
         url = registration_confirm_url(self.settings.base_url, conference.slug, token)
         self._enqueue(conference, registration, kind, {"confirm_url": url})
         await self.db.flush()
 
-    async def _mail_already(self, conference: Conference, registration: Registration) -> None:
+    async def _mail_already(self, conference: ConferenceLike, registration: Registration) -> None:
         context: dict[str, Any] = {}
         if registration.status is RegistrationStatus.PENDING:
             token = self._token(registration, TokenPurpose.CONFIRM)
@@ -726,7 +969,7 @@ class RegistrationService:
         await self.db.flush()
 
     async def _mail_status(
-        self, conference: Conference, registration: Registration, kind: str, *, position: int | None = None
+        self, conference: ConferenceLike, registration: Registration, kind: str, *, position: int | None = None
     ) -> None:
         context: dict[str, Any] = {"position": position}
         if kind != Kind.CANCELLED:
@@ -738,24 +981,30 @@ class RegistrationService:
 
 
 FULL_ON_COMMIT = "confman: conference full"
+_COMMIT_AND_CHAIN = text("COMMIT AND CHAIN")
 
 
 async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
     """Commit a placement that PostgreSQL makes at COMMIT, and read back what it gave.
 
-    The one commit on a request path outside ``provide_db_session``: the answer must say
+    The one commit on a request path outside ``provide_db_session`` (PostgreSQL only): the answer must say
     whether the attendee got a seat, and that is decided by the commit (its trigger holds the
     conference's lock for no client round trip). A full conference without a waiting list
     aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
     pass through; ``provide_db_session`` commits them as usual.
     """
-    if outcome.result != PLACING or outcome.registration is None:
+    registration_id = outcome.registration.id if outcome.registration is not None else outcome.registration_id
+    if outcome.result != PLACING or registration_id is None:
         return outcome
     try:
-        await db.commit()
+        # COMMIT AND CHAIN: the commit (its trigger places, and its failure is "full"), then at
+        # once a new transaction on the same connection for the read-back, which
+        # provide_db_session commits. A plain commit would return the connection to the pool,
+        # and reading back would take another one (a pre-ping, BEGIN and COMMIT: 5 round trips).
+        await db.execute(_COMMIT_AND_CHAIN)
     except DBAPIError as error:
         await db.rollback()
         if FULL_ON_COMMIT in str(error):
             return Outcome("full")
         raise
-    return await service.placed(outcome.registration)
+    return await service.placed(registration_id)
