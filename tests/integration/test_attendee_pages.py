@@ -34,6 +34,7 @@ from confman.db.models import (
     SessionFollow,
     SessionSeat,
 )
+from confman.lib.templating import gettext_callables
 from confman.settings import Settings
 from tests.factories import (
     Organiser,
@@ -49,6 +50,7 @@ from tests.integration.test_ical import JsParser, icaljs, icaljs_installed
 
 __all__ = ["icaljs", "icaljs_installed"]  # fixtures, imported for pytest to find
 
+spanish = gettext_callables("es")["_"]
 Client = AsyncTestClient[Litestar]
 BASE = "http://testserver.local"
 SLUG = "climate-2027"
@@ -514,7 +516,8 @@ async def test_rotating_the_links_retires_the_old_feed_and_join_links(
     assert rotated.status_code == 303
     assert rotated.headers["location"] == f"{old.path}?done=links"
     new = await open_page(client, rotated.headers["location"])
-    assert "The old ones no longer work." in new.html
+    # The attendee reads Spanish: the page says so in their language.
+    assert spanish("You have new calendar and join links. The old ones no longer work.") in new.html
     assert new.feed_token != old.feed_token
     assert new.join_token != old.join_token
     assert new.token == old.token  # the page link from the e-mail keeps working
@@ -731,7 +734,7 @@ async def test_deleting_my_data_removes_it_everywhere_but_keeps_the_counts(
     erased = await client.post(f"{rosa.path}erase", data={"_csrf_token": rosa.csrf, "confirm": "yes"})
 
     assert erased.status_code == 200
-    assert "Your data is deleted" in erased.text
+    assert spanish("Your data is deleted") in erased.text
     async with database(settings) as db:
         row = await db.get(Registration, rid)
         assert row is not None
