@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -35,6 +36,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, and every later ``asyncio.run`` (fixtures, the CLI) would fail."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
+# Modules whose tests one xdist worker runs together: their module-scoped servers then start
+# once per database, not once on each worker that happens to get one of their tests.
+ONE_WORKER_MODULES = {"tests/integration/test_registration_race.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist load``, test by test, except ``ONE_WORKER_MODULES``, each sent whole to one worker.
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but pytest-xdist 3.8
+    cannot rename nodes on pytest 9.2, so its marks are silently ignored.) Scopes keep the
+    collection order except that larger ones go first, so the browser tests still come last.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return OneWorkerModules(config, log)
 
 
 async def _admin_execute(sql: str) -> None:

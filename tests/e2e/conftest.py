@@ -80,6 +80,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         CONFMAN_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'demo.sqlite3'}",
         CONFMAN_BASE_URL=base_url,
         CONFMAN_SECRET_KEY="e2e-" + "k" * 40,
+        # Never the checkout's mailbox/, which another xdist worker's demo could share.
+        CONFMAN_MAILBOX_DIR=str(folder / "mailbox"),
     )
     log = folder / "server.log"
     # The README's demo command in one process: migrate, load the demo conference, serve.

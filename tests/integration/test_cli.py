@@ -107,7 +107,12 @@ def _free_port() -> int:
 def test_demo_command_serves_the_conference_over_http(tmp_path: Path, database_url: str) -> None:
     # The README's first command, as a real server process on its own SQLite file.
     port = _free_port()
-    env = {**os.environ, "CONFMAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"}
+    env = {
+        **os.environ,
+        "CONFMAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}",
+        # Never the checkout's mailbox/, which another xdist worker's demo could share.
+        "CONFMAN_MAILBOX_DIR": str(tmp_path / "mailbox"),
+    }
     log = tmp_path / "demo.log"
     with log.open("wb") as log_file:
         server = subprocess.Popen(  # noqa: S603 - our own CLI

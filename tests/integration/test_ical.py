@@ -9,6 +9,7 @@ a session ending in the hour that happens twice.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import shutil
@@ -297,9 +298,16 @@ def icaljs_installed() -> bool:
     """Install the locked ical.js once per run where npm exists, so the README's test command needs no extra step."""
     npm = shutil.which("npm")
     if npm is not None and not (JS_DIR / "node_modules" / "ical.js").is_dir():
-        subprocess.run(  # noqa: S603 - the committed lock file, from the npm registry
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR, check=False
-        )
+        # Parallel workers (pytest-xdist) each get here: one installs, the others wait for it.
+        folder = os.open(JS_DIR, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            if not (JS_DIR / "node_modules" / "ical.js").is_dir():
+                subprocess.run(  # noqa: S603 - the committed lock file, from the npm registry
+                    [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR, check=False
+                )
+        finally:
+            os.close(folder)  # releases the lock
     return (JS_DIR / "node_modules" / "ical.js").is_dir()
 
 

@@ -53,7 +53,10 @@ async def open_conference(http: httpx.AsyncClient, organiser: Organiser, **rules
 
 
 def client(base_url: str) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
+    # Idle connections are dropped after 1 s, before uvicorn's 5 s keep-alive timeout: with
+    # httpx's default (also 5 s) a reused connection could be closed by the server as the
+    # next request went out ("Server disconnected without sending a response"; seen under load).
+    limits = httpx.Limits(max_connections=250, max_keepalive_connections=250, keepalive_expiry=1.0)
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120)
 
 
