@@ -40,7 +40,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # Modules whose tests one xdist worker runs together: their module-scoped servers then start
 # once per database, not once on each worker that happens to get one of their tests.
-ONE_WORKER_MODULES = {"tests/integration/test_registration_race.py"}
+ONE_WORKER_MODULES = {
+    "tests/integration/test_registration_race.py",
+    "tests/integration/test_seat_race.py",
+    "tests/e2e/test_attendee_journey_browser.py",
+}
 
 
 @pytest.hookimpl(optionalhook=True)
