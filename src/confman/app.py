@@ -30,6 +30,7 @@ from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.csrf import FormCSRFMiddleware
 from confman.lib.errors import integrity_error_handler
+from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
@@ -77,6 +78,8 @@ STATIC_FILES = create_static_files_router(
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
+    # Request paths carry private tokens; the access log must not.
+    install_token_redaction()
     engine = create_engine(settings)
     programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
     page_renderer = PageRenderer()

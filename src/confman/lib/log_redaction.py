@@ -1,0 +1,35 @@
+"""Private tokens never reach the logs: the server's access log writes every request path,
+and paths are where the tokens live (``/me/…``, ``/join/…``, the confirm and cancel links)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PRIVATE_PATH = re.compile(r"(/(?:me|join)/|/register/(?:confirm|cancel)/)[^/?#\s\"]+")
+REDACTED = "[token]"
+# uvicorn writes each request to "uvicorn.access"; Litestar's own logger may name the path too.
+LOGGERS = ("uvicorn.access", "uvicorn.error", "litestar")
+
+
+def redact(text: str) -> str:
+    return _PRIVATE_PATH.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+class RedactPrivateTokens(logging.Filter):
+    """Replaces the token in private paths, in the message and in its arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+def install_token_redaction() -> None:
+    """Idempotent: every app built in a process shares the loggers."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactPrivateTokens) for existing in logger.filters):
+            logger.addFilter(RedactPrivateTokens())
