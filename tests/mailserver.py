@@ -50,6 +50,7 @@ class MailServer:
         self.recorder = recorder
         # A generous start-up wait: on a loaded 2-core machine the default second is not enough.
         self.controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=30)
+        self.started = False
 
     @property
     def url(self) -> str:
@@ -57,9 +58,15 @@ class MailServer:
 
     def start(self) -> None:
         self.controller.start()
+        self.started = True
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.started:
+            self.controller.stop()
+        else:
+            # Never started (a test failed before): close the loop that the controller made,
+            # or its sockets are collected during some later test and fail it as unraisable.
+            self.controller.loop.close()
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
