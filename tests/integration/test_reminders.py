@@ -174,3 +174,31 @@ async def test_organisers_see_attendance_per_session_and_who_joined(
     assert [(a["name"], a["email"], a["joins"]) for a in detail["attendees"]] == [("Person 0", "p0@example.org", 2)]
     missing = await client.get(f"{CONF}/sessions/nope/attendance", headers=organiser.headers)
     assert missing.status_code == 404
+
+
+async def test_the_head_of_a_workshop_waiting_list_is_told_when_a_seat_becomes_theirs(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await conference_now(client, organiser)
+    tokens = [await register(client, settings, f"w{index}@example.org", language="en") for index in range(3)]
+
+    async def seat(token: str, action: str) -> None:
+        page = await client.get(f"/me/{token}/")
+        csrf = page.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+        answer = await client.post(f"/me/{token}/seats/workshop", data={"_csrf_token": csrf, "action": action})
+        assert answer.status_code in {200, 303}
+
+    for token in tokens:
+        await seat(token, "take")  # two seats: the third waits
+    assert not [m for m in await outbox(settings) if m.kind == "seat_promoted"]
+    await seat(tokens[0], "release")
+
+    promoted = [m for m in await outbox(settings) if m.kind == "seat_promoted"]
+    assert [(m.recipient, m.context["session"]) for m in promoted] == [("w2@example.org", "workshop")]
+    worker = MailWorker(settings)
+    try:
+        await worker.run_once()
+    finally:
+        await worker.close()
+    written = [path.read_bytes() for path in settings.mailbox_dir.glob("*.eml")]
+    assert any(b"Subject: You have a seat: Workshop" in message for message in written)

@@ -343,7 +343,7 @@ async def attendee_seat(
         if target is None:
             raise FieldError("session", "no such session")
         if form.get("action") == "release":
-            await release_seat(db_session, attendee.registration.id, target.id)
+            await release_seat(db_session, attendee.registration.id, target.id, base_url=settings.base_url)
             return _done(token, "released")
         await take_seat(db_session, attendee.registration, target.id)
     except FieldError as error:

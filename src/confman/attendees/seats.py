@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import (
+    Conference,
     ConferenceSession,
     Registration,
     RegistrationStatus,
@@ -24,6 +25,11 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError
 from confman.lib.timezones import utcnow
+from confman.lib.urls import session_url
+from confman.mail.outbox import enqueue
+
+# The e-mail to the head of a session's waiting list when a seat becomes theirs.
+SEAT_PROMOTED = "seat_promoted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +128,9 @@ async def take_seat(db: AsyncSession, registration: Registration, session_id: in
     return result
 
 
-async def release_seat(db: AsyncSession, registration_id: int, session_id: int) -> list[int]:
-    """Give up a seat or waiting-list place; the freed seat goes to the head of the list.
-    Returns the registration ids promoted."""
+async def release_seat(db: AsyncSession, registration_id: int, session_id: int, *, base_url: str) -> list[int]:
+    """Give up a seat or waiting-list place; the freed seat goes to the head of the list, who
+    gets an e-mail in the same transaction. Returns the registration ids promoted."""
     session = await _lock_session(db, session_id)
     seat: SessionSeat | None = await db.scalar(
         select(SessionSeat).where(SessionSeat.session_id == session_id, SessionSeat.registration_id == registration_id)
@@ -133,10 +139,10 @@ async def release_seat(db: AsyncSession, registration_id: int, session_id: int) 
         return []
     seat.status, seat.waitlist_seq, seat.cancelled_at = SeatStatus.CANCELLED, None, utcnow()
     await db.flush()
-    return await _promote(db, session)
+    return await _promote(db, session, base_url)
 
 
-async def release_all_seats(db: AsyncSession, registration_id: int) -> None:
+async def release_all_seats(db: AsyncSession, registration_id: int, *, base_url: str) -> None:
     """A cancelled registration gives up every seat it held (each freed seat moves its list on)."""
     session_ids = list(
         await db.scalars(
@@ -146,10 +152,10 @@ async def release_all_seats(db: AsyncSession, registration_id: int) -> None:
         )
     )
     for session_id in session_ids:
-        await release_seat(db, registration_id, session_id)
+        await release_seat(db, registration_id, session_id, base_url=base_url)
 
 
-async def _promote(db: AsyncSession, session: ConferenceSession) -> list[int]:
+async def _promote(db: AsyncSession, session: ConferenceSession, base_url: str) -> list[int]:
     """Fill free seats from the head of the waiting list (the caller holds the session's lock)."""
     if session.capacity is None:
         return []
@@ -169,5 +175,21 @@ async def _promote(db: AsyncSession, session: ConferenceSession) -> list[int]:
     )
     for seat in heads:
         seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
+    promoted = [seat.registration_id for seat in heads]
+    if promoted:
+        await _mail_promoted(db, session, promoted, base_url)
     await db.flush()
-    return [seat.registration_id for seat in heads]
+    return promoted
+
+
+async def _mail_promoted(
+    db: AsyncSession, session: ConferenceSession, registration_ids: list[int], base_url: str
+) -> None:
+    slug = await db.scalar(select(Conference.slug).where(Conference.id == session.conference_id))
+    for registration in await db.scalars(select(Registration).where(Registration.id.in_(registration_ids))):
+        enqueue(
+            db, kind=SEAT_PROMOTED, recipient=registration.email, language=registration.language,
+            conference_id=session.conference_id, registration_id=registration.id, base_url=base_url,
+            context={"name": registration.name, "timezone": registration.timezone, "session": session.slug,
+                     "session_url": session_url(base_url, slug or "", session.slug)},
+        )  # fmt: skip

@@ -93,7 +93,14 @@ def content_for(
         "promoted": _("You're in: %(title)s", title=title),
         "cancelled": _("Registration cancelled: %(title)s", title=title),
     }
-    reminded = next((s for s in sessions if s.slug == context.get("session")), None) if kind == "reminder" else None
+    reminded = (
+        next((s for s in sessions if s.slug == context.get("session")), None)
+        if kind in {"reminder", "seat_promoted"}
+        else None
+    )
+    if kind == "seat_promoted" and reminded is not None:
+        seat_title = pick(reminded.title, mail.language, conference.default_language)[0]
+        subjects["seat_promoted"] = _("You have a seat: %(session)s", session=seat_title)
     if reminded is not None:
         session_title = pick(reminded.title, mail.language, conference.default_language)[0]
         subjects["reminder"] = _(
@@ -151,6 +158,18 @@ def content_for(
             )
         )
         paragraphs.append(_("Your personal join link opens shortly before the start. Please do not share it."))
+    elif kind == "seat_promoted" and reminded is not None:
+        paragraphs.append(
+            _(
+                "A seat became free in “%(session)s” (%(title)s) and it is yours. It starts at %(time)s your time"
+                " (%(conference_time)s %(city)s).",
+                session=seat_title,
+                title=title,
+                time=format_clock(reminded.starts_at, attendee_zone, language),
+                conference_time=format_clock(reminded.starts_at, conference.timezone, language),
+                city=zone_city(conference.timezone, language),
+            )
+        )
     elif kind == "cancelled":
         paragraphs.append(_("Your registration for %(title)s is cancelled.", title=title))
         paragraphs.append(_("You can register again while registration is open."))
@@ -161,8 +180,8 @@ def content_for(
         action = Link(_("Confirm my registration"), str(context["confirm_url"]))
     if kind == "reminder" and context.get("join_url"):
         action = Link(_("Join the session"), str(context["join_url"]))
-        if context.get("session_url"):
-            links.append(Link(_("About this session"), str(context["session_url"])))
+    if kind in {"reminder", "seat_promoted"} and context.get("session_url"):
+        links.append(Link(_("About this session"), str(context["session_url"])))
     if context.get("manage_url"):
         links.append(Link(_("Your registration page"), str(context["manage_url"])))
     if context.get("cancel_url"):

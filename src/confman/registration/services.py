@@ -870,7 +870,7 @@ class RegistrationService:
         registration.waitlist_seq = None
         await self.db.flush()
         # Workshop seats go too, each to the head of its session's waiting list.
-        await release_all_seats(self.db, registration.id)
+        await release_all_seats(self.db, registration.id, base_url=self.settings.base_url)
         await self._mail_status(conference, registration, Kind.CANCELLED)
         return await self.promote(conference)
 
