@@ -682,7 +682,7 @@ async def test_cancelling_needs_the_box_ticked_and_then_promotes_the_head_of_the
     refused = await client.post(f"{rosa.path}cancel", data={"_csrf_token": rosa.csrf})
 
     assert refused.status_code == 400
-    assert "Tick the box" in field_error(refused.text, "cancel")
+    assert field_error(refused.text, "cancel") == "Tick the box to confirm that you want to cancel."
     assert await snapshot(settings, "rosa@example.org") == before
     assert (await registration_of(settings, "clara@example.org")).status.value == "waitlisted"
 
@@ -728,7 +728,7 @@ async def test_deleting_my_data_removes_it_everywhere_but_keeps_the_counts(
 
     refused = await client.post(f"{rosa.path}erase", data={"_csrf_token": rosa.csrf})
     assert refused.status_code == 400
-    assert "Tick the box" in field_error(refused.text, "erase")
+    assert field_error(refused.text, "erase") == spanish("Tick the box to confirm that you want your data deleted.")
     assert (await registration_of(settings, "rosa@example.org")).name == "Rosa Attendee"
 
     erased = await client.post(f"{rosa.path}erase", data={"_csrf_token": rosa.csrf, "confirm": "yes"})

@@ -4,15 +4,10 @@ small and a large programme (no query per session)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from confman.settings import Settings
 from tests.factories import (
@@ -24,23 +19,10 @@ from tests.factories import (
     registration_payload,
     token_from,
 )
+from tests.queries import counted_queries
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 async def queries_for(client: Client, organiser: Organiser, settings: Settings, sessions: int) -> tuple[int, ...]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -14,8 +12,6 @@ import lxml.html
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from confman.app import create_app
 from confman.lib.countries import country_name
@@ -23,6 +19,7 @@ from confman.lib.i18n import format_clock, zone_city
 from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import gettext_callables
 from tests.factories import Organiser, conference_payload, post_ok, session_payload, speaker_payload
+from tests.queries import counted_queries
 
 Client = AsyncTestClient[Litestar]
 BASE = "/api/v1/conferences/climate-2027"
@@ -476,20 +473,6 @@ async def test_hostile_text_in_every_field_is_escaped_or_sanitised(client: Clien
             assert HOSTILE in data["name"]
     session = html(await client.get("/climate-2027/sessions/hostile/"))
     assert texts(session, "h1") == [" ".join(("Title " + HOSTILE).split())]
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 async def _programme_queries(client: Client, organiser: Organiser, sessions: int) -> int:

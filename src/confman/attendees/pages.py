@@ -191,8 +191,10 @@ async def _page_response(
     renderer: PageRendererDependency, *, status: int = HTTP_200_OK, errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
 ) -> Response[bytes]:  # fmt: skip
+    """The page; ``errors`` maps a form's field to a message id, shown in the attendee's language."""
     registration, programme = attendee.registration, attendee.programme
     viewer = _viewer(registration, programme)
+    translate = gettext_callables(viewer.language)["_"]
     context = _context(request, viewer, programme, settings.base_url)
     display: ProgrammeDisplay = context["display"]
     rules = await services.attendance_rules(db, programme.conference.id)
@@ -218,7 +220,7 @@ async def _page_response(
         action=lambda name: attendee_action_url("", token, name),
         page_url=attendee_url("", token),
         done=DONE_MESSAGES.get(done or ""),
-        errors=errors or {},
+        errors={field: translate(message) for field, message in (errors or {}).items()},
         values=values or {"name": registration.name, "timezone": registration.timezone,
                           "language": registration.language},
         zones=sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
@@ -287,9 +289,7 @@ async def attendee_profile(
         problems = {field: message}
     if problems:
         # Nothing was written: the input is checked before anything changes.
-        language = _viewer(attendee.registration, attendee.programme).language
-        translate = gettext_callables(language)["_"]
-        errors = {field: translate(PROFILE_MESSAGES.get(field, "This value is not valid.")) for field in problems}
+        errors = {field: PROFILE_MESSAGES.get(field, N_("This value is not valid.")) for field in problems}
         return await _page_response(
             request, attendee, token, db_session, settings, page_renderer,
             status=HTTP_400_BAD_REQUEST, errors=errors, values=values,
@@ -313,8 +313,7 @@ async def attendee_follow(
     except FieldError:
         return await _page_response(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"follow": gettext_callables(attendee.registration.language)["_"](
-                "One of the chosen sessions is not part of this conference.")},
+            errors={"follow": N_("One of the chosen sessions is not part of this conference.")},
         )  # fmt: skip
     await services.set_follows(db_session, attendee.registration, follow_all=follow_all, session_ids=ids)
     return _done(token, "follow")
@@ -349,10 +348,9 @@ async def attendee_seat(
     except FieldError as error:
         # take_seat checks everything before it writes.
         field, _message = _field_error(error)
-        translate = gettext_callables(_viewer(attendee.registration, attendee.programme).language)["_"]
         return await _page_response(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_409_CONFLICT,
-            errors={"seat": translate(SEAT_MESSAGES.get(field, SEAT_MESSAGES["session"]))},
+            errors={"seat": SEAT_MESSAGES.get(field, SEAT_MESSAGES["session"])},
         )  # fmt: skip
     return _done(token, "seat")
 
@@ -382,10 +380,9 @@ async def attendee_cancel(
     if attendee is None:
         return _not_found(request, page_renderer, settings.base_url)
     if not _confirmed(await request.form()):
-        translate = gettext_callables(_viewer(attendee.registration, attendee.programme).language)["_"]
         return await _page_response(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"cancel": translate("Tick the box to confirm that you want to cancel.")},
+            errors={"cancel": N_("Tick the box to confirm that you want to cancel.")},
         )  # fmt: skip
     await RegistrationService(db_session, settings).cancel(attendee.conference, attendee.registration)
     return _done(token, "cancelled")
@@ -403,8 +400,7 @@ async def attendee_erase(
     if not _confirmed(await request.form()):
         return await _page_response(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"erase": gettext_callables(viewer.language)["_"](
-                "Tick the box to confirm that you want your data deleted.")},
+            errors={"erase": N_("Tick the box to confirm that you want your data deleted.")},
         )  # fmt: skip
     await services.erase(db_session, settings, attendee.conference, attendee.registration)
     context = _context(request, viewer, attendee.programme, settings.base_url)

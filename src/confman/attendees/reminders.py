@@ -35,10 +35,10 @@ from confman.db.models import (
 )
 from confman.lib.urls import join_url, session_url
 from confman.mail.outbox import enqueue
+from confman.registration.services import DEFAULTS
 from confman.settings import Settings
 
 REMINDER = "reminder"
-DEFAULT_LEAD_MINUTES = 60
 # The longest lead time the settings allow: sessions further away are never due.
 MAX_LEAD = timedelta(days=7)
 
@@ -60,7 +60,7 @@ async def _due_sessions(db: AsyncSession, now: datetime) -> list[tuple[Conferenc
     )
     due = []
     for session, slug, settings_id, minutes in rows.tuples():
-        lead = DEFAULT_LEAD_MINUTES if settings_id is None else minutes
+        lead = DEFAULTS.reminder_minutes if settings_id is None else minutes
         if lead is not None and session.starts_at - timedelta(minutes=lead) <= now:
             due.append((session, slug))
     return due

@@ -40,20 +40,18 @@ from confman.db.models import (
 from confman.lib.errors import FieldError
 from confman.lib.timezones import utcnow
 from confman.programme.published import PublicSession, PublishedProgramme
-from confman.registration.services import RegistrationService
+from confman.registration.services import DEFAULTS, RegistrationService
 from confman.settings import Settings
-
-# Until the conference says otherwise: open 15 minutes before the start, close at the end.
-DEFAULT_JOIN_OPENS_MINUTES = 15
-DEFAULT_JOIN_CLOSES_MINUTES = 0
-DEFAULT_REMINDER_MINUTES: int | None = 60
 
 
 @dataclass(frozen=True, slots=True)
 class AttendanceRules:
-    join_opens_minutes: int = DEFAULT_JOIN_OPENS_MINUTES
-    join_closes_minutes: int = DEFAULT_JOIN_CLOSES_MINUTES
-    reminder_minutes: int | None = DEFAULT_REMINDER_MINUTES
+    """The join window and reminder lead of a conference; the defaults are registration's
+    (open 15 minutes before the start, close at the end, remind an hour ahead)."""
+
+    join_opens_minutes: int = DEFAULTS.join_opens_minutes
+    join_closes_minutes: int = DEFAULTS.join_closes_minutes
+    reminder_minutes: int | None = DEFAULTS.reminder_minutes
 
     def window(self, starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
         return (

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from litestar.exceptions import ClientException
 from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy import Table, TextClause, bindparam, case, func, insert, or_, select, text
+from sqlalchemy import Row, Table, TextClause, bindparam, case, func, insert, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,7 +225,8 @@ def _submit_target() -> Any:
 _SUBMIT_TARGET = _submit_target()
 
 
-def effective(row: RegistrationSettings | None) -> EffectiveSettings:
+def effective(row: RegistrationSettings | Row[Any] | None) -> EffectiveSettings:
+    """The rules from a settings row (a model or a Core row with the same columns)."""
     if row is None:
         return DEFAULTS
     return EffectiveSettings(
@@ -310,20 +311,8 @@ class RegistrationSettingsService:
                 ).where(columns.conference_id == conference.id)
             )
         ).first()  # fmt: skip
-        if row is None:
-            return DEFAULTS
-        return EffectiveSettings(
-            opens_at=row.opens_at,
-            closes_at=row.closes_at,
-            capacity=row.capacity,
-            waitlist=row.waitlist,
-            double_opt_in=row.double_opt_in,
-            privacy_text=row.privacy_text,
-            questions=[Question.model_validate(question) for question in row.questions],
-            join_opens_minutes=row.join_opens_minutes,
-            join_closes_minutes=row.join_closes_minutes,
-            reminder_minutes=row.reminder_minutes,
-        )
+        # A Core row has the model's attribute names: the one conversion serves both.
+        return effective(row)
 
     async def replace(
         self, conference: Conference, data: RegistrationSettingsWrite, settings: Settings
