@@ -154,25 +154,33 @@ def main() -> None:
             f"database: {arguments.database}, uvicorn workers: {arguments.workers}, "
             f"wrk: {arguments.connections} connections, {arguments.seconds} s per path, capacity {arguments.capacity}"
         )
-        print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert "
+            "| app CPU ms/req | PostgreSQL CPU ms/req |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         results = []
         for label, path in (
             ("bare insert `POST /_bench/insert` (first)", "/_bench/insert"),
             ("registration `POST …/registrations`", f"/api/v1/conferences/{SLUG}/registrations"),
             ("bare insert `POST /_bench/insert` (last)", "/_bench/insert"),
         ):
+            app_before, database_before = cpu_seconds(server.pid), cpu_seconds_of("postgres")
             output = subprocess.run(  # noqa: S603
                 ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency", "--timeout", "30s",  # noqa: S607
                  "-s", str(lua), base + path],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
-            results.append((label, output))
-        parsed = [(label, *_parse(output)) for label, output in results]
+            cpu = (cpu_seconds(server.pid) - app_before, cpu_seconds_of("postgres") - database_before)
+            results.append((label, output, cpu))
+        parsed = [(label, *_parse(output), cpu) for label, output, cpu in results]
         bare_rps = max(parsed[0][1], parsed[-1][1])
-        for label, rps, p50, p99, errors, timeouts in parsed:
+        for label, rps, p50, p99, errors, timeouts, requests, (app_cpu, database_cpu) in parsed:
             share = 100 * rps / bare_rps
-            print(f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % |")
+            print(
+                f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % "
+                f"| {1000 * app_cpu / requests:.2f} | {1000 * database_cpu / requests:.2f} |"
+            )
         counts, contiguous = asyncio.run(outcome(settings))
         print(f"registrations: {counts}; waiting-list positions contiguous: {contiguous}")
         confirmed = counts.get("confirmed", 0)
@@ -186,8 +194,46 @@ def main() -> None:
             asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _parse(output: str) -> tuple[float, float, float, int, int]:
-    """wrk's figures: req/s, p50, p99, error answers and socket errors, and wrk's own timeouts."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, living and reaped: the uvicorn
+    supervisor and its workers. Steadier than req/s on a shared machine, which only stretches it."""
+    total = 0.0
+    for child in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        # utime, stime, cutime, cstime (fields 14-17 of proc(5), here from the state field on).
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_seconds_of(command: str) -> float:
+    """CPU time of every process named ``command``, with its reaped children's: PostgreSQL's
+    backends, living or ended (the postmaster reaps them). Other databases' queries count too."""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    total = 0.0
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == command:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+    return [grandchild for child in found for grandchild in (child, *_children(child))]
+
+
+def _parse(output: str) -> tuple[float, float, float, int, int, int]:
+    """wrk's figures: req/s, p50, p99, error answers and socket errors, wrk's own timeouts, and
+    the number of answers."""
 
     rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
@@ -199,7 +245,8 @@ def _parse(output: str) -> tuple[float, float, float, int, int]:
     if socket:
         connect, read, write, timeouts = (int(value) for value in socket.groups())
         errors += connect + read + write
-    return rps, p50, p99, errors, timeouts
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    return rps, p50, p99, errors, timeouts, requests
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ CONFMAN_TABLES = {
     "mail_outbox",
     "registration",
     "registration_settings",
+    "registration_tally",
     "registration_token",
     "session_attendance",
     "session_follow",
@@ -197,3 +198,83 @@ async def test_differences_notices_drift_in_either_direction(fresh_settings: Set
 
     found = await migrate.differences(fresh_settings)
     assert [(diff[0], diff[1].name) for diff in found] == [("remove_table", "stray")]
+
+
+async def _execute(settings: Settings, *statements: str) -> list[Any]:
+    """Run ``statements`` in one transaction; the last one's rows."""
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            rows: list[Any] = []
+            for statement in statements:
+                result = await connection.execute(text(statement))
+                rows = list(result.all()) if result.returns_rows else []
+            return rows
+    finally:
+        await engine.dispose()
+
+
+async def test_0005_counts_the_registrations_already_there_and_its_downgrade_counts_again(
+    fresh_settings: Settings,
+) -> None:
+    """A database with registrations upgrades to a true tally; back at 0004 the old rule places again."""
+    from datetime import date
+
+    from confman.cli import unit_of_work
+    from confman.conferences.schemas import ConferenceCreate
+    from confman.conferences.services import ConferenceService
+    from confman.db.models import ConferenceStatus
+
+    await migrate.upgrade(fresh_settings, "0004")
+    async with unit_of_work(fresh_settings) as db:
+        conference = await ConferenceService(db).create(
+            ConferenceCreate(
+                slug="old-2027", title={"en": "Old"}, timezone="UTC", default_language="en",
+                status=ConferenceStatus.PUBLISHED, starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 1),
+            ),
+            None,
+        )  # fmt: skip
+        conference_id = conference.id
+    rows = [("confirmed", "NULL")] * 3 + [("waitlisted", "4"), ("waitlisted", "7"), ("cancelled", "NULL")]
+    await _execute(
+        fresh_settings,
+        *(
+            "INSERT INTO registration (conference_id, email, name, timezone, language, answers, consented_at, status,"
+            " waitlist_seq, follows_all, created_at, updated_at) VALUES"
+            f" ({conference_id}, 'p{n}@example.org', 'P', 'UTC', 'en', '{{}}', CURRENT_TIMESTAMP, '{status}', {seq},"
+            " TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            for n, (status, seq) in enumerate(rows)
+        ),
+    )
+
+    await migrate.upgrade(fresh_settings)
+
+    tally = await _execute(
+        fresh_settings, "SELECT conference_id, confirmed, waiting, last_waitlist_seq FROM registration_tally"
+    )
+    assert [tuple(row) for row in tally] == [(conference_id, 3, 2, 7)]
+
+    await migrate.downgrade(fresh_settings, "0004")
+    assert "registration_tally" not in await _tables(fresh_settings)
+    if fresh_settings.is_sqlite:
+        return
+    # PostgreSQL: 0003's placement is back and counts the rows (no tally to read): one pending
+    # registration with a "placed" e-mail is put on the waiting list after the highest number.
+    placed = await _execute(
+        fresh_settings,
+        "INSERT INTO registration (conference_id, email, name, timezone, language, answers, consented_at, status,"
+        f" follows_all, created_at, updated_at) VALUES ({conference_id}, 'new@example.org', 'N', 'UTC', 'en', '{{}}',"
+        " now(), 'pending', TRUE, now(), now())",
+        "INSERT INTO registration_settings (conference_id, capacity, waitlist, double_opt_in, privacy_text, questions,"
+        " join_opens_minutes, join_closes_minutes, created_at, updated_at)"
+        f" VALUES ({conference_id}, 3, TRUE, FALSE, '{{}}', '[]', 15, 0, now(), now())",
+        "INSERT INTO mail_outbox (registration_id, message_id, kind, recipient, language, conference_id, context,"
+        " status, attempts, next_attempt_at, created_at, updated_at)"
+        f" SELECT id, 'm@x', 'placed', email, 'en', {conference_id}, '{{}}', 'pending', 0, now(), now(), now()"
+        " FROM registration WHERE email = 'new@example.org'",
+    )
+    assert placed == []
+    after = await _execute(
+        fresh_settings, "SELECT status, waitlist_seq FROM registration WHERE email = 'new@example.org'"
+    )
+    assert [tuple(row) for row in after] == [("waitlisted", 8)]

@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from confman.db.models import RegistrationTally
 from confman.settings import Settings
-from tests.factories import Organiser, conference_payload, registration_payload, registration_settings_payload
+from tests.factories import Organiser, conference_payload, database, registration_payload, registration_settings_payload
 from tests.server import serve_many
 
 CONF = "/api/v1/conferences/climate-2027"
@@ -73,8 +75,12 @@ async def everyone(http: httpx.AsyncClient, organiser: Organiser) -> list[dict[s
     return rows
 
 
-def assert_invariants(rows: list[dict[str, Any]]) -> None:
+async def assert_invariants(rows: list[dict[str, Any]], settings: Settings) -> None:
     counts = Counter(row["status"] for row in rows)
+    # The tally that the next placement reads (kept by triggers under concurrency) is true.
+    async with database(settings) as session:
+        tally = (await session.execute(select(RegistrationTally.confirmed, RegistrationTally.waiting))).one()
+    assert tuple(tally) == (counts["confirmed"], counts["waitlisted"])
     assert counts["confirmed"] <= SEATS
     if counts["waitlisted"]:
         assert counts["confirmed"] == SEATS  # no one waits while a seat is free
@@ -97,7 +103,7 @@ async def test_200_concurrent_registrations_for_20_seats(server: str, settings: 
         )
         rows = await everyone(http, organiser)
     assert Counter(row["status"] for row in rows) == {"confirmed": 20, "waitlisted": 180}
-    assert_invariants(rows)
+    await assert_invariants(rows, settings)
 
 
 async def test_control_without_the_lock_the_same_load_oversells(
@@ -151,4 +157,4 @@ async def test_cancellations_alongside_registrations_keep_the_invariants(
         rows = await everyone(http, organiser)
     counts = Counter(row["status"] for row in rows)
     assert counts == {"confirmed": 20, "cancelled": 15, "waitlisted": 55}
-    assert_invariants(rows)
+    await assert_invariants(rows, settings)

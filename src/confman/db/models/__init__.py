@@ -22,6 +22,7 @@ from confman.db.models.registration import (
     Registration,
     RegistrationSettings,
     RegistrationStatus,
+    RegistrationTally,
     RegistrationToken,
     TokenPurpose,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Registration",
     "RegistrationSettings",
     "RegistrationStatus",
+    "RegistrationTally",
     "RegistrationToken",
     "SeatStatus",
     "SessionAttendance",

@@ -81,6 +81,21 @@ class Registration(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
+class RegistrationTally(Base):
+    """A conference's running counts, kept by database triggers on ``registration`` (migration
+    0005), so that placing a registration inside the conference's lock reads one row instead
+    of counting every registration (which made each placement slower as a conference filled)."""
+
+    __tablename__ = "registration_tally"
+    __table_args__ = (CheckConstraint("confirmed >= 0 AND waiting >= 0", name="counts_not_negative"),)
+
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), unique=True)
+    confirmed: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
+    # The highest waitlist_seq ever given (never lowered): the next place is one more.
+    last_waitlist_seq: Mapped[int] = mapped_column(default=0)
+
+
 class RegistrationToken(Base):
     """A private link's token, stored only as its SHA-256. A registration may have several
     (each e-mail carries a fresh one, since the secret itself is never kept)."""
