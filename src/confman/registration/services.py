@@ -1,9 +1,10 @@
 """Registration: submit, double opt-in, seat allocation, waiting list, cancellation.
 
-Seats are allocated inside a per-conference lock: ``SELECT … FOR NO KEY UPDATE`` of the
-conference row on PostgreSQL (it serialises allocations of one conference across every
-process and machine, and does not block rows that merely reference the conference); on
-SQLite every writing request already holds the database's write lock (``BEGIN IMMEDIATE``).
+Seats are allocated inside a per-conference lock: ``SELECT … FOR UPDATE`` of the
+conference's ``registration_tally`` row on PostgreSQL (it serialises allocations of one
+conference across every process and machine; no other row references it, so the lock never
+meets the foreign-key checks on the conference row); on SQLite every writing request already
+holds the database's write lock (``BEGIN IMMEDIATE``).
 Counts and the next waiting-list number are read inside that lock from ``registration_tally``,
 which database triggers keep (so a placement costs the same at any size), and every e-mail is
 an outbox row written in the same transaction as the change it reports.
@@ -361,10 +362,13 @@ class RegistrationSettingsService:
 
 
 async def lock_conference(db: AsyncSession, conference: ConferenceLike, settings: Settings) -> None:
-    """Serialise seat allocation for one conference until the transaction ends."""
+    """Serialise seat allocation for one conference until the transaction ends: its tally row,
+    the lock that ``confman_place_on_commit`` takes too (migration 0005)."""
     if settings.unsafe_unlocked_allocation or db.get_bind().dialect.name != "postgresql":
         return
-    await db.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update(key_share=True))
+    await db.execute(
+        select(RegistrationTally.id).where(RegistrationTally.conference_id == conference.id).with_for_update()
+    )
 
 
 def check_open(conference: ConferenceLike, rules: EffectiveSettings) -> None:

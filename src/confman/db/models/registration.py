@@ -82,9 +82,10 @@ class Registration(Base):
 
 
 class RegistrationTally(Base):
-    """A conference's running counts, kept by database triggers on ``registration`` (migration
-    0005), so that placing a registration inside the conference's lock reads one row instead
-    of counting every registration (which made each placement slower as a conference filled)."""
+    """A conference's running counts, kept by database triggers (migration 0005: made with the
+    conference, adjusted by every status change), so that placing a registration reads one row
+    instead of counting every registration (which made each placement slower as a conference
+    filled). Locking this row (PostgreSQL) is what serialises the conference's seat allocation."""
 
     __tablename__ = "registration_tally"
     __table_args__ = (CheckConstraint("confirmed >= 0 AND waiting >= 0", name="counts_not_negative"),)
