@@ -126,6 +126,8 @@ FOR EACH ROW EXECUTE FUNCTION confman_new_conference_tally()
 """,
     # The placement of 0003 with the same rule and answers: the tally row is the lock and
     # the counts (one statement with the rules), and "still pending?" is the update's condition.
+    # A notice tells the committing client what it gave (registration.services.commit_placement),
+    # so the answer needs no query after the commit.
     """
 CREATE OR REPLACE FUNCTION confman_place_on_commit() RETURNS trigger
 LANGUAGE plpgsql VOLATILE AS $$
@@ -152,6 +154,7 @@ BEGIN
          WHERE id = NEW.registration_id AND status = 'pending';
         IF FOUND THEN
             UPDATE mail_outbox SET kind = 'confirmed' WHERE id = NEW.id;
+            RAISE NOTICE 'confman placed % confirmed', NEW.registration_id;
             RETURN NULL;
         END IF;
     ELSIF v_waitlist THEN
@@ -161,6 +164,7 @@ BEGIN
             UPDATE mail_outbox SET kind = 'waitlisted',
                    context = jsonb_set(context, '{position}', to_jsonb(v_waiting + 1))
              WHERE id = NEW.id;
+            RAISE NOTICE 'confman placed % waitlisted %', NEW.registration_id, v_waiting + 1;
             RETURN NULL;
         END IF;
     ELSIF EXISTS (SELECT 1 FROM registration WHERE id = NEW.registration_id AND status = 'pending') THEN

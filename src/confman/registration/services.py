@@ -976,30 +976,48 @@ class RegistrationService:
 
 
 FULL_ON_COMMIT = "confman: conference full"
-_COMMIT_AND_CHAIN = text("COMMIT AND CHAIN")
+# What confman_place_on_commit (migration 0005) tells the committing client: "confman placed
+# <registration id> confirmed" or "confman placed <registration id> waitlisted <position>".
+_PLACED_NOTICE = re.compile(r"confman placed (\d+) (confirmed|waitlisted)(?: (\d+))?")
 
 
 async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
-    """Commit a placement that PostgreSQL makes at COMMIT, and read back what it gave.
+    """Commit a placement that PostgreSQL makes at COMMIT, and say what it gave.
 
     The one commit on a request path outside ``provide_db_session`` (PostgreSQL only): the answer must say
     whether the attendee got a seat, and that is decided by the commit (its trigger holds the
     conference's lock for no client round trip). A full conference without a waiting list
     aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
     pass through; ``provide_db_session`` commits them as usual.
+
+    The trigger reports the placement as a notice within the COMMIT's answer, so a commit is
+    one round trip and no query follows it. Should the notice not arrive (a server configured
+    with ``client_min_messages`` above NOTICE, say), the answer is read back instead.
     """
     registration_id = outcome.registration.id if outcome.registration is not None else outcome.registration_id
     if outcome.result != PLACING or registration_id is None:
         return outcome
+    driver = (await (await db.connection()).get_raw_connection()).driver_connection  # asyncpg's
+    assert driver is not None  # a connection is checked out: the submit wrote with it
+    reported: dict[int, Outcome] = {}
+
+    def on_notice(_connection: Any, message: Any) -> None:
+        # Only ours: the connection goes back to the pool within the commit.
+        found = _PLACED_NOTICE.fullmatch(getattr(message, "message", "") or "")
+        if found is not None and int(found[1]) == registration_id:
+            position = int(found[3]) if found[3] is not None else None
+            reported[registration_id] = Outcome(found[2], position, registration_id=registration_id)
+
+    driver.add_log_listener(on_notice)
     try:
-        # COMMIT AND CHAIN: the commit (its trigger places, and its failure is "full"), then at
-        # once a new transaction on the same connection for the read-back, which
-        # provide_db_session commits. A plain commit would return the connection to the pool,
-        # and reading back would take another one (a pre-ping, BEGIN and COMMIT: 5 round trips).
-        await db.execute(_COMMIT_AND_CHAIN)
+        await db.commit()
     except DBAPIError as error:
         await db.rollback()
         if FULL_ON_COMMIT in str(error):
             return Outcome("full")
         raise
-    return await service.placed(registration_id)
+    finally:
+        driver.remove_log_listener(on_notice)
+    # asyncpg hands notices to listeners with call_soon, before it wakes the committing task;
+    # the fallback is a new transaction, which provide_db_session commits.
+    return reported.get(registration_id) or await service.placed(registration_id)
