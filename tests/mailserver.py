@@ -13,6 +13,20 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from confman.settings import Settings
+from tests.factories import (
+    Organiser,
+    conference_payload,
+    post_ok,
+    put_registration_settings,
+    registration_payload,
+    session_payload,
+)
+
+CONF = "/api/v1/conferences/climate-2027"
 
 
 def free_port() -> int:
@@ -75,3 +89,29 @@ async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {seconds} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def queue_mails(
+    client: AsyncTestClient[Litestar], organiser: Organiser, count: int, *, confirmed: bool = False
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await post_ok(client, organiser, f"{CONF}/sessions", session_payload())
+    if confirmed:
+        await put_registration_settings(client, organiser, "climate-2027", double_opt_in=False)
+    for index in range(count):
+        response = await client.post(
+            f"{CONF}/registrations", json=registration_payload(email=f"person{index}@example.org")
+        )
+        assert response.status_code in {201, 202}, response.text
+
+
+def smtp_settings(settings: Settings, url: str, **overrides: object) -> Settings:
+    return settings.model_copy(
+        update={
+            "smtp_url": url,
+            "mail_poll_seconds": 0.05,
+            "mail_retry_base_seconds": 0.1,
+            "mail_retry_max_seconds": 0.4,
+            **overrides,
+        }
+    )

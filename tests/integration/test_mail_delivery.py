@@ -24,42 +24,13 @@ from confman.mail.worker import MailWorker
 from confman.settings import Settings
 from tests.factories import (
     Organiser,
-    conference_payload,
     database,
     outbox,
-    post_ok,
-    put_registration_settings,
-    registration_payload,
-    session_payload,
 )
-from tests.mailserver import MailServer, Recorder, free_port, wait_until
+from tests.mailserver import MailServer, Recorder, free_port, queue_mails, smtp_settings, wait_until
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
-
-
-async def queue_mails(client: Client, organiser: Organiser, count: int, *, confirmed: bool = False) -> None:
-    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
-    await post_ok(client, organiser, f"{CONF}/sessions", session_payload())
-    if confirmed:
-        await put_registration_settings(client, organiser, "climate-2027", double_opt_in=False)
-    for index in range(count):
-        response = await client.post(
-            f"{CONF}/registrations", json=registration_payload(email=f"person{index}@example.org")
-        )
-        assert response.status_code in {201, 202}, response.text
-
-
-def smtp_settings(settings: Settings, url: str, **overrides: object) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_url": url,
-            "mail_poll_seconds": 0.05,
-            "mail_retry_base_seconds": 0.1,
-            "mail_retry_max_seconds": 0.4,
-            **overrides,
-        }
-    )
 
 
 async def test_mail_queued_while_the_server_is_down_arrives_exactly_once_when_it_is_back(

@@ -68,7 +68,10 @@ class MailboxTransport:
 
 class SmtpTransport:
     """One SMTP connection for a batch: smtp:// (STARTTLS when the server offers it),
-    smtps:// (implicit TLS); ``?starttls=off`` for a local relay without TLS."""
+    smtps:// (implicit TLS); ``?starttls=off`` for a local relay without TLS,
+    ``?starttls=required`` to refuse a server that does not offer it (credentials never
+    cross in clear), ``?cafile=/path/ca.pem`` to trust a private relay's certificate
+    authority instead of the system's. Certificates are always verified."""
 
     def __init__(self, url: str, timeout: float = 60.0) -> None:
         parts = urlsplit(url)
@@ -76,14 +79,19 @@ class SmtpTransport:
             raise ValueError(f"CONFMAN_SMTP_URL must be smtp://host[:port] or smtps://host[:port], not {url!r}")
         options = parse_qs(parts.query)
         implicit_tls = parts.scheme == "smtps"
-        starttls_off = options.get("starttls", [""])[0] in {"off", "false", "0", "no"}
+        starttls = options.get("starttls", [""])[0]
+        starttls_off = starttls in {"off", "false", "0", "no"}
+        cafile = options.get("cafile", [None])[0]
+        # aiosmtplib's None means "when offered"; True refuses a server without STARTTLS.
+        start_tls: bool | None = False if starttls_off or implicit_tls else (True if starttls == "required" else None)
         self.client = aiosmtplib.SMTP(
             hostname=parts.hostname,
             port=parts.port or (465 if implicit_tls else 25),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             use_tls=implicit_tls,
-            start_tls=False if starttls_off or implicit_tls else None,
+            start_tls=start_tls,
+            cert_bundle=cafile,
             timeout=timeout,
         )
 
