@@ -85,12 +85,27 @@ VALUES (:r_conference_id, :r_email, :r_name, :r_country, :r_timezone, :r_languag
         :r_status, :r_waitlist_seq, :r_confirmed_at, :r_created_at, :r_updated_at)
 ON CONFLICT (conference_id, email) DO NOTHING
 RETURNING id"""
+_GUARDED_INSERT_REGISTRATION = """
+INSERT INTO registration (conference_id, email, name, country, timezone, language, answers, consented_at,
+                          status, waitlist_seq, confirmed_at, created_at, updated_at)
+SELECT :r_conference_id, :r_email, :r_name, :r_country, :r_timezone, :r_language, :r_answers, :r_consented_at,
+       :r_status, :r_waitlist_seq, :r_confirmed_at, :r_created_at, :r_updated_at
+ WHERE EXISTS (SELECT 1 FROM target)
+ON CONFLICT (conference_id, email) DO NOTHING
+RETURNING id"""
 _TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX))
 # PostgreSQL: a registration, its token and its e-mail in one statement (data-modifying CTEs);
 # the new id, or no row when the address is registered already (then nothing is written).
+# The insert happens only while the conference and its rules are as the submit checked them
+# (their updated_at): so a worker may check a submit against its cached copy of them (see
+# ``_TARGETS``) and learn in the same statement whether that copy was current.
 _POSTGRESQL_INSERT_NEW = _text(
     f"""
-WITH new_registration AS ({_INSERT_REGISTRATION}
+WITH target AS (
+    SELECT 1 FROM conference c LEFT JOIN registration_settings s ON s.conference_id = c.id
+     WHERE c.id = :r_conference_id AND c.updated_at = :g_conference_updated_at
+       AND s.updated_at IS NOT DISTINCT FROM :g_settings_updated_at
+), new_registration AS ({_GUARDED_INSERT_REGISTRATION}
 ), new_token AS (
     INSERT INTO registration_token (registration_id, purpose, token_hash, created_at, updated_at)
     SELECT id, CAST(:t_purpose AS VARCHAR), CAST(:t_token_hash AS VARCHAR), CAST(:t_created_at AS TIMESTAMPTZ),
@@ -105,8 +120,11 @@ WITH new_registration AS ({_INSERT_REGISTRATION}
            CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
       FROM new_registration
 )
-SELECT id FROM new_registration""",  # noqa: S608 (the f-string joins constants, no input)
+SELECT (SELECT id FROM new_registration) AS id, EXISTS (SELECT 1 FROM target) AS current""",  # noqa: S608 (constants)
     *_TABLES,
+).bindparams(
+    bindparam("g_conference_updated_at", type_=REGISTRATION.c.updated_at.type),
+    bindparam("g_settings_updated_at", type_=REGISTRATION.c.updated_at.type),
 )
 # SQLite (no data-modifying CTEs): the registration alone; token and e-mail follow.
 _SQLITE_INSERT_REGISTRATION = _text(_INSERT_REGISTRATION, *_TABLES)
@@ -194,6 +212,8 @@ class EffectiveSettings:
     join_opens_minutes: int = 15
     join_closes_minutes: int = 0
     reminder_minutes: int | None = 60
+    # The settings row's updated_at (None: no row, the defaults): what a cached copy is checked by.
+    version: datetime | None = None
 
 
 DEFAULTS = EffectiveSettings(None, None, None, True, True, {}, [])
@@ -209,6 +229,7 @@ class SubmitTarget:
     timezone: str
     ends_on: date
     languages: list[str]
+    updated_at: datetime
 
     @property
     def is_published(self) -> bool:
@@ -219,14 +240,25 @@ class SubmitTarget:
 ConferenceLike = Conference | SubmitTarget
 
 
+class StaleTarget(Exception):  # a signal, not an error: the caller reads again
+    """The conference or its rules changed since the submit read them; nothing was written."""
+
+
+# Per worker: (database, slug) → the conference and rules a submit last read, oldest first.
+# Safe to trust only because each use is verified by the insert (see _POSTGRESQL_INSERT_NEW).
+_TARGETS: dict[tuple[str, str], tuple[SubmitTarget, EffectiveSettings]] = {}
+MAX_CACHED_TARGETS = 256
+
+
 def _submit_target() -> Any:
     conference = cast(Table, Conference.__table__)
     rules = cast(Table, RegistrationSettings.__table__)
     return (
         select(
             conference.c.id, conference.c.slug, conference.c.status, conference.c.timezone, conference.c.ends_on,
-            conference.c.languages, rules.c.id.label("settings_id"), rules.c.opens_at, rules.c.closes_at,
-            rules.c.capacity, rules.c.waitlist, rules.c.double_opt_in, rules.c.privacy_text, rules.c.questions,
+            conference.c.languages, conference.c.updated_at, rules.c.id.label("settings_id"), rules.c.opens_at,
+            rules.c.closes_at, rules.c.capacity, rules.c.waitlist, rules.c.double_opt_in, rules.c.privacy_text,
+            rules.c.questions, rules.c.updated_at.label("settings_updated_at"),
         )
         .select_from(conference.outerjoin(rules, rules.c.conference_id == conference.c.id))
         .where(conference.c.slug == bindparam("slug"))
@@ -251,6 +283,7 @@ def effective(row: RegistrationSettings | Row[Any] | None) -> EffectiveSettings:
         join_opens_minutes=row.join_opens_minutes,
         join_closes_minutes=row.join_closes_minutes,
         reminder_minutes=row.reminder_minutes,
+        version=row.updated_at,
     )
 
 
@@ -318,7 +351,7 @@ class RegistrationSettingsService:
                 select(
                     columns.opens_at, columns.closes_at, columns.capacity, columns.waitlist, columns.double_opt_in,
                     columns.privacy_text, columns.questions, columns.join_opens_minutes, columns.join_closes_minutes,
-                    columns.reminder_minutes,
+                    columns.reminder_minutes, columns.updated_at,
                 ).where(columns.conference_id == conference.id)
             )
         ).first()  # fmt: skip
@@ -499,39 +532,77 @@ class RegistrationService:
         self, conference: Conference, data: RegistrationCreate, rules: EffectiveSettings | None = None
     ) -> Outcome:
         """Register ``data`` for ``conference``; nothing is written when the input is refused."""
-        return await self._submit(conference, data, rules or await RegistrationSettingsService(self.db).get(conference))
+        rules = rules or await RegistrationSettingsService(self.db).get(conference)
+        try:
+            return await self._submit(conference, rules, data)
+        except StaleTarget:
+            raise ConflictError("conference", "the registration rules changed just now; please submit again") from None
 
     async def submit_to(self, slug: str, data: RegistrationCreate) -> Outcome:
         """The public JSON submit: the conference and its rules in one Core query, then
-        :meth:`submit`'s work. A draft or unknown conference is the 404 of ``access``."""
+        :meth:`submit`'s work. A draft or unknown conference is the 404 of ``access``.
+
+        On PostgreSQL a worker keeps what it read (``_TARGETS``) and checks the next submit
+        against it with no query: the insert itself verifies that the copy is current, and
+        writes nothing when it is not. A stale copy, or any refusal made by a copy (closed,
+        unknown language, an answer that is no longer a question), is checked again against
+        fresh data, so no submit is accepted or refused by rules that no longer hold.
+        """
+        key = (self.db.get_bind().engine.url.render_as_string(), slug)
+        cached = _TARGETS.get(key) if self._places_in_database() else None
+        if cached is not None:
+            try:
+                answers = self._check(*cached, data)
+                return await self._write(*cached, data, answers)
+            except (StaleTarget, RegistrationClosed, FieldError):  # refusals come before any write
+                _TARGETS.pop(key, None)
         row = (await self.db.execute(_SUBMIT_TARGET, {"slug": slug})).first() if is_slug(slug) else None
         if row is None or ConferenceStatus(row.status) is not ConferenceStatus.PUBLISHED:
             raise not_found(CONFERENCE_NOT_FOUND)
         target = SubmitTarget(
             id=row.id, slug=row.slug, status=ConferenceStatus(row.status), timezone=row.timezone,
-            ends_on=row.ends_on, languages=row.languages,
+            ends_on=row.ends_on, languages=row.languages, updated_at=row.updated_at,
         )  # fmt: skip
-        if row.settings_id is None:
-            return await self._submit(target, data, DEFAULTS)
-        rules = EffectiveSettings(
-            opens_at=row.opens_at,
-            closes_at=row.closes_at,
-            capacity=row.capacity,
-            waitlist=row.waitlist,
-            double_opt_in=row.double_opt_in,
-            privacy_text=row.privacy_text,
-            questions=[Question.model_validate(question) for question in row.questions],
-        )
-        return await self._submit(target, data, rules)
+        rules = DEFAULTS
+        if row.settings_id is not None:
+            rules = EffectiveSettings(
+                opens_at=row.opens_at,
+                closes_at=row.closes_at,
+                capacity=row.capacity,
+                waitlist=row.waitlist,
+                double_opt_in=row.double_opt_in,
+                privacy_text=row.privacy_text,
+                questions=[Question.model_validate(question) for question in row.questions],
+                version=row.settings_updated_at,
+            )
+        if self._places_in_database():
+            _TARGETS[key] = (target, rules)
+            while len(_TARGETS) > MAX_CACHED_TARGETS:
+                _TARGETS.pop(next(iter(_TARGETS)))
+        try:
+            return await self._submit(target, rules, data)
+        except StaleTarget:
+            # Changed between this read and the insert (an organiser at this very moment).
+            _TARGETS.pop(key, None)
+            raise ConflictError("conference", "the registration rules changed just now; please submit again") from None
 
-    async def _submit(self, conference: ConferenceLike, data: RegistrationCreate, rules: EffectiveSettings) -> Outcome:
+    async def _submit(self, conference: ConferenceLike, rules: EffectiveSettings, data: RegistrationCreate) -> Outcome:
+        return await self._write(conference, rules, data, self._check(conference, rules, data))
+
+    def _check(self, conference: ConferenceLike, rules: EffectiveSettings, data: RegistrationCreate) -> dict[str, Any]:
+        """Refuse a submit that the rules do not allow (nothing is written); the normalised answers."""
         check_open(conference, rules)
         self.check_language(conference, data.language)
         answers = check_answers(rules.questions, data.answers)
         if not data.consent:
             raise FieldError("consent", "consent to the privacy text is required")
+        return answers
+
+    async def _write(
+        self, conference: ConferenceLike, rules: EffectiveSettings, data: RegistrationCreate, answers: dict[str, Any]
+    ) -> Outcome:
         if rules.double_opt_in:
-            return await self._submit_pending(conference, data, answers)
+            return await self._submit_pending(conference, data, answers, rules)
         return await self._submit_direct(conference, data, answers, rules)
 
     def check_language(self, conference: ConferenceLike, language: str) -> None:
@@ -572,13 +643,13 @@ class RegistrationService:
         registration.waitlist_seq = None
 
     async def _submit_pending(
-        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
     ) -> Outcome:
         def confirm_request(token: str) -> dict[str, Any]:
             return {"confirm_url": registration_confirm_url(self.settings.base_url, conference.slug, token)}
 
         new_id = await self._insert_new(
-            conference, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.CONFIRM,
+            conference, rules, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.CONFIRM,
             Kind.CONFIRM_REQUEST, confirm_request,
         )  # fmt: skip
         if new_id is not None:
@@ -599,6 +670,7 @@ class RegistrationService:
     async def _insert_new(
         self,
         conference: ConferenceLike,
+        rules: EffectiveSettings,
         data: RegistrationCreate,
         answers: dict[str, Any],
         status: RegistrationStatus,
@@ -614,6 +686,8 @@ class RegistrationService:
         insert of the same address makes this one wait for its commit and then do nothing.
         On PostgreSQL the three inserts are one statement (data-modifying CTEs), one round trip.
         ``links(token)`` gives the e-mail's private links for the fresh token.
+        On PostgreSQL nothing is written, and :class:`StaleTarget` raised, when the conference
+        or its rules changed since they were read (``conference.updated_at``, ``rules.version``).
         """
         now = utcnow()
         token = new_token("c" if purpose is TokenPurpose.CONFIRM else "m")
@@ -642,7 +716,12 @@ class RegistrationService:
         if self.db.get_bind().dialect.name == "postgresql":
             parameters.update({f"t_{name}": value for name, value in token_row.items()})
             parameters.update({f"m_{name}": value for name, value in mail.items()})
-            new_id: int | None = await self.db.scalar(_POSTGRESQL_INSERT_NEW, parameters)
+            parameters["g_conference_updated_at"] = conference.updated_at
+            parameters["g_settings_updated_at"] = rules.version
+            inserted = (await self.db.execute(_POSTGRESQL_INSERT_NEW, parameters)).one()
+            if not inserted.current:
+                raise StaleTarget
+            new_id: int | None = inserted.id
             return new_id
         new_id = await self.db.scalar(_SQLITE_INSERT_REGISTRATION, parameters)
         if new_id is None:
@@ -656,7 +735,7 @@ class RegistrationService:
     ) -> Outcome:
         """Without double opt-in the submit itself takes a seat (or a waiting-list place)."""
         if self._places_in_database():
-            return await self._submit_direct_in_database(conference, data, answers)
+            return await self._submit_direct_in_database(conference, data, answers, rules)
         if not self.settings.unsafe_unlocked_allocation:
             # SQLite: this request holds the write lock from its first statement (BEGIN
             # IMMEDIATE), so the allocation stays true until the insert.
@@ -667,7 +746,7 @@ class RegistrationService:
                     return Outcome("full")
             else:
                 new_id = await self._insert_new(
-                    conference, data, answers, status, seq, TokenPurpose.MANAGE,
+                    conference, rules, data, answers, status, seq, TokenPurpose.MANAGE,
                     Kind.CONFIRMED if status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED,
                     self._manage_links(conference, position),
                 )  # fmt: skip
@@ -711,13 +790,13 @@ class RegistrationService:
         return self.db.get_bind().dialect.name == "postgresql" and not self.settings.unsafe_unlocked_allocation
 
     async def _submit_direct_in_database(
-        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]
+        self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any], rules: EffectiveSettings
     ) -> Outcome:
         """The PostgreSQL path: the registration (pending), its token and its e-mail are
         written without any lock, in parallel with other requests, in one statement; the seat
         or waiting-list place is given at COMMIT (see :func:`commit_placement`)."""
         new_id = await self._insert_new(
-            conference, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.MANAGE, Kind.PLACED,
+            conference, rules, data, answers, RegistrationStatus.PENDING, None, TokenPurpose.MANAGE, Kind.PLACED,
             self._manage_links(conference, None),
         )  # fmt: skip
         if new_id is not None:
