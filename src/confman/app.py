@@ -7,7 +7,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.middleware import DefineMiddleware
@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             _registration_rate_limit(settings).middleware,
         ],
         before_request=mark_write_intent,
+        # The embedded mail worker (or None), for operators' and tests' eyes.
+        state=State({"mail_worker": mail_worker}),
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[*([mail_worker.shutdown] if mail_worker else []), engine.dispose],
