@@ -16,7 +16,10 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 
 from confman.accounts.api import TokenController
@@ -76,6 +79,10 @@ STATIC_FILES = create_static_files_router(
 )
 
 
+SIGN_IN_LIMIT_STORE = "rate_limit"
+REGISTRATION_LIMIT_STORE = "registration_rate_limit"
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     # Request paths carry private tokens; the access log must not.
@@ -94,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # The embedded default sends mail from inside the app; `confman worker` processes replace it.
     mail_worker = EmbeddedWorker(settings, engine) if settings.mail_worker_embedded else None
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     return Litestar(
         route_handlers=[
             *PAGE_HANDLERS,
@@ -107,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *(DEV_HANDLERS if settings.dev_pages or settings.debug else []),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
+        stores=_rate_limit_stores(settings, redis),
         dependencies={
             "db_session": Provide(provide_db_session),
             "current_user": Provide(provide_current_user),
@@ -125,7 +134,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"mail_worker": mail_worker}),
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
-        on_shutdown=[*([mail_worker.shutdown] if mail_worker else []), engine.dispose],
+        on_shutdown=[
+            *([mail_worker.shutdown] if mail_worker else []),
+            *([redis.aclose] if redis else []),
+            engine.dispose,
+        ],
         exception_handlers={
             IntegrityError: integrity_error_handler,
             NotFoundException: not_found_handler(page_renderer),
@@ -159,6 +172,17 @@ def _registration_pages(settings: Settings) -> Router:
     return Router(path="/", route_handlers=[*REGISTRATION_PAGES, *PRIVATE_PAGE_HANDLERS], middleware=[csrf])
 
 
+def _rate_limit_stores(settings: Settings, redis: Redis | None) -> dict[str, Store]:
+    """Both rate limits count in Redis when it is configured (shared by every process and
+    server), else in each process's memory (Litestar's default store)."""
+    if redis is None:
+        return {}
+    return {
+        name: RedisStore(redis, namespace=f"{settings.redis_namespace}_{name}")
+        for name in (SIGN_IN_LIMIT_STORE, REGISTRATION_LIMIT_STORE)
+    }
+
+
 def _password_rate_limit(settings: Settings) -> RateLimitConfig:
     """Throttle password guessing on the token endpoint; nothing else is limited here."""
 
@@ -167,7 +191,9 @@ def _password_rate_limit(settings: Settings) -> RateLimitConfig:
         return request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/tokens"
 
     return RateLimitConfig(
-        rate_limit=("minute", settings.token_attempts_per_minute), check_throttle_handler=is_password_attempt
+        rate_limit=("minute", settings.token_attempts_per_minute),
+        check_throttle_handler=is_password_attempt,
+        store=SIGN_IN_LIMIT_STORE,
     )
 
 
@@ -186,7 +212,7 @@ def _registration_rate_limit(settings: Settings) -> RateLimitConfig:
     return RateLimitConfig(
         rate_limit=("minute", settings.registration_submits_per_minute),
         check_throttle_handler=is_submit,
-        store="registration_rate_limit",
+        store=REGISTRATION_LIMIT_STORE,
         # A new and a known address must get byte-identical answers; a falling "remaining"
         # count would be the only difference between them.
         set_rate_limit_headers=False,

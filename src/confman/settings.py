@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     token_attempts_per_minute: int = Field(default=10, ge=1)
     # Registration submits (HTML form and JSON) per client address and minute.
     registration_submits_per_minute: int = Field(default=20, ge=1)
+    # Where the rate limits count: empty, each process counts alone (a client gets the limit
+    # once per worker and server); redis://host:6379/0, every process and server shares one count.
+    redis_url: str = ""
+    # The key prefix in Redis, so several confman installations can share one server.
+    redis_namespace: str = "confman"
     # Outgoing mail: smtp://[user:password@]host[:port] (STARTTLS when offered), smtps://… for
     # implicit TLS. Empty: e-mails are written to mailbox_dir instead (the embedded default).
     smtp_url: str = ""
