@@ -128,6 +128,8 @@ def _field_message(field: str, problem: str, language: str) -> str:
         "timezone": _("Please choose a time zone from the list."),
         "language": _("Please choose a language from the list."),
         "consent": _("Please agree to the privacy notice to register."),
+        # The organiser changed the rules between this form's check and its insert.
+        "conference": _("The registration rules changed just now; please submit again."),
     }.get(field, _("This value is not valid."))
 
 
