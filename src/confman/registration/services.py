@@ -244,6 +244,11 @@ class StaleTarget(Exception):  # a signal, not an error: the caller reads again
     """The conference or its rules changed since the submit read them; nothing was written."""
 
 
+def rules_changed() -> ConflictError:
+    """What a submit answers when an organiser changed the rules between its check and its insert."""
+    return ConflictError("conference", "the registration rules changed just now; please submit again")
+
+
 # Per worker: (database, slug) → the conference and rules a submit last read, oldest first.
 # Safe to trust only because each use is verified by the insert (see _POSTGRESQL_INSERT_NEW).
 _TARGETS: dict[tuple[str, str], tuple[SubmitTarget, EffectiveSettings]] = {}
@@ -256,9 +261,10 @@ def _submit_target() -> Any:
     return (
         select(
             conference.c.id, conference.c.slug, conference.c.status, conference.c.timezone, conference.c.ends_on,
-            conference.c.languages, conference.c.updated_at, rules.c.id.label("settings_id"), rules.c.opens_at,
-            rules.c.closes_at, rules.c.capacity, rules.c.waitlist, rules.c.double_opt_in, rules.c.privacy_text,
-            rules.c.questions, rules.c.updated_at.label("settings_updated_at"),
+            conference.c.languages, conference.c.updated_at.label("conference_updated_at"),
+            rules.c.id.label("settings_id"), rules.c.opens_at, rules.c.closes_at, rules.c.capacity, rules.c.waitlist,
+            rules.c.double_opt_in, rules.c.privacy_text, rules.c.questions, rules.c.join_opens_minutes,
+            rules.c.join_closes_minutes, rules.c.reminder_minutes, rules.c.updated_at,
         )
         .select_from(conference.outerjoin(rules, rules.c.conference_id == conference.c.id))
         .where(conference.c.slug == bindparam("slug"))
@@ -536,7 +542,7 @@ class RegistrationService:
         try:
             return await self._submit(conference, rules, data)
         except StaleTarget:
-            raise ConflictError("conference", "the registration rules changed just now; please submit again") from None
+            raise rules_changed() from None
 
     async def submit_to(self, slug: str, data: RegistrationCreate) -> Outcome:
         """The public JSON submit: the conference and its rules in one Core query, then
@@ -548,8 +554,9 @@ class RegistrationService:
         unknown language, an answer that is no longer a question), is checked again against
         fresh data, so no submit is accepted or refused by rules that no longer hold.
         """
+        remembers = self._places_in_database()
         key = (self.db.get_bind().engine.url.render_as_string(), slug)
-        cached = _TARGETS.get(key) if self._places_in_database() else None
+        cached = _TARGETS.get(key) if remembers else None
         if cached is not None:
             try:
                 answers = self._check(*cached, data)
@@ -561,21 +568,11 @@ class RegistrationService:
             raise not_found(CONFERENCE_NOT_FOUND)
         target = SubmitTarget(
             id=row.id, slug=row.slug, status=ConferenceStatus(row.status), timezone=row.timezone,
-            ends_on=row.ends_on, languages=row.languages, updated_at=row.updated_at,
+            ends_on=row.ends_on, languages=row.languages, updated_at=row.conference_updated_at,
         )  # fmt: skip
-        rules = DEFAULTS
-        if row.settings_id is not None:
-            rules = EffectiveSettings(
-                opens_at=row.opens_at,
-                closes_at=row.closes_at,
-                capacity=row.capacity,
-                waitlist=row.waitlist,
-                double_opt_in=row.double_opt_in,
-                privacy_text=row.privacy_text,
-                questions=[Question.model_validate(question) for question in row.questions],
-                version=row.settings_updated_at,
-            )
-        if self._places_in_database():
+        # The settings' columns carry the model's names: the one conversion serves here too.
+        rules = effective(row) if row.settings_id is not None else DEFAULTS
+        if remembers:
             _TARGETS[key] = (target, rules)
             while len(_TARGETS) > MAX_CACHED_TARGETS:
                 _TARGETS.pop(next(iter(_TARGETS)))
@@ -584,7 +581,7 @@ class RegistrationService:
         except StaleTarget:
             # Changed between this read and the insert (an organiser at this very moment).
             _TARGETS.pop(key, None)
-            raise ConflictError("conference", "the registration rules changed just now; please submit again") from None
+            raise rules_changed() from None
 
     async def _submit(self, conference: ConferenceLike, rules: EffectiveSettings, data: RegistrationCreate) -> Outcome:
         return await self._write(conference, rules, data, self._check(conference, rules, data))
