@@ -26,7 +26,7 @@ from benchmarks.http_load import prepare
 from confman.app import create_app
 from confman.cli import unit_of_work
 from confman.lib.timezones import get_zone, known_zones
-from confman.programme.published import load_published_programme
+from confman.published.model import load_published_programme
 from confman.settings import Settings
 
 PAGES = {

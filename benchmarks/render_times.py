@@ -39,7 +39,7 @@ from confman.calendar.ical import build_calendar
 from confman.db.engine import create_engine, read_only_transactions
 from confman.lib.countries import country_name
 from confman.lib.i18n import translations
-from confman.programme.published import PublishedProgramme, load_published_programme
+from confman.published.model import PublishedProgramme, load_published_programme
 from confman.schedule.frab import build_schedule_json, build_schedule_xml
 from confman.settings import Settings
 

@@ -39,17 +39,17 @@ from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.mail.dev_pages import DEV_HANDLERS
-from confman.mail.worker import EmbeddedWorker
 from confman.programme.api import SessionController
-from confman.programme.cache import ProgrammeCache
 from confman.programme.pages import programme_page, session_page
-from confman.programme.site import not_found_handler
+from confman.published.cache import ProgrammeCache
 from confman.registration.api import RegistrationController
 from confman.registration.pages import PAGE_HANDLERS as REGISTRATION_PAGES
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
+from confman.site.serve import not_found_handler
 from confman.speakers.api import SpeakerController
 from confman.speakers.pages import speaker_page, speakers_page
+from confman.worker import EmbeddedWorker
 
 API_HANDLERS = [
     TokenController,

@@ -160,7 +160,7 @@ def worker_command(once: bool) -> None:
     """Send e-mails from the outbox (run as many as you like; set CONFMAN_MAIL_WORKER_EMBEDDED=false)."""
     import signal
 
-    from confman.mail.worker import MailWorker
+    from confman.worker import MailWorker
 
     settings = Settings()
 

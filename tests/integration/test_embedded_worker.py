@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 
 from confman.app import create_app
 from confman.db.models import MailStatus
-from confman.mail.worker import EmbeddedWorker
 from confman.settings import Settings
+from confman.worker import EmbeddedWorker
 from tests.factories import Organiser, conference_payload, outbox, post_ok, registration_payload
 from tests.mailserver import MailServer, Recorder, free_port, wait_until
 

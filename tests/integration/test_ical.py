@@ -31,8 +31,8 @@ from confman.calendar import ical as ical_module
 from confman.calendar.ical import build_calendar, session_uid
 from confman.db.models import Conference
 from confman.lib.i18n import translations
-from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
+from confman.published.model import PublishedProgramme, load_published_programme
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, post_ok, session_payload, speaker_payload
 

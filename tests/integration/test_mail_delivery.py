@@ -20,8 +20,8 @@ from sqlalchemy import update
 from confman.db.models import MailStatus, OutboxMail
 from confman.lib.timezones import utcnow
 from confman.mail.outbox import backoff
-from confman.mail.worker import MailWorker
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     database,

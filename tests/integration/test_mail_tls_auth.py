@@ -23,8 +23,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from confman.db.models import MailStatus
-from confman.mail.worker import MailWorker
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import Organiser, outbox
 from tests.mailserver import Recorder, free_port, queue_mails, smtp_settings
 

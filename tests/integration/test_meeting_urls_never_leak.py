@@ -32,8 +32,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from confman.db.models import OutboxMail
-from confman.mail.worker import MailWorker
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,

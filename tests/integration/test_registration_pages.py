@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from confman.app import create_app
-from confman.mail.worker import MailWorker
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from confman.mail.worker import MailWorker
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceSession, Speaker, Stream, Track
-from confman.programme.published import PublishedProgramme, load_published_programme
 from confman.programme.services import SessionService
+from confman.published.model import PublishedProgramme, load_published_programme
 from confman.schedule.frab import build_schedule_json, build_schedule_xml, online_room_guid
 from confman.schedule.importer import FrabImportError, import_frab_schedule
 from confman.settings import Settings

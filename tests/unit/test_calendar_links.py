@@ -2,9 +2,9 @@ import uuid
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from confman.calendar.links import programme_calendar_links, session_calendar_links
 from confman.db.models import SessionKind
-from confman.programme.published import PublicConference, PublicSession
+from confman.published.model import PublicConference, PublicSession
+from confman.site.calendar_links import programme_calendar_links, session_calendar_links
 
 MOMENT = datetime(2027, 11, 1, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from confman.programme.cache import ProgrammeCache
+from confman.published.cache import ProgrammeCache
 
 
 async def test_body_cache_answers_repeats_without_rendering_and_bounds_bytes() -> None:

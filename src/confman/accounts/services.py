@@ -27,9 +27,9 @@ class UserService:
     async def create(self, email: str, name: str, password: str) -> User:
         email = email.strip().lower()
         if await self.db.scalar(select(User.id).where(User.email == email)) is not None:
-            raise ConflictError("email", "an account with this e-mail exists")
+            raise ConflictError("email", "duplicate", "an account with this e-mail exists")
         if len(password) < 10:
-            raise FieldError("password", "must be at least 10 characters")
+            raise FieldError("password", "too_short", "must be at least 10 characters")
         user = User(email=email, name=name, password_hash=_hasher.hash(password))
         self.db.add(user)
         await self.db.flush()
@@ -119,14 +119,14 @@ class MembershipService:
         user = await UserService(self.db).get_by_email(email)
         if user is None:
             # Only owners reach this; organiser accounts are made with `confman user create`.
-            raise FieldError("email", "no organiser account has this e-mail")
+            raise FieldError("email", "unknown_user", "no organiser account has this e-mail")
         existing = await self.db.scalar(
             select(ConferenceMember).where(
                 ConferenceMember.conference_id == conference.id, ConferenceMember.user_id == user.id
             )
         )
         if existing is not None:
-            raise ConflictError("email", "already a member of this conference")
+            raise ConflictError("email", "duplicate", "already a member of this conference")
         member = ConferenceMember(conference_id=conference.id, user_id=user.id, role=role)
         member.user = user
         self.db.add(member)
@@ -148,6 +148,6 @@ class MembershipService:
                 )
             )
             if len(list(owners)) == 1:
-                raise FieldError("role", "a conference must keep at least one owner", status_code=409)
+                raise FieldError("role", "last_owner", "a conference must keep at least one owner", status_code=409)
         await self.db.delete(member)
         await self.db.flush()

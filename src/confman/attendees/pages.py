@@ -37,25 +37,24 @@ from confman.attendees.links import (
     registration_by_page_token,
     rotate_tokens,
 )
-from confman.attendees.seats import Seat, release_seat, seats_of, take_seat, taken_seats
 from confman.attendees.services import AttendanceRules, Gate, JoinDecision
 from confman.calendar.ical import build_calendar
 from confman.db.engine import set_write_intent
 from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError
-from confman.lib.i18n import UI_LANGUAGES, format_clock, format_short_day, language_autonym, zone_city
+from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym, zone_city
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import get_zone, known_zones, utcnow
 from confman.lib.urls import attendee_action_url, attendee_feed_url, attendee_url, join_url, webcal_url
 from confman.lib.validation import LanguageCode, Line, ZoneName
 from confman.lib.viewer import Viewer, resolve_viewer
-from confman.programme.display import N_, ProgrammeDisplay, SessionView
-from confman.programme.feeds import ProgrammeCacheDependency
-from confman.programme.published import PublicSession, PublishedProgramme
-from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages
+from confman.published.model import PublicSession, PublishedProgramme
+from confman.registration.seats import Seat, release_seat, seats_of, take_seat, taken_seats
 from confman.registration.services import RegistrationService
 from confman.settings import AppSettings
+from confman.site.display import ProgrammeDisplay, SessionView
+from confman.site.serve import HTML, PageRendererDependency, ProgrammeCacheDependency, chrome, page_languages
 
 AnyRequest = Request[Any, Any, Any]
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -340,7 +339,7 @@ async def attendee_seat(
     form = await request.form()
     try:
         if target is None:
-            raise FieldError("session", "no such session")
+            raise FieldError("session", "unknown_session", "no such session")
         if form.get("action") == "release":
             await release_seat(db_session, attendee.registration.id, target.id, base_url=settings.base_url)
             return _done(token, "released")

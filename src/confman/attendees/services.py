@@ -19,7 +19,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.attendees.seats import Seat, seats_of
 from confman.db.models import (
     AttendeeLink,
     Conference,
@@ -39,7 +38,8 @@ from confman.db.models import (
 )
 from confman.lib.errors import FieldError
 from confman.lib.timezones import utcnow
-from confman.programme.published import PublicSession, PublishedProgramme
+from confman.published.model import PublicSession, PublishedProgramme
+from confman.registration.seats import Seat, seats_of
 from confman.registration.services import DEFAULTS, RegistrationService
 from confman.settings import Settings
 
@@ -285,6 +285,6 @@ def check_session_ids(programme: PublishedProgramme, slugs: Iterable[str]) -> li
     ids = []
     for slug in slugs:
         if slug not in by_slug:
-            raise FieldError("session", f"{slug[:64]!r} is not a session of this conference")
+            raise FieldError("session", "unknown_session", f"{slug[:64]!r} is not a session of this conference")
         ids.append(by_slug[slug])
     return ids

@@ -12,9 +12,9 @@ from confman.calendar.ical import build_calendar
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.urls import programme_ics_url, session_ics_url, speaker_ics_url
-from confman.programme.feeds import ProgrammeCacheDependency, published_programme, serve_programme_file
-from confman.programme.published import PublicSession, PublishedProgramme
+from confman.published.model import PublicSession, PublishedProgramme
 from confman.settings import AppSettings
+from confman.site.serve import ProgrammeCacheDependency, published_programme, serve_programme_file
 
 # Litestar adds "; charset=utf-8" to text/* types itself.
 ICS = "text/calendar"

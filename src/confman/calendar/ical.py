@@ -47,8 +47,9 @@ from confman.db.models import SpeakerRole
 from confman.lib.countries import country_name
 from confman.lib.i18n import translations, ui_language
 from confman.lib.timezones import get_zone, to_zone
+from confman.lib.translations import pick
 from confman.lib.urls import conference_url, session_url
-from confman.programme.published import PublicConference, PublicSession, pick
+from confman.published.model import PublicConference, PublicSession
 
 PRODID = "-//confman//confman//EN"
 # How often subscribers should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL): an RFC 5545 DURATION.

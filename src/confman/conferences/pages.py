@@ -7,26 +7,26 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from confman.calendar.links import programme_calendar_links
 from confman.conferences.services import ConferenceService
 from confman.db.transactions import DbSession
 from confman.lib.i18n import format_days, zone_city
+from confman.lib.translations import pick
 from confman.lib.urls import conference_url
 from confman.lib.viewer import resolve_viewer
-from confman.programme.display import ProgrammeDisplay
-from confman.programme.feeds import ProgrammeCacheDependency
-from confman.programme.published import pick
-from confman.programme.site import (
+from confman.settings import AppSettings
+from confman.site.calendar_links import programme_calendar_links
+from confman.site.display import ProgrammeDisplay
+from confman.site.serve import (
     HTML,
     PAGE_CACHE_CONTROL,
     PAGE_VARY,
     PageRendererDependency,
+    ProgrammeCacheDependency,
     chrome,
     page_languages,
     serve_page,
 )
-from confman.programme.structured_data import event_json_ld
-from confman.settings import AppSettings
+from confman.site.structured_data import event_json_ld
 
 
 @get("/", name="index_page", include_in_schema=False)

@@ -18,6 +18,7 @@ from confman.conferences.schemas import (
     TrackCreate,
     TrackUpdate,
 )
+from confman.conferences.versioning import record_programme_change, record_sessions_change
 from confman.db.models import (
     Conference,
     ConferenceMember,
@@ -31,7 +32,6 @@ from confman.db.models import (
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import utcnow
 from confman.lib.validation import is_slug
-from confman.programme.versioning import record_programme_change, record_sessions_change
 
 CONFERENCE_NOT_FOUND = "Conference not found"
 
@@ -54,10 +54,11 @@ def check_translations(conference: Conference, field: str, value: dict[str, str]
         if language not in conference.languages:
             raise FieldError(
                 f"{field}.{language}",
+                "language_not_offered",
                 f"language not offered by the conference (offered: {', '.join(conference.languages)})",
             )
     if required and not value.get(conference.default_language):
-        raise FieldError(field, f"needs a value in the default language {conference.default_language!r}")
+        raise FieldError(field, "default_language_missing", f"needs a value in the default language {conference.default_language!r}")
 
 
 class ConferenceService:
@@ -117,9 +118,9 @@ class ConferenceService:
     async def create(self, data: ConferenceCreate, owner: User | None) -> Conference:
         languages = _ordered_languages(data.default_language, data.languages)
         if data.ends_on < data.starts_on:
-            raise FieldError("ends_on", "must not be before starts_on")
+            raise FieldError("ends_on", "before_start", "must not be before starts_on")
         if await self.db.scalar(select(Conference.id).where(Conference.slug == data.slug)) is not None:
-            raise ConflictError("slug", "a conference with this slug exists")
+            raise ConflictError("slug", "duplicate", "a conference with this slug exists")
         conference = Conference(
             slug=data.slug,
             title=data.title,
@@ -146,7 +147,7 @@ class ConferenceService:
         changes = data.model_dump(exclude_unset=True)
         for field in ("title", "description", "timezone", "default_language", "status", "starts_on", "ends_on"):
             if field in changes and changes[field] is None:
-                raise FieldError(field, "must not be null")
+                raise FieldError(field, "null", "must not be null")
         default_language = changes.get("default_language", conference.default_language)
         if "languages" in changes or "default_language" in changes:
             changes["languages"] = _ordered_languages(default_language, changes.get("languages", conference.languages))
@@ -154,7 +155,7 @@ class ConferenceService:
         for field, value in changes.items():
             setattr(conference, field, value)
         if conference.ends_on < conference.starts_on:
-            raise FieldError("ends_on", "must not be before starts_on")
+            raise FieldError("ends_on", "before_start", "must not be before starts_on")
         check_translations(conference, "title", conference.title, required=True)
         check_translations(conference, "description", conference.description, required=False)
         if changes:
@@ -202,7 +203,7 @@ class TrackService:
     async def create(self, conference: Conference, data: TrackCreate) -> Track:
         check_translations(conference, "name", data.name, required=True)
         if await self.db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
-            raise ConflictError("slug", "a track with this slug exists in this conference")
+            raise ConflictError("slug", "duplicate", "a track with this slug exists in this conference")
         track = Track(conference_id=conference.id, **data.model_dump())
         self.db.add(track)
         await self.db.flush()
@@ -213,10 +214,10 @@ class TrackService:
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:
             if changes["name"] is None:
-                raise FieldError("name", "must not be null")
+                raise FieldError("name", "null", "must not be null")
             check_translations(conference, "name", changes["name"], required=True)
         if changes.get("position", 0) is None:
-            raise FieldError("position", "must not be null")
+            raise FieldError("position", "null", "must not be null")
         changes = _differing(track, changes)
         for field, value in changes.items():
             setattr(track, field, value)
@@ -255,7 +256,7 @@ class StreamService:
         if await self.db.scalar(
             select(Stream.id).where(Stream.conference_id == conference.id, Stream.slug == data.slug)
         ):
-            raise ConflictError("slug", "a stream with this slug exists in this conference")
+            raise ConflictError("slug", "duplicate", "a stream with this slug exists in this conference")
         values = data.model_dump(mode="json")
         stream = Stream(conference_id=conference.id, **values)
         self.db.add(stream)
@@ -267,7 +268,7 @@ class StreamService:
         changes = data.model_dump(mode="json", exclude_unset=True)
         for field in ("name", "position"):
             if field in changes and changes[field] is None:
-                raise FieldError(field, "must not be null")
+                raise FieldError(field, "null", "must not be null")
         changes = _differing(stream, changes)
         public_change = any(stream_field in changes for stream_field in ("name", "public_url", "position"))
         for field, value in changes.items():

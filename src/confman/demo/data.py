@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.schemas import ConferenceCreate, StreamCreate, TrackCreate
 from confman.conferences.services import ConferenceService, StreamService, TrackService
+from confman.conferences.versioning import record_programme_change, record_session_change
 from confman.db.models import Conference, ConferenceSession, RegistrationSettings, Stream, User
 from confman.lib.timezones import get_zone
 from confman.programme.schemas import SessionCreate
 from confman.programme.services import SessionService
-from confman.programme.versioning import record_programme_change, record_session_change
 from confman.registration.schemas import Question
 from confman.speakers.schemas import SpeakerCreate
 from confman.speakers.services import SpeakerService

@@ -15,14 +15,21 @@ from sqlalchemy.exc import IntegrityError
 
 
 class FieldError(ClientException):
-    """400: one field of the input is wrong."""
+    """400: one field of the input is wrong.
 
-    def __init__(self, field: str, message: str, status_code: int | None = None) -> None:
+    ``code`` is stable (``required``, ``too_long``, ``unknown_country`` …): pages choose their
+    translated words by it, API clients may branch on it; ``message`` is the English detail.
+    """
+
+    def __init__(self, field: str, code: str, message: str, status_code: int | None = None) -> None:
         super().__init__(
             detail=f"{field}: {message}",
-            extra=[{"key": field, "message": message, "source": "body"}],
+            extra=[{"key": field, "code": code, "message": message, "source": "body"}],
             status_code=status_code,
         )
+        self.field = field
+        self.code = code
+        self.message = message
 
 
 class ConflictError(FieldError):
@@ -30,8 +37,8 @@ class ConflictError(FieldError):
 
     status_code = HTTP_409_CONFLICT
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(field, message, status_code=HTTP_409_CONFLICT)
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(field, code, message, status_code=HTTP_409_CONFLICT)
 
 
 def not_found(what: str = "Not found") -> NotFoundException:

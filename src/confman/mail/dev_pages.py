@@ -17,8 +17,8 @@ from markupsafe import Markup, escape
 
 from confman.lib.errors import not_found
 from confman.lib.viewer import resolve_viewer
-from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages
 from confman.settings import AppSettings
+from confman.site.serve import HTML, PageRendererDependency, chrome, page_languages
 
 _NAME = re.compile(r"^[0-9a-f]{32}\.eml$")
 _URL = re.compile(r"https?://[^\s<>\"]+")

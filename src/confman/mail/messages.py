@@ -22,8 +22,9 @@ from confman.lib.i18n import format_clock, format_day, ui_language, zone_city
 from confman.lib.paths import TEMPLATES_DIR
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import is_known_zone, to_zone
+from confman.lib.translations import pick
 from confman.lib.urls import programme_ics_url, registration_url
-from confman.programme.published import PublicConference, PublicSession, pick
+from confman.published.model import PublicConference, PublicSession
 
 # Kinds whose e-mail carries the programme and the attendee's own links.
 WITH_PROGRAMME = frozenset({"confirmed", "promoted", "already_registered", "waitlisted"})

@@ -11,12 +11,11 @@ from confman.calendar.feeds import session_ics
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.urls import conference_url
-from confman.programme.display import ProgrammeDisplay
-from confman.programme.feeds import ProgrammeCacheDependency
-from confman.programme.published import PublishedProgramme
-from confman.programme.site import PageRendererDependency, serve_page
-from confman.programme.structured_data import event_json_ld
+from confman.published.model import PublishedProgramme
 from confman.settings import AppSettings
+from confman.site.display import ProgrammeDisplay
+from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
+from confman.site.structured_data import event_json_ld
 
 _MAX_FILTER = 64
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from confman.conferences.services import check_translations
+from confman.conferences.versioning import record_programme_change, record_session_change
 from confman.db.models import (
     Conference,
     ConferenceSession,
@@ -26,7 +27,6 @@ from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, to_zone, utcnow
 from confman.lib.validation import is_slug
 from confman.programme.schemas import SessionCreate, SessionSpeakerIn, SessionUpdate
-from confman.programme.versioning import record_programme_change, record_session_change
 
 MAX_SESSION_LENGTH = timedelta(hours=24)
 # Fields whose change is visible to the public and so raises the session's revision.
@@ -78,7 +78,7 @@ class SessionService:
                 ConferenceSession.conference_id == conference.id, ConferenceSession.slug == data.slug
             )
         ):
-            raise ConflictError("slug", "a session with this slug exists in this conference")
+            raise ConflictError("slug", "duplicate", "a session with this slug exists in this conference")
         check_translations(conference, "title", data.title, required=True)
         check_translations(conference, "abstract", data.abstract, required=False)
         session = ConferenceSession(
@@ -111,7 +111,7 @@ class SessionService:
         changes = data.model_dump(exclude_unset=True)
         for field in ("title", "abstract", "kind", "language", "starts_at", "ends_at", "status", "speakers"):
             if field in changes and changes[field] is None:
-                raise FieldError(field, "must not be null")
+                raise FieldError(field, "null", "must not be null")
         before = _public_state(session)
         if "title" in changes:
             check_translations(conference, "title", changes["title"], required=True)
@@ -161,13 +161,14 @@ class SessionService:
 
     def _check_times(self, conference: Conference, session: ConferenceSession) -> None:
         if session.ends_at <= session.starts_at:
-            raise FieldError("ends_at", "must be after starts_at")
+            raise FieldError("ends_at", "before_start", "must be after starts_at")
         if session.ends_at - session.starts_at > MAX_SESSION_LENGTH:
-            raise FieldError("ends_at", "a session may last at most 24 hours")
+            raise FieldError("ends_at", "too_long", "a session may last at most 24 hours")
         local_day = to_zone(session.starts_at, conference.timezone).date()
         if not conference.starts_on <= local_day <= conference.ends_on:
             raise FieldError(
                 "starts_at",
+                "outside_conference",
                 f"falls on {local_day.isoformat()} in {conference.timezone}, outside the conference "
                 f"({conference.starts_on.isoformat()} to {conference.ends_on.isoformat()})",
             )
@@ -177,7 +178,7 @@ class SessionService:
             return None
         track = await self.db.scalar(select(Track).where(Track.conference_id == conference.id, Track.slug == slug))
         if track is None:
-            raise FieldError("track", f"no track {slug!r} in this conference")
+            raise FieldError("track", "unknown_track", f"no track {slug!r} in this conference")
         return track
 
     async def _stream(self, conference: Conference, slug: str | None) -> Stream | None:
@@ -185,7 +186,7 @@ class SessionService:
             return None
         stream = await self.db.scalar(select(Stream).where(Stream.conference_id == conference.id, Stream.slug == slug))
         if stream is None:
-            raise FieldError("stream", f"no stream {slug!r} in this conference")
+            raise FieldError("stream", "unknown_stream", f"no stream {slug!r} in this conference")
         return stream
 
     async def _chosen_speakers(
@@ -203,11 +204,11 @@ class SessionService:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.speaker in seen:
-                raise FieldError(f"speakers[{index}].speaker", f"{entry.speaker!r} is listed twice")
+                raise FieldError(f"speakers[{index}].speaker", "duplicate", f"{entry.speaker!r} is listed twice")
             seen.add(entry.speaker)
             speaker = speakers.get(entry.speaker)
             if speaker is None:
-                raise FieldError(f"speakers[{index}].speaker", f"no speaker {entry.speaker!r} in this conference")
+                raise FieldError(f"speakers[{index}].speaker", "unknown_speaker", f"no speaker {entry.speaker!r} in this conference")
             chosen.append((speaker, entry.role))
         return chosen
 
@@ -217,7 +218,7 @@ def _to_utc(field: str, value: datetime, zone: str) -> datetime:
     try:
         return to_utc(value, zone)
     except OverflowError:
-        raise FieldError(field, "out of range") from None
+        raise FieldError(field, "out_of_range", "out of range") from None
 
 
 def _set_speakers(session: ConferenceSession, chosen: list[tuple[Speaker, SpeakerRole]]) -> None:

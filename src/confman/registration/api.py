@@ -207,7 +207,7 @@ class RegistrationController(Controller):
     ) -> list[RegistrationRead]:
         access = await ConferenceService(db_session).access(conf, organiser, write=True)
         if q is not None and "\x00" in q:
-            raise FieldError("q", "must not contain control characters (such as NUL)")
+            raise FieldError("q", "control_characters", "must not contain control characters (such as NUL)")
         service = RegistrationService(db_session, settings)
         rows = await service.find(
             access.conference, status=status, country=country, search=q, limit=limit, offset=offset

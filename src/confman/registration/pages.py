@@ -37,11 +37,9 @@ from confman.lib.errors import FieldError
 from confman.lib.i18n import UI_LANGUAGES, language_autonym
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import known_zones
+from confman.lib.translations import pick
 from confman.lib.urls import registration_cancel_url, registration_confirm_url
-from confman.programme.display import ProgrammeDisplay
-from confman.programme.feeds import ProgrammeCacheDependency
-from confman.programme.published import PublishedProgramme, pick
-from confman.programme.site import HTML, PageRendererDependency, chrome, page_languages, viewer_for
+from confman.published.model import PublishedProgramme
 from confman.registration.schemas import Question, QuestionKind, RegistrationCreate
 from confman.registration.services import (
     EffectiveSettings,
@@ -53,6 +51,15 @@ from confman.registration.services import (
     commit_placement,
 )
 from confman.settings import AppSettings
+from confman.site.display import ProgrammeDisplay
+from confman.site.serve import (
+    HTML,
+    PageRendererDependency,
+    ProgrammeCacheDependency,
+    chrome,
+    page_languages,
+    viewer_for,
+)
 
 AnyRequest = Request[Any, Any, Any]
 NO_STORE = {"Cache-Control": "no-store"}

@@ -25,7 +25,6 @@ from sqlalchemy import Row, Table, TextClause, bindparam, func, insert, or_, sel
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.attendees.seats import release_all_seats
 from confman.conferences.services import CONFERENCE_NOT_FOUND
 from confman.db.engine import set_write_intent
 from confman.db.models import (
@@ -54,6 +53,7 @@ from confman.registration.schemas import (
     RegistrationCreate,
     RegistrationSettingsWrite,
 )
+from confman.registration.seats import release_all_seats
 from confman.settings import Settings
 
 SEAT_HOLDING = (RegistrationStatus.CONFIRMED,)
@@ -166,7 +166,7 @@ class RegistrationClosed(ClientException):
     status_code = HTTP_409_CONFLICT
 
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(detail=message, extra=[{"key": "conference", "message": message, "reason": reason}])
+        super().__init__(detail=message, extra=[{"key": "conference", "code": reason, "message": message, "reason": reason}])
         self.reason = reason
 
 
@@ -246,7 +246,7 @@ class StaleTarget(Exception):  # a signal, not an error: the caller reads again
 
 def rules_changed() -> ConflictError:
     """What a submit answers when an organiser changed the rules between its check and its insert."""
-    return ConflictError("conference", "the registration rules changed just now; please submit again")
+    return ConflictError("conference", "rules_changed", "the registration rules changed just now; please submit again")
 
 
 # Per worker: (database, slug) → the conference and rules a submit last read, oldest first.
@@ -298,43 +298,43 @@ def check_answers(questions: Sequence[Question], answers: dict[str, Any]) -> dic
     by_key = {question.key: question for question in questions}
     for key in answers:
         if key not in by_key:
-            raise FieldError(f"answers.{key}", "not a question of this conference")
+            raise FieldError(f"answers.{key}", "unknown_question", "not a question of this conference")
     cleaned: dict[str, Any] = {}
     for question in questions:
         field = f"answers.{question.key}"
         value = answers.get(question.key)
         if value is None or value == "" or value == []:
             if question.required:
-                raise FieldError(field, "an answer is required")
+                raise FieldError(field, "required", "an answer is required")
             continue
         if question.kind is QuestionKind.YES_NO:
             if not isinstance(value, bool):
-                raise FieldError(field, "must be true or false")
+                raise FieldError(field, "not_boolean", "must be true or false")
             cleaned[question.key] = value
         elif question.kind in CHOICE_KINDS:
             keys = {choice.key for choice in question.choices}
             chosen = value if isinstance(value, list) else [value]
             if question.kind is QuestionKind.SINGLE_CHOICE and (isinstance(value, list) or len(chosen) != 1):
-                raise FieldError(field, "choose exactly one")
+                raise FieldError(field, "choose_one", "choose exactly one")
             for item in chosen:
                 if not isinstance(item, str) or item not in keys:
-                    raise FieldError(field, f"{str(item)[:50]!r} is not one of the choices")
+                    raise FieldError(field, "not_a_choice", f"{str(item)[:50]!r} is not one of the choices")
             cleaned[question.key] = (
                 chosen[0] if question.kind is QuestionKind.SINGLE_CHOICE else list(dict.fromkeys(chosen))
             )
         else:
             if not isinstance(value, str):
-                raise FieldError(field, "must be text")
+                raise FieldError(field, "not_text", "must be text")
             if question.kind is QuestionKind.COUNTRY:
                 if not is_known_country(value.upper()):
-                    raise FieldError(field, f"unknown country code {value[:8]!r}")
+                    raise FieldError(field, "unknown_country", f"unknown country code {value[:8]!r}")
                 value = value.upper()
             if len(value) > MAX_TEXT_ANSWER[question.kind]:
-                raise FieldError(field, f"at most {MAX_TEXT_ANSWER[question.kind]} characters")
+                raise FieldError(field, "too_long", f"at most {MAX_TEXT_ANSWER[question.kind]} characters")
             if "\x00" in value or any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
-                raise FieldError(field, "must not contain control characters (such as NUL)")
+                raise FieldError(field, "control_characters", "must not contain control characters (such as NUL)")
             if question.kind is QuestionKind.SHORT_TEXT and ("\n" in value or "\r" in value):
-                raise FieldError(field, "must be a single line")
+                raise FieldError(field, "multiple_lines", "must be a single line")
             cleaned[question.key] = value.strip()
     return cleaned
 
@@ -369,15 +369,15 @@ class RegistrationSettingsService:
     ) -> EffectiveSettings:
         for field in data.privacy_text:
             if field not in conference.languages:
-                raise FieldError(f"privacy_text.{field}", "language not offered by the conference")
+                raise FieldError(f"privacy_text.{field}", "language_not_offered", "language not offered by the conference")
         for index, question in enumerate(data.questions):
             for language in question.label:
                 if language not in conference.languages:
-                    raise FieldError(f"questions.{index}.label.{language}", "language not offered by the conference")
+                    raise FieldError(f"questions.{index}.label.{language}", "language_not_offered", "language not offered by the conference")
         opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
         closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
         if opens_at and closes_at and closes_at <= opens_at:
-            raise FieldError("closes_at", "must be after opens_at")
+            raise FieldError("closes_at", "before_start", "must be after opens_at")
         await lock_conference(self.db, conference, settings)
         row = await self.row(conference)
         if row is None:
@@ -592,7 +592,7 @@ class RegistrationService:
         self.check_language(conference, data.language)
         answers = check_answers(rules.questions, data.answers)
         if not data.consent:
-            raise FieldError("consent", "consent to the privacy text is required")
+            raise FieldError("consent", "consent_required", "consent to the privacy text is required")
         return answers
 
     async def _write(
@@ -605,7 +605,7 @@ class RegistrationService:
     def check_language(self, conference: ConferenceLike, language: str) -> None:
         if language not in UI_LANGUAGES and language not in conference.languages:
             offered = sorted({*UI_LANGUAGES, *conference.languages})
-            raise FieldError("language", f"not offered (offered: {', '.join(offered)})")
+            raise FieldError("language", "language_not_offered", f"not offered (offered: {', '.join(offered)})")
 
     def _new(self, conference: ConferenceLike, data: RegistrationCreate, answers: dict[str, Any]) -> Registration:
         return Registration(
@@ -655,7 +655,7 @@ class RegistrationService:
         # the insert waited for): the same answer, and an e-mail that says so.
         existing = await self._existing(conference, data.email)
         if existing is None:
-            raise ConflictError("email", "this address is being registered at this moment; please try again")
+            raise ConflictError("email", "registering_now", "this address is being registered at this moment; please try again")
         if existing.status is RegistrationStatus.CANCELLED:
             self._refill(existing, data, answers)
             await self.db.flush()
@@ -801,7 +801,7 @@ class RegistrationService:
         # A known address: the insert did nothing (after waiting for a concurrent one's commit).
         existing = await self._existing(conference, data.email)
         if existing is None:
-            raise ConflictError("email", "this address is being registered at this moment; please try again")
+            raise ConflictError("email", "registering_now", "this address is being registered at this moment; please try again")
         if existing.status is not RegistrationStatus.CANCELLED:
             await self._mail_already(conference, existing)
             if existing.status is RegistrationStatus.PENDING:
@@ -963,25 +963,25 @@ class RegistrationService:
             await self.cancel(conference, registration)
             return
         if status is RegistrationStatus.PENDING:
-            raise FieldError("status", "a registration cannot be made pending again")
+            raise FieldError("status", "invalid_transition", "a registration cannot be made pending again")
         rules = await RegistrationSettingsService(self.db).get(conference)
         await lock_conference(self.db, conference, self.settings)
         await self.db.refresh(registration)
         if registration.status is RegistrationStatus.CONFIRMED:
-            raise FieldError("status", "a confirmed registration can only be cancelled")
+            raise FieldError("status", "invalid_transition", "a confirmed registration can only be cancelled")
         confirmed, _, last_seq = await self.tally(conference.id)
         if status is RegistrationStatus.CONFIRMED:
             if rules.capacity is not None and confirmed >= rules.capacity:
-                raise ConflictError("status", "no free seat; raise the capacity first")
+                raise ConflictError("status", "no_free_seat", "no free seat; raise the capacity first")
             self._place(registration, RegistrationStatus.CONFIRMED, None)
             await self.db.flush()
             await self._after_placing(conference, registration)
             return
         # To the waiting list: only when it is on, and at its end.
         if not rules.waitlist:
-            raise FieldError("status", "the waiting list is off")
+            raise FieldError("status", "waitlist_off", "the waiting list is off")
         if rules.capacity is None or confirmed < rules.capacity:
-            raise FieldError("status", "seats are free; confirm instead")
+            raise FieldError("status", "seats_free", "seats are free; confirm instead")
         self._place(registration, RegistrationStatus.WAITLISTED, last_seq + 1)
         await self.db.flush()
         await self._after_placing(conference, registration)
@@ -991,7 +991,7 @@ class RegistrationService:
         if registration.status is RegistrationStatus.PENDING:
             await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST)
         elif registration.status is RegistrationStatus.CANCELLED:
-            raise FieldError("status", "the registration is cancelled")
+            raise FieldError("status", "cancelled", "the registration is cancelled")
         else:
             kind = Kind.CONFIRMED if registration.status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED
             await self._mail_status(conference, registration, kind, position=await self.position(registration))

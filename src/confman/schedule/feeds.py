@@ -10,10 +10,10 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from confman.db.transactions import DbSession
-from confman.programme.feeds import ProgrammeCacheDependency, published_programme, serve_programme_file
-from confman.programme.published import PublishedProgramme
+from confman.published.model import PublishedProgramme
 from confman.schedule.frab import build_schedule_json, build_schedule_xml
 from confman.settings import AppSettings
+from confman.site.serve import ProgrammeCacheDependency, published_programme, serve_programme_file
 
 
 def _schedule_json(programme: PublishedProgramme, base_url: str) -> bytes:

@@ -33,8 +33,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from confman.lib.timezones import get_zone, to_zone
+from confman.lib.translations import pick
 from confman.lib.urls import conference_url, session_url, speaker_url
-from confman.programme.published import PublicConference, PublicSession, PublicTrack, PublishedProgramme, pick
+from confman.published.model import PublicConference, PublicSession, PublicTrack, PublishedProgramme
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 GENERATOR = "confman"

@@ -10,10 +10,9 @@ from litestar.params import FromPath, FromQuery
 from confman.calendar.feeds import speaker_ics
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
-from confman.programme.display import ProgrammeDisplay
-from confman.programme.feeds import ProgrammeCacheDependency
-from confman.programme.site import PageRendererDependency, serve_page
 from confman.settings import AppSettings
+from confman.site.display import ProgrammeDisplay
+from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
 
 
 @get("/{conf:str}/speakers/", name="speakers_page", include_in_schema=False)

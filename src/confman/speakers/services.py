@@ -8,11 +8,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.services import check_translations
+from confman.conferences.versioning import record_programme_change, record_sessions_change
 from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import zone_for_country
 from confman.lib.validation import is_slug
-from confman.programme.versioning import record_programme_change, record_sessions_change
 from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
 
 
@@ -56,7 +56,7 @@ class SpeakerService:
         if await self.db.scalar(
             select(Speaker.id).where(Speaker.conference_id == conference.id, Speaker.slug == data.slug)
         ):
-            raise ConflictError("slug", "a speaker with this slug exists in this conference")
+            raise ConflictError("slug", "duplicate", "a speaker with this slug exists in this conference")
         values = data.model_dump(mode="json")
         values["timezone"] = data.timezone or zone_for_country(data.country)
         speaker = Speaker(conference_id=conference.id, **values)
@@ -69,7 +69,7 @@ class SpeakerService:
         changes = data.model_dump(mode="json", exclude_unset=True)
         for field in ("name", "country", "bio", "links"):
             if field in changes and changes[field] is None:
-                raise FieldError(field, "must not be null")
+                raise FieldError(field, "null", "must not be null")
         if "bio" in changes:
             check_translations(conference, "bio", changes["bio"], required=False)
         if "country" in changes and "timezone" not in changes and changes["country"] != speaker.country:

@@ -9,7 +9,7 @@ zone and the viewer's first, then every IANA zone), and ``hreflang`` alternates.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,12 +26,15 @@ from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
 from confman.lib.timezones import known_zones, utcnow
 from confman.lib.viewer import Viewer, resolve_viewer
-from confman.programme.cache import ProgrammeCache
-from confman.programme.display import ProgrammeDisplay, live_state
-from confman.programme.published import PublicConference, PublishedProgramme
+from confman.published.cache import ProgrammeCache
+from confman.published.model import PublicConference, PublishedProgramme
 from confman.settings import Settings
+from confman.site.display import ProgrammeDisplay, live_state
 
 PageRendererDependency = NamedDependency[PageRenderer]
+
+# How handlers ask for the worker's programme cache.
+ProgrammeCacheDependency = NamedDependency[ProgrammeCache]
 
 HTML = "text/html"
 # Pages differ by cookie and Accept-Language: browsers revalidate (cheap: 304), shared caches keep nothing.
@@ -175,3 +178,49 @@ def not_found_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any
         return response
 
     return handle
+
+
+# --- public files (feeds, exports): what to render is the caller's; whether to, this module's ---
+
+
+FEED_CACHE_CONTROL = "public, max-age=300"
+
+
+async def published_programme(db: AsyncSession, cache: ProgrammeCache, slug: str) -> PublishedProgramme:
+    """The published programme a file is rendered from (404 if it was unpublished meanwhile).
+
+    Loaded once per version and worker: every feed variant and every page shares it.
+    """
+    programme = await cache.programme(db, slug)
+    if programme is None:
+        raise not_found("Conference not found")
+    return programme
+
+
+async def serve_programme_file(
+    request: Request[Any, Any, Any],
+    *,
+    db: AsyncSession,
+    cache: ProgrammeCache,
+    slug: str,
+    variant: Hashable,
+    render: Callable[[], Awaitable[bytes]],
+    media_type: str,
+    filename: str,
+) -> Response[bytes]:
+    version = await cache.published_version(db, slug)
+    if version is None:
+        raise not_found("Conference not found")
+    key = (slug, version.version, variant)
+    gzipped = accepts_gzip(request)
+    etag = encoded_etag(etag_for(key), gzipped)
+    headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    headers["Vary"] = "Accept-Encoding"
+    if is_fresh(request, etag, version.changed_at):
+        return not_modified(headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    headers[CACHEABLE_HEADER] = "1"
+    body = await cache.encoded_body(key, render, gzipped=gzipped)
+    return Response(body, media_type=media_type, headers=headers)

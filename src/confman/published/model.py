@@ -29,18 +29,7 @@ from confman.db.models import (
     Track,
 )
 from confman.db.models._types import Translations
-
-
-def pick(field: Translations, language: str | None, default_language: str) -> tuple[str, str]:
-    """A translatable text in ``language`` if it has one, else the default; with the language used."""
-    if language and field.get(language):
-        return field[language], language
-    if field.get(default_language):
-        return field[default_language], default_language
-    for other, value in field.items():
-        if value:
-            return value, other
-    return "", default_language
+from confman.lib.translations import pick
 
 
 @dataclass(frozen=True, slots=True)

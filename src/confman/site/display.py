@@ -14,14 +14,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from confman.calendar.links import CalendarLinks, programme_calendar_links, session_calendar_links
 from confman.db.models import SessionKind, SpeakerRole
 from confman.db.models._types import Translations
 from confman.lib.countries import country_name
-from confman.lib.i18n import format_clock, format_day, format_days, format_short_day, zone_city
+from confman.lib.i18n import N_, format_clock, format_day, format_days, format_short_day, zone_city
 from confman.lib.languages import language_name
 from confman.lib.markdown import render_markdown
 from confman.lib.timezones import to_zone
+from confman.lib.translations import pick
 from confman.lib.urls import (
     conference_url,
     programme_url,
@@ -34,13 +34,8 @@ from confman.lib.urls import (
     webcal_url,
 )
 from confman.lib.viewer import Viewer
-from confman.programme.published import PublicSession, PublicSpeaker, PublishedProgramme, pick
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; templates translate it when they show it."""
-    return message
-
+from confman.published.model import PublicSession, PublicSpeaker, PublishedProgramme
+from confman.site.calendar_links import CalendarLinks, programme_calendar_links, session_calendar_links
 
 KIND_LABELS = {
     SessionKind.TALK: N_("Talk"),

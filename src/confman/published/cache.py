@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceStatus
-from confman.programme.published import PublishedProgramme, load_published_programme
+from confman.published.model import PublishedProgramme, load_published_programme
 
 # Read models kept per worker: a few conferences, each at its current version.
 _MAX_PROGRAMMES = 16

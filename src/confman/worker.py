@@ -27,7 +27,7 @@ from confman.lib.timezones import utcnow
 from confman.mail import outbox
 from confman.mail.messages import build_message
 from confman.mail.transport import DeliveryError, Transport, transport_for
-from confman.programme.published import PublicConference, PublicSession, load_published_programme
+from confman.published.model import PublicConference, PublicSession, load_published_programme
 from confman.settings import Settings
 
 log = logging.getLogger("confman.mail")

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import urlencode
 
+from confman.lib.translations import pick
 from confman.lib.urls import programme_ics_url, session_ics_url, session_url, webcal_url
-from confman.programme.published import PublicConference, PublicSession, pick
+from confman.published.model import PublicConference, PublicSession
 
 GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
 OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"

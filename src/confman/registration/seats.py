@@ -90,16 +90,16 @@ async def taken_seats(db: AsyncSession, session_ids: list[int]) -> dict[int, int
 async def take_seat(db: AsyncSession, registration: Registration, session_id: int) -> Seat:
     """A seat if one is free, else a place on the session's waiting list; the same again if held."""
     if registration.status is not RegistrationStatus.CONFIRMED:
-        raise ConflictError("registration", "only confirmed attendees can take a seat")
+        raise ConflictError("registration", "not_confirmed", "only confirmed attendees can take a seat")
     session = await _lock_session(db, session_id)
     if session is None or session.conference_id != registration.conference_id or not session.is_public:
-        raise FieldError("session", "no such session")
+        raise FieldError("session", "unknown_session", "no such session")
     if session.status is SessionStatus.CANCELLED:
-        raise ConflictError("session", "the session is cancelled")
+        raise ConflictError("session", "session_cancelled", "the session is cancelled")
     if session.capacity is None:
-        raise FieldError("session", "this session has no seats to take; follow it instead")
+        raise FieldError("session", "no_seats", "this session has no seats to take; follow it instead")
     if session.ends_at <= utcnow():
-        raise ConflictError("session", "the session is over")
+        raise ConflictError("session", "session_over", "the session is over")
     seat: SessionSeat | None = await db.scalar(
         select(SessionSeat).where(SessionSeat.session_id == session_id, SessionSeat.registration_id == registration.id)
     )
