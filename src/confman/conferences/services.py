@@ -58,7 +58,9 @@ def check_translations(conference: Conference, field: str, value: dict[str, str]
                 f"language not offered by the conference (offered: {', '.join(conference.languages)})",
             )
     if required and not value.get(conference.default_language):
-        raise FieldError(field, "default_language_missing", f"needs a value in the default language {conference.default_language!r}")
+        raise FieldError(
+            field, "default_language_missing", f"needs a value in the default language {conference.default_language!r}"
+        )
 
 
 class ConferenceService:

@@ -208,7 +208,9 @@ class SessionService:
             seen.add(entry.speaker)
             speaker = speakers.get(entry.speaker)
             if speaker is None:
-                raise FieldError(f"speakers[{index}].speaker", "unknown_speaker", f"no speaker {entry.speaker!r} in this conference")
+                raise FieldError(
+                    f"speakers[{index}].speaker", "unknown_speaker", f"no speaker {entry.speaker!r} in this conference"
+                )
             chosen.append((speaker, entry.role))
         return chosen
 
