@@ -35,7 +35,7 @@ from confman.db.models import (
 )
 from confman.lib.urls import join_url, session_url
 from confman.mail.outbox import enqueue
-from confman.registration.services import DEFAULTS
+from confman.registration.rules import DEFAULTS
 from confman.settings import Settings
 
 REMINDER = "reminder"
