@@ -13,6 +13,7 @@ an outbox row written in the same transaction as the change it reports.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from confman.db.models import (
     RegistrationToken,
     TokenPurpose,
 )
+from confman.db.sql import FULL_SQLSTATE, PLACED_NOTICE
 from confman.lib.countries import is_known_country
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.i18n import UI_LANGUAGES
@@ -1051,24 +1053,19 @@ class RegistrationService:
         await self.db.flush()
 
 
-FULL_ON_COMMIT = "confman: conference full"
-# What confman_place_on_commit (migration 0005) tells the committing client: "confman placed
-# <registration id> confirmed" or "confman placed <registration id> waitlisted <position>".
-_PLACED_NOTICE = re.compile(r"confman placed (\d+) (confirmed|waitlisted)(?: (\d+))?")
-
-
 async def commit_placement(db: AsyncSession, service: RegistrationService, outcome: Outcome) -> Outcome:
     """Commit a placement that PostgreSQL makes at COMMIT, and say what it gave.
 
     The one commit on a request path outside ``provide_db_session`` (PostgreSQL only): the answer must say
     whether the attendee got a seat, and that is decided by the commit (its trigger holds the
     conference's lock for no client round trip). A full conference without a waiting list
-    aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
-    pass through; ``provide_db_session`` commits them as usual.
+    aborts the commit with SQLSTATE ``FULL_SQLSTATE``: nothing of the submit stays, and the
+    answer is "full". Other outcomes pass through; ``provide_db_session`` commits them as usual.
 
-    The trigger reports the placement as a notice within the COMMIT's answer, so a commit is
-    one round trip and no query follows it. Should the notice not arrive (a server configured
-    with ``client_min_messages`` above NOTICE, say), the answer is read back instead.
+    The trigger reports the placement as the notice ``PLACED_NOTICE`` within the COMMIT's
+    answer, its DETAIL a JSON object (``confman.db.sql``), so a commit is one round trip and no
+    query follows it. Should the notice not arrive (a server configured with
+    ``client_min_messages`` above NOTICE, say), the answer is read back instead.
     """
     registration_id = outcome.registration.id if outcome.registration is not None else outcome.registration_id
     if outcome.result != PLACING or registration_id is None:
@@ -1079,17 +1076,18 @@ async def commit_placement(db: AsyncSession, service: RegistrationService, outco
 
     def on_notice(_connection: Any, message: Any) -> None:
         # Only ours: the connection goes back to the pool within the commit.
-        found = _PLACED_NOTICE.fullmatch(getattr(message, "message", "") or "")
-        if found is not None and int(found[1]) == registration_id:
-            position = int(found[3]) if found[3] is not None else None
-            reported[registration_id] = Outcome(found[2], position, registration_id=registration_id)
+        if getattr(message, "message", None) != PLACED_NOTICE:
+            return
+        placed = json.loads(message.detail)
+        if placed["registration"] == registration_id:
+            reported[registration_id] = Outcome(placed["status"], placed["position"], registration_id=registration_id)
 
     driver.add_log_listener(on_notice)
     try:
         await db.commit()
     except DBAPIError as error:
         await db.rollback()
-        if FULL_ON_COMMIT in str(error):
+        if getattr(error.orig, "sqlstate", None) == FULL_SQLSTATE:
             return Outcome("full")
         raise
     finally:
