@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.app import create_app
 from confman.db.engine import set_write_intent
-from confman.registration.placement import Grant, Placement
+from confman.registration.placement import Allocation, Placement
 from confman.registration.rules import ConferenceLike, EffectiveSettings
 from confman.settings import Settings
 
@@ -39,7 +39,7 @@ class UnlockedPlacement(Placement):
         set_write_intent(False)
         await db.commit()
 
-    async def allocation(self, db: AsyncSession, conference: ConferenceLike, rules: EffectiveSettings) -> Grant:
+    async def allocation(self, db: AsyncSession, conference: ConferenceLike, rules: EffectiveSettings) -> Allocation:
         granted = await super().allocation(db, conference, rules)
         await db.commit()
         set_write_intent(True)

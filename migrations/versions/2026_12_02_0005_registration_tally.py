@@ -25,13 +25,13 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
+
+from confman.db.sql import load_sql
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -59,43 +59,10 @@ UPDATE_COUNTS = (
     " AND (OLD.status IN ('confirmed', 'waitlisted') OR NEW.status IN ('confirmed', 'waitlisted')"
     " OR NEW.waitlist_seq IS NOT NULL)"
 )
+# The functions are src/confman/db/sql/confman_registration_tally.v1.sql,
+# confman_new_conference_tally.v1.sql and confman_place_on_commit.v2.sql.
 POSTGRESQL_TALLY = [
-    """
-CREATE FUNCTION confman_registration_tally() RETURNS trigger
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    d_confirmed INTEGER := 0;
-    d_waiting INTEGER := 0;
-    v_seq INTEGER := 0;
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        d_confirmed := d_confirmed - (OLD.status = 'confirmed')::INTEGER;
-        d_waiting := d_waiting - (OLD.status = 'waitlisted')::INTEGER;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        d_confirmed := d_confirmed + (NEW.status = 'confirmed')::INTEGER;
-        d_waiting := d_waiting + (NEW.status = 'waitlisted')::INTEGER;
-        v_seq := coalesce(NEW.waitlist_seq, 0);
-    END IF;
-    -- The row is made with its conference; the insert below only guards against its absence.
-    -- (Not an upsert: that would check negative deltas against the CHECK constraint before
-    -- finding the existing row.)
-    UPDATE registration_tally
-       SET confirmed = confirmed + d_confirmed, waiting = waiting + d_waiting,
-           last_waitlist_seq = greatest(last_waitlist_seq, v_seq), updated_at = now()
-     WHERE conference_id = coalesce(NEW.conference_id, OLD.conference_id);
-    IF NOT FOUND AND TG_OP <> 'DELETE' THEN
-        INSERT INTO registration_tally AS t
-               (conference_id, confirmed, waiting, last_waitlist_seq, created_at, updated_at)
-        VALUES (NEW.conference_id, d_confirmed, d_waiting, v_seq, now(), now())
-        ON CONFLICT (conference_id) DO UPDATE
-           SET confirmed = t.confirmed + d_confirmed, waiting = t.waiting + d_waiting,
-               last_waitlist_seq = greatest(t.last_waitlist_seq, v_seq), updated_at = now();
-    END IF;
-    RETURN NULL;
-END
-$$
-""",
+    load_sql("confman_registration_tally", 1),
     """
 CREATE TRIGGER confman_registration_tally_insert AFTER INSERT ON registration
 FOR EACH ROW WHEN (NEW.status IN ('confirmed', 'waitlisted'))
@@ -111,15 +78,7 @@ CREATE TRIGGER confman_registration_tally_delete AFTER DELETE ON registration
 FOR EACH ROW WHEN (OLD.status IN ('confirmed', 'waitlisted'))
 EXECUTE FUNCTION confman_registration_tally()
 """,
-    """
-CREATE FUNCTION confman_new_conference_tally() RETURNS trigger
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    {insert};
-    RETURN NULL;
-END
-$$
-""".format(insert=NEW_CONFERENCE_TALLY.format(now="now()").strip()),
+    load_sql("confman_new_conference_tally", 1),
     """
 CREATE TRIGGER confman_new_conference_tally AFTER INSERT ON conference
 FOR EACH ROW EXECUTE FUNCTION confman_new_conference_tally()
@@ -128,54 +87,7 @@ FOR EACH ROW EXECUTE FUNCTION confman_new_conference_tally()
     # the counts (one statement with the rules), and "still pending?" is the update's condition.
     # A notice tells the committing client what it gave (registration.services.commit_placement),
     # so the answer needs no query after the commit.
-    """
-CREATE OR REPLACE FUNCTION confman_place_on_commit() RETURNS trigger
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    v_capacity INTEGER;
-    v_waitlist BOOLEAN;
-    v_confirmed INTEGER;
-    v_waiting INTEGER;
-    v_last INTEGER;
-BEGIN
-    -- Serialise placements of this conference until the commit ends. Each statement takes a
-    -- new snapshot (READ COMMITTED): the counts include every placement committed before.
-    SELECT t.confirmed, t.waiting, t.last_waitlist_seq, s.capacity, coalesce(s.waitlist, TRUE)
-      INTO v_confirmed, v_waiting, v_last, v_capacity, v_waitlist
-      FROM registration_tally t LEFT JOIN registration_settings s ON s.conference_id = t.conference_id
-     WHERE t.conference_id = NEW.conference_id
-       FOR UPDATE OF t;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'confman: no registration tally for conference %', NEW.conference_id;
-    END IF;
-    IF v_capacity IS NULL OR v_confirmed < v_capacity THEN
-        UPDATE registration SET status = 'confirmed', waitlist_seq = NULL,
-               confirmed_at = coalesce(confirmed_at, now()), updated_at = now()
-         WHERE id = NEW.registration_id AND status = 'pending';
-        IF FOUND THEN
-            UPDATE mail_outbox SET kind = 'confirmed' WHERE id = NEW.id;
-            RAISE NOTICE 'confman placed % confirmed', NEW.registration_id;
-            RETURN NULL;
-        END IF;
-    ELSIF v_waitlist THEN
-        UPDATE registration SET status = 'waitlisted', waitlist_seq = v_last + 1, updated_at = now()
-         WHERE id = NEW.registration_id AND status = 'pending';
-        IF FOUND THEN
-            UPDATE mail_outbox SET kind = 'waitlisted',
-                   context = jsonb_set(context, '{position}', to_jsonb(v_waiting + 1))
-             WHERE id = NEW.id;
-            RAISE NOTICE 'confman placed % waitlisted %', NEW.registration_id, v_waiting + 1;
-            RETURN NULL;
-        END IF;
-    ELSIF EXISTS (SELECT 1 FROM registration WHERE id = NEW.registration_id AND status = 'pending') THEN
-        RAISE EXCEPTION 'confman: conference full' USING ERRCODE = 'P0001', HINT = 'confman_full';
-    END IF;
-    -- Placed meanwhile (a second confirmation), or gone: nothing to send.
-    DELETE FROM mail_outbox WHERE id = NEW.id;
-    RETURN NULL;
-END
-$$
-""",
+    load_sql("confman_place_on_commit", 2),
 ]
 
 # SQLite has no trigger functions: one trigger per event, the deltas as 0/1 comparisons.
@@ -298,16 +210,7 @@ def downgrade() -> None:
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS confman_registration_tally()")
         op.execute("DROP FUNCTION IF EXISTS confman_new_conference_tally()")
-        # Back to 0003's placement, which counts (read from that file: one copy of the rule).
-        op.execute(_placement_of_0003().replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
+        # Back to 0003's placement, which counts.
+        op.execute(load_sql("confman_place_on_commit", 1))
     op.drop_table("registration_tally")
 
-
-def _placement_of_0003() -> str:
-    path = Path(__file__).with_name("2026_12_01_0003_registration_and_mail_outbox.py")
-    spec = importlib.util.spec_from_file_location("confman_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    statement: str = module.PLACE_ON_COMMIT[0]
-    return statement

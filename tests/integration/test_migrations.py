@@ -23,6 +23,7 @@ from confman.db import migrate
 from confman.db.base import Base
 from confman.db.engine import create_engine
 from confman.settings import Settings
+from tests.functions import database_functions, file_function
 
 # The same server and switches as tests/conftest.py.
 POSTGRES_URL = os.environ.get("CONFMAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -99,13 +100,17 @@ async def _tables(settings: Settings) -> set[str]:
 
 
 async def _leftover_relations(settings: Settings) -> set[str]:
-    """Every schema object still in the database (tables, indexes, sequences), by name."""
+    """Every schema object still in the database (tables, indexes, sequences, triggers, functions), by name."""
 
     def look(connection: Connection) -> set[str]:
         if connection.dialect.name == "sqlite":
             sql = "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
         else:
-            sql = "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            sql = (
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+                " UNION ALL SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+                " UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            )
         return {row[0] for row in connection.exec_driver_sql(sql)}
 
     result: set[str] = await _inspect(settings, look)
@@ -278,3 +283,46 @@ async def test_0005_counts_the_registrations_already_there_and_its_downgrade_cou
         fresh_settings, "SELECT status, waitlist_seq FROM registration WHERE email = 'new@example.org'"
     )
     assert [tuple(row) for row in after] == [("waitlisted", 8)]
+
+
+async def _functions(settings: Settings) -> dict[str, str]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return await database_functions(connection)
+    finally:
+        await engine.dispose()
+
+
+async def _files(settings: Settings, versions: dict[str, int]) -> dict[str, str]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return {name: await file_function(connection, name, version) for name, version in versions.items()}
+    finally:
+        await engine.dispose()
+
+
+async def test_0006_builds_the_seat_rule_from_its_files_and_its_downgrade_restores_0005(
+    fresh_settings: Settings,
+) -> None:
+    """Each revision builds the versions of the functions it names, from their files."""
+    at_0005 = {"confman_new_conference_tally": 1, "confman_place_on_commit": 2, "confman_registration_tally": 1}
+    await migrate.upgrade(fresh_settings, "0005")
+    if fresh_settings.is_sqlite:
+        # No functions: 0006 does nothing, both ways.
+        await migrate.upgrade(fresh_settings)
+        assert await _current_revision(fresh_settings) == "0006"
+        await migrate.downgrade(fresh_settings, "0005")
+        assert await _current_revision(fresh_settings) == "0005"
+        return
+    built_by_0005 = await _functions(fresh_settings)
+    assert built_by_0005 == await _files(fresh_settings, at_0005)
+
+    await migrate.upgrade(fresh_settings, "0006")
+    assert await _functions(fresh_settings) == await _files(
+        fresh_settings, {**at_0005, "confman_place_on_commit": 3, "confman_seat_rule": 1}
+    )
+
+    await migrate.downgrade(fresh_settings, "0005")
+    assert await _functions(fresh_settings) == built_by_0005

@@ -19,7 +19,7 @@ the test fails without the lock.
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -29,17 +29,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, Registration, RegistrationStatus, RegistrationTally
+from confman.db.sql import FULL_SQLSTATE, PLACED_NOTICE
 from confman.lib.timezones import utcnow
 from confman.registration.notices import Kind, RegistrationNotices
 from confman.registration.queries import PLACED, POSITION, TALLY, conference_rules, waitlist_position
 from confman.registration.rules import ConferenceLike, EffectiveSettings
+from confman.registration.seat_rule import Grant, seat_rule, seats_for_waiting
 
 # An outcome that the commit decides (PostgreSQL): see commit_placement.
 PLACING = "placing"
-FULL_ON_COMMIT = "confman: conference full"
-# What confman_place_on_commit (migration 0005) tells the committing client: "confman placed
-# <registration id> confirmed" or "confman placed <registration id> waitlisted <position>".
-_PLACED_NOTICE = re.compile(r"confman placed (\d+) (confirmed|waitlisted)(?: (\d+))?")
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class Outcome:
     registration_id: int | None = None
 
 
-class Grant(NamedTuple):
+class Allocation(NamedTuple):
     """What an allocation gives: a seat (``confirmed``), a waiting-list number and the
     position it gives, or nothing (``status`` None: full, and no waiting list)."""
 
@@ -102,15 +100,16 @@ class Placement:
         """Before reading what decides a placement."""
         await self.lock(db, conference)
 
-    async def allocation(self, db: AsyncSession, conference: ConferenceLike, rules: EffectiveSettings) -> Grant:
+    async def allocation(self, db: AsyncSession, conference: ConferenceLike, rules: EffectiveSettings) -> Allocation:
         """Inside the lock: a seat if one is free, else the next waiting-list number and the
         position it gives, else nothing. One row read: the lock is held for as short as possible."""
         confirmed, waiting, last_seq = await tally(db, conference.id)
-        if rules.capacity is None or confirmed < rules.capacity:
-            return Grant(RegistrationStatus.CONFIRMED)
-        if rules.waitlist:
-            return Grant(RegistrationStatus.WAITLISTED, last_seq + 1, waiting + 1)
-        return Grant(None)
+        decision = seat_rule(rules.capacity, confirmed, rules.waitlist, waiting, last_seq)
+        if decision.grant is Grant.SEAT:
+            return Allocation(RegistrationStatus.CONFIRMED)
+        if decision.grant is Grant.WAITLIST:
+            return Allocation(RegistrationStatus.WAITLISTED, decision.waitlist_seq, decision.position)
+        return Allocation(None)
 
 
 # The placement every app uses unless ``create_app`` is given another.
@@ -149,8 +148,8 @@ class Placer:
         """Fill free seats from the head of the waiting list."""
         rules = rules or await conference_rules(self.db, conference)
         confirmed, waiting, _ = await tally(self.db, conference.id)
-        free = waiting if rules.capacity is None else rules.capacity - confirmed
-        if free <= 0 or waiting == 0:
+        free = seats_for_waiting(rules.capacity, confirmed, waiting)
+        if free == 0:
             return []
         heads = list(
             await self.db.scalars(
@@ -186,12 +185,13 @@ async def commit_placement(db: AsyncSession, outcome: Outcome) -> Outcome:
     The one commit on a request path outside ``provide_db_session`` (PostgreSQL only): the answer must say
     whether the attendee got a seat, and that is decided by the commit (its trigger holds the
     conference's lock for no client round trip). A full conference without a waiting list
-    aborts the commit: nothing of the submit stays, and the answer is "full". Other outcomes
-    pass through; ``provide_db_session`` commits them as usual.
+    aborts the commit with SQLSTATE ``FULL_SQLSTATE``: nothing of the submit stays, and the
+    answer is "full". Other outcomes pass through; ``provide_db_session`` commits them as usual.
 
-    The trigger reports the placement as a notice within the COMMIT's answer, so a commit is
-    one round trip and no query follows it. Should the notice not arrive (a server configured
-    with ``client_min_messages`` above NOTICE, say), the answer is read back instead.
+    The trigger reports the placement as the notice ``PLACED_NOTICE`` within the COMMIT's
+    answer, its DETAIL a JSON object (``confman.db.sql``), so a commit is one round trip and no
+    query follows it. Should the notice not arrive (a server configured with
+    ``client_min_messages`` above NOTICE, say), the answer is read back instead.
     """
     registration_id = outcome.registration.id if outcome.registration is not None else outcome.registration_id
     if outcome.result != PLACING or registration_id is None:
@@ -202,17 +202,18 @@ async def commit_placement(db: AsyncSession, outcome: Outcome) -> Outcome:
 
     def on_notice(_connection: Any, message: Any) -> None:
         # Only ours: the connection goes back to the pool within the commit.
-        found = _PLACED_NOTICE.fullmatch(getattr(message, "message", "") or "")
-        if found is not None and int(found[1]) == registration_id:
-            position = int(found[3]) if found[3] is not None else None
-            reported[registration_id] = Outcome(found[2], position, registration_id=registration_id)
+        if getattr(message, "message", None) != PLACED_NOTICE:
+            return
+        placed = json.loads(message.detail)
+        if placed["registration"] == registration_id:
+            reported[registration_id] = Outcome(placed["status"], placed["position"], registration_id=registration_id)
 
     driver.add_log_listener(on_notice)
     try:
         await db.commit()
     except DBAPIError as error:
         await db.rollback()
-        if FULL_ON_COMMIT in str(error):
+        if getattr(error.orig, "sqlstate", None) == FULL_SQLSTATE:
             return Outcome("full")
         raise
     finally:

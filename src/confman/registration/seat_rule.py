@@ -33,3 +33,12 @@ def seat_rule(capacity: int | None, confirmed: int, waitlist: bool, waiting: int
     if waitlist:
         return SeatDecision(Grant.WAITLIST, last_seq + 1, waiting + 1)
     return SeatDecision(Grant.FULL)
+
+
+def seats_for_waiting(capacity: int | None, confirmed: int, waiting: int) -> int:
+    """How many of the ``waiting`` at the head of a waiting list the rule seats now, one after
+    the other (a promotion after a seat is freed or the capacity raised)."""
+    seated = 0
+    while seated < waiting and seat_rule(capacity, confirmed + seated, True, 0, 0).grant is Grant.SEAT:
+        seated += 1
+    return seated

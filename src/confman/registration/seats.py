@@ -4,7 +4,9 @@ The same guarantee as conference registration: a seat is given inside a per-sess
 (``SELECT … FOR NO KEY UPDATE`` of the session row on PostgreSQL, across every process and
 machine; SQLite's write lock, which every writing request holds from its first statement),
 so a session never has more confirmed seats than its capacity. Releasing a seat gives it to
-the head of the session's waiting list in the same transaction.
+the head of the session's waiting list in the same transaction. Who gets a seat is decided by
+the seat rule that conference registration uses (``registration/seat_rule.py``), with the
+session's capacity and a waiting list that is always on.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from confman.lib.errors import ConflictError, FieldError
 from confman.lib.timezones import utcnow
 from confman.lib.urls import session_url
 from confman.mail.outbox import enqueue
+from confman.registration.seat_rule import Grant, seat_rule, seats_for_waiting
 
 # The e-mail to the head of a session's waiting list when a seat becomes theirs.
 SEAT_PROMOTED = "seat_promoted"
+# Sessions with seats always keep a waiting list (the seat rule's ``waitlist``).
+WORKSHOP_WAITLIST = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +123,13 @@ async def take_seat(db: AsyncSession, registration: Registration, session_id: in
         seat = SessionSeat(session_id=session_id, registration_id=registration.id)
         db.add(seat)
     seat.cancelled_at = None
-    if int(confirmed) < session.capacity:
+    decision = seat_rule(session.capacity, int(confirmed), WORKSHOP_WAITLIST, int(waiting), int(last_seq or 0))
+    if decision.grant is Grant.SEAT:
         seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
         result = Seat(SeatStatus.CONFIRMED)
-    else:
-        seat.status, seat.waitlist_seq = SeatStatus.WAITLISTED, int(last_seq or 0) + 1
-        result = Seat(SeatStatus.WAITLISTED, int(waiting) + 1)
+    else:  # Grant.WAITLIST: a workshop always has a waiting list
+        seat.status, seat.waitlist_seq = SeatStatus.WAITLISTED, decision.waitlist_seq
+        result = Seat(SeatStatus.WAITLISTED, decision.position)
     await db.flush()
     return result
 
@@ -159,11 +165,16 @@ async def _promote(db: AsyncSession, session: ConferenceSession, base_url: str) 
     """Fill free seats from the head of the waiting list (the caller holds the session's lock)."""
     if session.capacity is None:
         return []
-    confirmed = await db.scalar(
-        select(func.count()).where(SessionSeat.session_id == session.id, SessionSeat.status == SeatStatus.CONFIRMED)
-    )
-    free = session.capacity - int(confirmed or 0)
-    if free <= 0:
+    confirmed, waiting = (
+        await db.execute(
+            select(
+                func.coalesce(func.sum(case((SessionSeat.status == SeatStatus.CONFIRMED, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((SessionSeat.status == SeatStatus.WAITLISTED, 1), else_=0)), 0),
+            ).where(SessionSeat.session_id == session.id)
+        )
+    ).one()
+    free = seats_for_waiting(session.capacity, int(confirmed), int(waiting))
+    if free == 0:
         return []
     heads = list(
         await db.scalars(
