@@ -4,7 +4,7 @@ and the form still comes back, with its message, from data made before the rollb
 No page of confman writes before it refuses (each checks first), so the write comes from a
 route these tests add to the app: it writes through a real service, then hands the request
 to the real page handler, which refuses the form. The same route with a valid form shows
-that the write would otherwise stay.
+that the write would otherwise stay. Last, refused seats: worded by take_seat's code.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from confman.registration.services import RegistrationService
 from confman.settings import AppSettings, Settings
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency
 from tests.factories import Organiser, conference_payload, database, post_ok, put_registration_settings
-from tests.integration.test_attendee_pages import BASE, build_conference, register
+from tests.integration.test_attendee_pages import BASE, build_conference, open_page, register
 
 Client = AsyncTestClient[Litestar]
 AnyRequest = Request[Any, Any, Any]
@@ -186,3 +186,41 @@ async def test_accepted_attendee_form_keeps_what_the_request_wrote(
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"{path}?done=profile"
     assert await seats_in_database(settings) == [("workshop", SeatStatus.CONFIRMED)]
+
+
+# --- a refused seat is worded by take_seat's code ------------------------------------------------
+
+
+async def take(client: Client, path: str, session: str) -> Any:
+    page = await open_page(client, path)
+    return await client.post(f"{path}seats/{session}", data={"_csrf_token": page.csrf, "action": "take"})
+
+
+async def test_refused_seat_for_a_waiting_attendee_says_only_confirmed_attendees_take_seats(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await build_conference(client, organiser, workshop=True, capacity=1)
+    await register(client, settings, "first@example.org")
+    waiting = await register(client, settings, "rosa@example.org")  # capacity 1: on the waiting list
+
+    response = await take(client, waiting, "workshop")
+
+    assert response.status_code == 409
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert field_error(response.text, "seat") == spanish("Only confirmed attendees can take a seat.")
+    assert await seats_in_database(settings) == []
+
+
+async def test_refused_seat_in_a_session_without_seats_says_it_takes_none(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await build_conference(client, organiser, workshop=True)
+    path = await register(client, settings, "rosa@example.org")
+
+    response = await take(client, path, "now")  # no capacity: followed, never seated
+
+    assert response.status_code == 409
+    assert field_error(response.text, "seat") == spanish(
+        "This session takes no seats now (it is cancelled, over, or has no capacity)."
+    )
+    assert await seats_in_database(settings) == []

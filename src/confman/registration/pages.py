@@ -138,7 +138,7 @@ FIELD_MESSAGES = {
 INVALID = N_("This value is not valid.")
 
 
-def _field_message(field: str, code: str) -> str:
+def field_message(field: str, code: str) -> str:
     """The message id for a field the input got wrong, by the refusal's code."""
     if field.startswith("answers."):
         return ANSWER_MESSAGES.get(code, ANSWER_INVALID)
@@ -307,7 +307,7 @@ async def registration_submit(
         errors = {error.field: error.code}
     if errors:
         translate = gettext_callables(page.language)["_"]
-        messages = {field: translate(_field_message(field, code)) for field, code in errors.items()}
+        messages = {field: translate(field_message(field, code)) for field, code in errors.items()}
         raise _reject(
             page, "public/register.html", HTTP_400_BAD_REQUEST, NO_STORE,
             errors=messages, form_expired=False, **_form_context(page, rules, values),
