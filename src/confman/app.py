@@ -32,7 +32,7 @@ from confman.conferences.pages import conference_page, index_page
 from confman.db.engine import create_engine
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.csrf import FormCSRFMiddleware
-from confman.lib.errors import integrity_error_handler
+from confman.lib.errors import FormRejected, integrity_error_handler
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
@@ -48,7 +48,7 @@ from confman.registration.placement import LOCKED, Placement
 from confman.registration.submit import SubmitTargets
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
-from confman.site.serve import not_found_handler
+from confman.site.serve import form_rejected_handler, not_found_handler
 from confman.speakers.api import SpeakerController
 from confman.speakers.pages import speaker_page, speakers_page
 from confman.worker import EmbeddedWorker
@@ -150,6 +150,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         exception_handlers={
             IntegrityError: integrity_error_handler,
             NotFoundException: not_found_handler(page_renderer),
+            # A refused form: its page again, after the request's transaction rolled back.
+            FormRejected: form_rejected_handler(page_renderer),
         },
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(page_renderer.environment)),
         openapi_config=OpenAPIConfig(

@@ -4,6 +4,9 @@ Everything here is private: answers are never cached (``Cache-Control: no-store`
 referrer (the token is in the path, never in a query string), and are never marked for the
 micro-cache. The page and its forms sit behind the CSRF middleware; the feed and the join
 links do not, as calendar apps fetch and open them without cookies.
+
+A refused form raises :class:`~confman.lib.errors.FormRejected` with the page and its
+messages (chosen by the refusal's field and code), so nothing of the request stays.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from litestar.status_codes import (
     HTTP_410_GONE,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from litestar.utils.scope.state import ScopeState
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from confman.attendees import services
@@ -42,20 +44,20 @@ from confman.calendar.ical import build_calendar
 from confman.db.engine import set_write_intent
 from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import DbSession
-from confman.lib.errors import FieldError
-from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym, zone_city
+from confman.lib.errors import FieldError, FormRejected
+from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import get_zone, known_zones, utcnow
 from confman.lib.urls import attendee_action_url, attendee_feed_url, attendee_url, join_url, webcal_url
 from confman.lib.validation import LanguageCode, Line, ZoneName
-from confman.lib.viewer import Viewer, resolve_viewer
+from confman.lib.viewer import Viewer
 from confman.published.model import PublicSession, PublishedProgramme
 from confman.registration.placement import AppPlacement
 from confman.registration.seats import Seat, release_seat, seats_of, take_seat, taken_seats
 from confman.registration.services import RegistrationService
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay, SessionView
-from confman.site.serve import HTML, PageRendererDependency, ProgrammeCacheDependency, chrome, page_languages
+from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, html_response, page_context
 
 AnyRequest = Request[Any, Any, Any]
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -95,30 +97,20 @@ def _viewer(registration: Registration, programme: PublishedProgramme) -> Viewer
     return Viewer(language=language, zone=registration.timezone, locale=language)
 
 
-def _context(request: AnyRequest, viewer: Viewer, programme: PublishedProgramme, base_url: str) -> dict[str, Any]:
-    display = ProgrammeDisplay(programme, viewer, base_url)
-    context = chrome(
-        viewer, request.url.path, {}, base_url=base_url,
-        languages=page_languages(programme.conference.languages), conference_zone=programme.conference.timezone,
-    )  # fmt: skip
-    context.update(private_page=True, conference=display.conference_context(), display=display)
-    context["csrf_token"] = ScopeState.from_scope(request.scope).csrf_token or ""
-    return context
+def _display(attendee: Attendee, base_url: str) -> ProgrammeDisplay:
+    return ProgrammeDisplay(attendee.programme, _viewer(attendee.registration, attendee.programme), base_url)
 
 
-def _html(renderer: PageRendererDependency, template: str, language: str, context: dict[str, Any], status: int,
+def _html(renderer: PageRendererDependency, template: str, context: dict[str, Any], status: int,
           headers: dict[str, str] | None = None) -> Response[bytes]:  # fmt: skip
-    body = renderer.render(template, language, context)
-    return Response(body, status_code=status, media_type=HTML, headers={**PRIVATE, **(headers or {})})
+    return html_response(renderer, template, context, status, {**PRIVATE, **(headers or {})})
 
 
 def _not_found(request: AnyRequest, renderer: PageRendererDependency, base_url: str) -> Response[bytes]:
     """One answer for every link that leads nowhere: unknown, rotated, cancelled or waiting.
     It depends only on the request's language, never on what the token was."""
-    viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
-    context = chrome(viewer, "/", {}, base_url=base_url, languages=page_languages(), conference_zone=None)
-    context["private_page"] = True
-    return _html(renderer, "attendee/not_found.html", viewer.language, context, HTTP_404_NOT_FOUND)
+    context = page_context(request, base_url=base_url, path="/", private=True)
+    return _html(renderer, "attendee/not_found.html", context, HTTP_404_NOT_FOUND)
 
 
 async def _open(db: DbSession, cache: ProgrammeCacheDependency, registration: Registration | None) -> Attendee | None:
@@ -186,27 +178,31 @@ def _entries(
     return entries
 
 
-async def _page_response(
+async def _page_context(
     request: AnyRequest, attendee: Attendee, token: str, db: DbSession, settings: AppSettings,
-    renderer: PageRendererDependency, *, status: int = HTTP_200_OK, errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-) -> Response[bytes]:  # fmt: skip
-    """The page; ``errors`` maps a form's field to a message id, shown in the attendee's language."""
+    *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The page's context, plain data only (a refused form's page is rendered after the
+    rollback); ``errors`` maps a form's field to a message id, shown in the attendee's language.
+
+    The page makes the attendee's links the first time it is shown; a refused form's page shows
+    only links that exist already, as whatever it would make is rolled back.
+    """
     registration, programme = attendee.registration, attendee.programme
-    viewer = _viewer(registration, programme)
+    display = _display(attendee, settings.base_url)
+    viewer = display.viewer
     translate = gettext_callables(viewer.language)["_"]
-    context = _context(request, viewer, programme, settings.base_url)
-    display: ProgrammeDisplay = context["display"]
+    context = page_context(request, base_url=settings.base_url, display=display, private=True)
     rules = await services.attendance_rules(db, programme.conference.id)
     seats = await seats_of(db, registration.id)
     followed = await services.followed_session_ids(db, registration, programme, seats)
     taken = await taken_seats(db, [s.id for s in programme.sessions if s.capacity])
     active = registration.status in {RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED}
-    tokens = await attendee_tokens(db, registration.id, settings.secret_key) if active else None
+    links = attendee_tokens if errors is None else existing_tokens
+    tokens = await links(db, registration.id, settings.secret_key) if active else None
     feed = attendee_feed_url(settings.base_url, tokens.feed) if tokens else None
     done = request.query_params.get("done")
     context.update(
-        registration=registration,
         status=registration.status.value,
         position=await RegistrationService(db, settings).position(registration),
         sessions=_entries(
@@ -228,9 +224,17 @@ async def _page_response(
             (code, language_autonym(code))
             for code in dict.fromkeys([*programme.conference.languages, *UI_LANGUAGES])
         ],
-        viewer_city=zone_city(viewer.zone, viewer.formatting),
     )  # fmt: skip
-    return _html(renderer, "attendee/page.html", viewer.language, context, status)
+    return context
+
+
+async def _refused(
+    request: AnyRequest, attendee: Attendee, token: str, db: DbSession, settings: AppSettings, status: int,
+    errors: dict[str, str], values: dict[str, Any] | None = None,
+) -> FormRejected:  # fmt: skip
+    """The page again with a form's messages; raised, so that the request leaves nothing behind."""
+    context = await _page_context(request, attendee, token, db, settings, errors=errors, values=values)
+    return FormRejected("attendee/page.html", context, status, PRIVATE)
 
 
 def _done(token: str, what: str) -> Redirect:
@@ -245,12 +249,8 @@ async def attendee_page(
     attendee = await _attendee(db_session, programme_cache, token)
     if attendee is None:
         return _not_found(request, page_renderer, settings.base_url)
-    return await _page_response(request, attendee, token, db_session, settings, page_renderer)
-
-
-def _field_error(error: FieldError) -> tuple[str, str]:
-    extra = error.extra[0] if isinstance(error.extra, list) and error.extra else {}
-    return str(extra.get("key", "form")), str(extra.get("message", ""))
+    context = await _page_context(request, attendee, token, db_session, settings)
+    return _html(page_renderer, "attendee/page.html", context, HTTP_200_OK)
 
 
 def _form_text(form: FormMultiDict, name: str) -> str:
@@ -258,6 +258,8 @@ def _form_text(form: FormMultiDict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+# The profile's refusals are worded by the input they name, whatever their code (the schema's
+# type errors, or the service's ``language_not_offered``): each input has one way to be right.
 PROFILE_MESSAGES = {
     "name": N_("Please enter your name (one line, at most 300 characters)."),
     "timezone": N_("Please choose a time zone from the list."),
@@ -283,17 +285,12 @@ async def attendee_profile(
             name=data.name, timezone=data.timezone, language=data.language,
         )  # fmt: skip
     except ValidationError as error:
-        problems = {str(item["loc"][0]): item["msg"] for item in error.errors()}
+        problems = {str(item["loc"][0]): item["type"] for item in error.errors()}
     except FieldError as error:
-        field, message = _field_error(error)
-        problems = {field: message}
+        problems = {error.field: error.code}
     if problems:
-        # Nothing was written: the input is checked before anything changes.
         errors = {field: PROFILE_MESSAGES.get(field, N_("This value is not valid.")) for field in problems}
-        return await _page_response(
-            request, attendee, token, db_session, settings, page_renderer,
-            status=HTTP_400_BAD_REQUEST, errors=errors, values=values,
-        )  # fmt: skip
+        raise await _refused(request, attendee, token, db_session, settings, HTTP_400_BAD_REQUEST, errors, values)
     return _done(token, "profile")
 
 
@@ -310,18 +307,22 @@ async def attendee_follow(
     slugs = [value for value in form.getall("session", []) if isinstance(value, str)]
     try:
         ids = services.check_session_ids(attendee.programme, slugs[:1000])
-    except FieldError:
-        return await _page_response(
-            request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"follow": N_("One of the chosen sessions is not part of this conference.")},
-        )  # fmt: skip
+    except FieldError as error:
+        errors = {"follow": FOLLOW_MESSAGES.get(error.code, FOLLOW_MESSAGES["unknown_session"])}
+        raise await _refused(request, attendee, token, db_session, settings, HTTP_400_BAD_REQUEST, errors) from None
     await services.set_follows(db_session, attendee.registration, follow_all=follow_all, session_ids=ids)
     return _done(token, "follow")
 
 
+FOLLOW_MESSAGES = {"unknown_session": N_("One of the chosen sessions is not part of this conference.")}
+# By the code of take_seat's refusal (registration/seats.py).
+SEAT_SESSION_MESSAGE = N_("This session takes no seats now (it is cancelled, over, or has no capacity).")
 SEAT_MESSAGES = {
-    "registration": N_("Only confirmed attendees can take a seat."),
-    "session": N_("This session takes no seats now (it is cancelled, over, or has no capacity)."),
+    "not_confirmed": N_("Only confirmed attendees can take a seat."),
+    "unknown_session": SEAT_SESSION_MESSAGE,
+    "session_cancelled": SEAT_SESSION_MESSAGE,
+    "no_seats": SEAT_SESSION_MESSAGE,
+    "session_over": SEAT_SESSION_MESSAGE,
 }
 
 
@@ -346,12 +347,8 @@ async def attendee_seat(
             return _done(token, "released")
         await take_seat(db_session, attendee.registration, target.id)
     except FieldError as error:
-        # take_seat checks everything before it writes.
-        field, _message = _field_error(error)
-        return await _page_response(
-            request, attendee, token, db_session, settings, page_renderer, status=HTTP_409_CONFLICT,
-            errors={"seat": SEAT_MESSAGES.get(field, SEAT_MESSAGES["session"])},
-        )  # fmt: skip
+        errors = {"seat": SEAT_MESSAGES.get(error.code, SEAT_SESSION_MESSAGE)}
+        raise await _refused(request, attendee, token, db_session, settings, HTTP_409_CONFLICT, errors) from None
     return _done(token, "seat")
 
 
@@ -380,10 +377,8 @@ async def attendee_cancel(
     if attendee is None:
         return _not_found(request, page_renderer, settings.base_url)
     if not _confirmed(await request.form()):
-        return await _page_response(
-            request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"cancel": N_("Tick the box to confirm that you want to cancel.")},
-        )  # fmt: skip
+        errors = {"cancel": N_("Tick the box to confirm that you want to cancel.")}
+        raise await _refused(request, attendee, token, db_session, settings, HTTP_400_BAD_REQUEST, errors)
     await RegistrationService(db_session, settings, placement).cancel(attendee.conference, attendee.registration)
     return _done(token, "cancelled")
 
@@ -396,15 +391,14 @@ async def attendee_erase(
     attendee = await _attendee(db_session, programme_cache, token)
     if attendee is None:
         return _not_found(request, page_renderer, settings.base_url)
-    viewer = _viewer(attendee.registration, attendee.programme)
+    # The page in the attendee's language and zone, as they were before the data went.
+    display = _display(attendee, settings.base_url)
     if not _confirmed(await request.form()):
-        return await _page_response(
-            request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
-            errors={"erase": N_("Tick the box to confirm that you want your data deleted.")},
-        )  # fmt: skip
+        errors = {"erase": N_("Tick the box to confirm that you want your data deleted.")}
+        raise await _refused(request, attendee, token, db_session, settings, HTTP_400_BAD_REQUEST, errors)
     await services.erase(db_session, settings, attendee.conference, attendee.registration, placement)
-    context = _context(request, viewer, attendee.programme, settings.base_url)
-    return _html(page_renderer, "attendee/erased.html", viewer.language, context, HTTP_200_OK)
+    context = page_context(request, base_url=settings.base_url, display=display, private=True)
+    return _html(page_renderer, "attendee/erased.html", context, HTTP_200_OK)
 
 
 # --- the personal feed ------------------------------------------------------------------------
@@ -484,9 +478,9 @@ def _gate_page(
     renderer: PageRendererDependency,
 ) -> Response[bytes]:  # fmt: skip
     programme = attendee.programme
-    viewer = _viewer(attendee.registration, programme)
-    context = _context(request, viewer, programme, settings.base_url)
-    display: ProgrammeDisplay = context["display"]
+    display = _display(attendee, settings.base_url)
+    viewer = display.viewer
+    context = page_context(request, base_url=settings.base_url, display=display, private=True)
     session = programme.session(decision.target.slug)
     assert session is not None
     locale = viewer.formatting
@@ -500,7 +494,7 @@ def _gate_page(
         retry_seconds=30,
     )
     headers = {"Retry-After": "30"} if decision.gate is Gate.NO_MEETING else {}
-    return _html(renderer, "attendee/gate.html", viewer.language, context, GATE_STATUS[decision.gate], headers)
+    return _html(renderer, "attendee/gate.html", context, GATE_STATUS[decision.gate], headers)
 
 
 PRIVATE_PAGE_HANDLERS = [

@@ -12,18 +12,16 @@ from confman.db.transactions import DbSession
 from confman.lib.i18n import format_days, zone_city
 from confman.lib.translations import pick
 from confman.lib.urls import conference_url
-from confman.lib.viewer import resolve_viewer
 from confman.settings import AppSettings
 from confman.site.calendar_links import programme_calendar_links
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import (
-    HTML,
     PAGE_CACHE_CONTROL,
     PAGE_VARY,
     PageRendererDependency,
     ProgrammeCacheDependency,
-    chrome,
-    page_languages,
+    html_response,
+    page_context,
     serve_page,
 )
 from confman.site.structured_data import event_json_ld
@@ -33,7 +31,8 @@ from confman.site.structured_data import event_json_ld
 async def index_page(
     request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, page_renderer: PageRendererDependency
 ) -> Response[bytes]:
-    viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
+    context = page_context(request, base_url=settings.base_url)
+    viewer = context["viewer"]
     language, locale = viewer.language, viewer.formatting
     conferences = []
     for access in await ConferenceService(db_session).list_visible(None):
@@ -49,9 +48,9 @@ async def index_page(
                 "calendar": programme_calendar_links(settings.base_url, conference.slug),
             }
         )
-    context = chrome(viewer, "/", {}, base_url=settings.base_url, languages=page_languages(), conference_zone=None)
-    body = page_renderer.render("public/index.html", language, {**context, "conferences": conferences})
-    response = Response(body, media_type=HTML, headers={"Cache-Control": PAGE_CACHE_CONTROL, "Vary": PAGE_VARY})
+    context["conferences"] = conferences
+    headers = {"Cache-Control": PAGE_CACHE_CONTROL, "Vary": PAGE_VARY}
+    response = html_response(page_renderer, "public/index.html", context, headers=headers)
     viewer.apply_cookies(response)
     return response
 

@@ -25,6 +25,11 @@ async def mark_write_intent(request: Request[Any, Any, Any]) -> None:
 
 
 async def provide_db_session(plugin_db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's session: committed when the handler returns, rolled back when it raises.
+
+    A refused form therefore raises (``lib/errors.FormRejected``, answered by its page) rather
+    than returning its error page, which would commit whatever the request wrote before the refusal.
+    """
     try:
         yield plugin_db_session
     except BaseException:

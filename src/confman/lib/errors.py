@@ -6,6 +6,7 @@ Every 4xx JSON answer looks like ``{"status_code": 400, "detail": "…",
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response
@@ -39,6 +40,27 @@ class ConflictError(FieldError):
 
     def __init__(self, field: str, code: str, message: str) -> None:
         super().__init__(field, code, message, status_code=HTTP_409_CONFLICT)
+
+
+class FormRejected(Exception):
+    """A form refused: the page shows it again, with its messages, and nothing of the request stays.
+
+    Raised (never returned) so that the request's transaction rolls back
+    (``db/transactions.provide_db_session``); the web layer's exception handler
+    (``site/serve.form_rejected_handler``) renders ``template`` with ``context`` (a page
+    context: its viewer gives the language) and answers ``status_code`` with ``headers``.
+    The context must be plain data (dicts, dataclasses, read models) prepared before the raise:
+    the rollback expires every ORM object of the request.
+    """
+
+    def __init__(
+        self, template: str, context: Mapping[str, Any], status_code: int, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(f"{template}: form rejected ({status_code})")
+        self.template = template
+        self.context = dict(context)
+        self.status_code = status_code
+        self.headers = dict(headers or {})
 
 
 def not_found(what: str = "Not found") -> NotFoundException:

@@ -16,9 +16,8 @@ from litestar.params import FromPath
 from markupsafe import Markup, escape
 
 from confman.lib.errors import not_found
-from confman.lib.viewer import resolve_viewer
 from confman.settings import AppSettings
-from confman.site.serve import HTML, PageRendererDependency, chrome, page_languages
+from confman.site.serve import HTML, PageRendererDependency, html_response, page_context
 
 _NAME = re.compile(r"^[0-9a-f]{32}\.eml$")
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -49,14 +48,7 @@ def _linkified(text: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704 - every piece is escaped above
 
 
-def _page(request: Request[Any, Any, Any], settings: AppSettings) -> dict[str, Any]:
-    viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
-    return {
-        **chrome(
-            viewer, request.url.path, {}, base_url=settings.base_url, languages=page_languages(), conference_zone=None
-        ),
-        "language": viewer.language,
-    }
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 @get("/_dev/mailbox/", name="dev_mailbox", include_in_schema=False)
@@ -78,9 +70,8 @@ async def dev_mailbox(
                     "date": str(message["Date"]),
                 }
             )
-    context = _page(request, settings)
-    body = page_renderer.render("dev/mailbox.html", context["language"], {**context, "mails": mails, "mail": None})
-    return Response(body, media_type=HTML, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    context = {**page_context(request, base_url=settings.base_url), "mails": mails, "mail": None}
+    return html_response(page_renderer, "dev/mailbox.html", context, headers=PRIVATE)
 
 
 @get("/_dev/mailbox/{name:str}", name="dev_mailbox_message", include_in_schema=False)
@@ -99,9 +90,8 @@ async def dev_mailbox_message(
         "attachments": [part.get_filename() for part in message.iter_attachments()],
         "has_html": message.get_body(("html",)) is not None,
     }
-    context = _page(request, settings)
-    body = page_renderer.render("dev/mailbox.html", context["language"], {**context, "mails": [], "mail": mail})
-    return Response(body, media_type=HTML, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    context = {**page_context(request, base_url=settings.base_url), "mails": [], "mail": mail}
+    return html_response(page_renderer, "dev/mailbox.html", context, headers=PRIVATE)
 
 
 @get("/_dev/mailbox/{name:str}/html", name="dev_mailbox_html", include_in_schema=False)
@@ -113,11 +103,7 @@ async def dev_mailbox_html(name: FromPath[str], settings: AppSettings) -> Respon
     return Response(
         str(html.get_content()),
         media_type=HTML,
-        headers={
-            "Content-Security-Policy": _HTML_PART_POLICY,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
+        headers={"Content-Security-Policy": _HTML_PART_POLICY, **PRIVATE},
     )
 
 
@@ -126,9 +112,8 @@ async def dev_meeting(
     request: Request[Any, Any, Any], stream: FromPath[str], settings: AppSettings, page_renderer: PageRendererDependency
 ) -> Response[bytes]:
     """The demo's stand-in for a video meeting (``confman demo --live`` points the streams here)."""
-    context = _page(request, settings)
-    body = page_renderer.render("dev/meeting.html", context["language"], {**context, "stream": stream[:64]})
-    return Response(body, media_type=HTML, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    context = {**page_context(request, base_url=settings.base_url), "stream": stream[:64]}
+    return html_response(page_renderer, "dev/meeting.html", context, headers=PRIVATE)
 
 
 DEV_HANDLERS = [dev_mailbox, dev_mailbox_message, dev_mailbox_html, dev_meeting]

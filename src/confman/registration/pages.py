@@ -2,11 +2,13 @@
 pages that private links open (GET shows a button, POST acts, so mail scanners that follow
 links change nothing).
 
-The form re-renders with the input kept and a message next to each wrong field. Every form
-carries Litestar's CSRF token; a form that fails the check (forged, stale or missing token)
-comes back with the input kept, a fresh token and a message to submit again (403, nothing
-written). Pages with a token in their URL are never cached and send no
-referrer.
+A refused form raises :class:`~confman.lib.errors.FormRejected`, so nothing of the request
+stays (the transaction rolls back), and comes back with the input kept and a message next to
+each wrong field, chosen by the refusal's code (``FieldError.code``, ``RegistrationClosed.reason``)
+in the visitor's language. Every form carries Litestar's CSRF token; a form that fails the
+check (forged, stale or missing token) comes back with the input kept, a fresh token and a
+message to submit again (403, nothing written). Pages with a token in their URL are never
+cached and send no referrer.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
 )
-from litestar.utils.scope.state import ScopeState
 from pydantic import ValidationError
 
 from confman.conferences.services import ConferenceService
@@ -33,8 +34,8 @@ from confman.db.models import Conference
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name, known_countries
 from confman.lib.csrf import RERENDER_ON_CSRF_FAILURE, csrf_failed
-from confman.lib.errors import FieldError
-from confman.lib.i18n import UI_LANGUAGES, language_autonym
+from confman.lib.errors import FieldError, FormRejected
+from confman.lib.i18n import N_, UI_LANGUAGES, language_autonym
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import known_zones
 from confman.lib.translations import pick
@@ -48,11 +49,10 @@ from confman.registration.submit import Submission
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import (
-    HTML,
     PageRendererDependency,
     ProgrammeCacheDependency,
-    chrome,
-    page_languages,
+    html_response,
+    page_context,
     viewer_for,
 )
 
@@ -76,26 +76,20 @@ async def _page(
     if programme is None:
         raise NotFoundException("Conference not found")
     access = await ConferenceService(db_session).access(conf, None)
-    viewer = viewer_for(request, programme.conference)
-    display = ProgrammeDisplay(programme, viewer, settings.base_url)
-    context = chrome(
-        viewer,
-        request.url.path,
-        {},
-        base_url=settings.base_url,
-        languages=page_languages(programme.conference.languages),
-        conference_zone=programme.conference.timezone,
-    )
-    context["conference"] = display.conference_context()
-    context["csrf_token"] = ScopeState.from_scope(request.scope).csrf_token or ""
-    return Page(programme, access.conference, context, viewer.language)
+    display = ProgrammeDisplay(programme, viewer_for(request, programme.conference), settings.base_url)
+    context = page_context(request, base_url=settings.base_url, display=display)
+    return Page(programme, access.conference, context, display.language)
 
 
 def _respond(
     page: Page, renderer: PageRendererDependency, template: str, status: int, headers: dict[str, str], **extra: Any
 ) -> Response[bytes]:
-    body = renderer.render(template, page.language, {**page.context, **extra})
-    return Response(body, status_code=status, media_type=HTML, headers=headers)
+    return html_response(renderer, template, {**page.context, **extra}, status, headers)
+
+
+def _reject(page: Page, template: str, status: int, headers: dict[str, str], **extra: Any) -> FormRejected:
+    """A refused form's page (plain data only: it is rendered after the rollback)."""
+    return FormRejected(template, {**page.context, **extra}, status, headers)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -112,27 +106,38 @@ def _closed_message(reason: str, language: str) -> str:
     }.get(reason, _("Registration is closed."))
 
 
-def _field_message(field: str, problem: str, language: str) -> str:
-    """A message for the person at the form, in their language, for a field the input got wrong."""
-    _ = gettext_callables(language)["_"]
+# The words for a refusal, by its code (the raise sites in registration/services.py; the
+# schema's checks give pydantic's error type). An answer's refusal is worded by its code, any
+# other field's by the field, unless its code has words of its own.
+ANSWER_MESSAGES = {
+    "unknown_question": N_("This question is not part of this conference's form."),
+    "required": N_("Please answer this question."),
+    "choose_one": N_("Please choose one of the options."),
+    "not_a_choice": N_("Please choose one of the options."),
+}
+ANSWER_INVALID = N_("This answer is not valid (at most 300 characters for a short answer, 5000 for a long one).")
+CODE_MESSAGES = {
+    # The organiser changed the rules between this form's check and its insert.
+    "rules_changed": N_("The registration rules changed just now; please submit again."),
+    # Another request is registering the same address at this very moment.
+    "registering_now": N_("This address is being registered at this moment; please submit again."),
+}
+FIELD_MESSAGES = {
+    "name": N_("Please enter your name (one line, at most 300 characters)."),
+    "email": N_("Please enter a valid e-mail address."),
+    "country": N_("Please choose a country from the list."),
+    "timezone": N_("Please choose a time zone from the list."),
+    "language": N_("Please choose a language from the list."),
+    "consent": N_("Please agree to the privacy notice to register."),
+}
+INVALID = N_("This value is not valid.")
+
+
+def field_message(field: str, code: str) -> str:
+    """The message id for a field the input got wrong, by the refusal's code."""
     if field.startswith("answers."):
-        if "not a question" in problem:
-            return _("This question is not part of this conference's form.")
-        if "required" in problem:
-            return _("Please answer this question.")
-        if "choice" in problem or "choose" in problem:
-            return _("Please choose one of the options.")
-        return _("This answer is not valid (at most 300 characters for a short answer, 5000 for a long one).")
-    return {
-        "name": _("Please enter your name (one line, at most 300 characters)."),
-        "email": _("Please enter a valid e-mail address."),
-        "country": _("Please choose a country from the list."),
-        "timezone": _("Please choose a time zone from the list."),
-        "language": _("Please choose a language from the list."),
-        "consent": _("Please agree to the privacy notice to register."),
-        # The organiser changed the rules between this form's check and its insert.
-        "conference": _("The registration rules changed just now; please submit again."),
-    }.get(field, _("This value is not valid."))
+        return ANSWER_MESSAGES.get(code, ANSWER_INVALID)
+    return CODE_MESSAGES.get(code) or FIELD_MESSAGES.get(field, INVALID)
 
 
 def _form_context(page: Page, rules: EffectiveSettings, values: dict[str, Any]) -> dict[str, Any]:
@@ -225,11 +230,12 @@ def _read_form(form: FormMultiDict, questions: list[Question]) -> dict[str, Any]
 
 
 def _pydantic_errors(error: ValidationError) -> dict[str, str]:
+    """Field → code (pydantic's error type) of the schema's refusals, the first for each field."""
     found: dict[str, str] = {}
     for item in error.errors():
         location = [str(part) for part in item["loc"]]
         field = "answers." + location[1] if location[:1] == ["answers"] and len(location) > 1 else location[0]
-        found.setdefault(field, item["msg"])
+        found.setdefault(field, item["type"])
     return found
 
 
@@ -280,12 +286,11 @@ async def registration_submit(
     if csrf_failed(request):
         # A forged, stale or missing token (an old tab, cookies cleared): nothing is done with
         # the input; the form comes back with it and a fresh token, to submit again.
-        return _respond(
-            page, page_renderer, "public/register.html", HTTP_403_FORBIDDEN, NO_STORE,
+        raise _reject(
+            page, "public/register.html", HTTP_403_FORBIDDEN, NO_STORE,
             errors={}, form_expired=True, **_form_context(page, rules, values),
         )  # fmt: skip
     errors: dict[str, str] = {}
-    outcome: Outcome | None = None
     try:
         data = RegistrationCreate.model_validate(raw)
         submission = Submission(db_session, settings, placement)
@@ -293,27 +298,25 @@ async def registration_submit(
     except ValidationError as error:
         errors = _pydantic_errors(error)
     except RegistrationClosed as closed:
-        await db_session.rollback()
-        return _respond(
-            page, page_renderer, "public/register_closed.html", HTTP_409_CONFLICT, NO_STORE,
-            message=_closed_message(closed.reason, page.language),
-        )  # fmt: skip
+        raise _closed(page, closed.reason) from None
     except FieldError as error:
-        extra = error.extra[0] if isinstance(error.extra, list) and error.extra else {}
-        errors = {str(extra.get("key", "form")): str(extra.get("message", ""))}
-    if errors or outcome is None:
-        await db_session.rollback()
-        messages = {field: _field_message(field, problem, page.language) for field, problem in errors.items()}
-        return _respond(
-            page, page_renderer, "public/register.html", HTTP_400_BAD_REQUEST, NO_STORE,
+        errors = {error.field: error.code}
+    if errors:
+        translate = gettext_callables(page.language)["_"]
+        messages = {field: translate(field_message(field, code)) for field, code in errors.items()}
+        raise _reject(
+            page, "public/register.html", HTTP_400_BAD_REQUEST, NO_STORE,
             errors=messages, form_expired=False, **_form_context(page, rules, values),
         )  # fmt: skip
     if outcome.result == "full":
-        return _respond(
-            page, page_renderer, "public/register_closed.html", HTTP_409_CONFLICT, NO_STORE,
-            message=_closed_message("full", page.language),
-        )  # fmt: skip
+        raise _closed(page, "full")
     return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, NO_STORE, outcome=_outcome(outcome))
+
+
+def _closed(page: Page, reason: str) -> FormRejected:
+    return _reject(
+        page, "public/register_closed.html", HTTP_409_CONFLICT, NO_STORE, message=_closed_message(reason, page.language)
+    )
 
 
 def _outcome(outcome: Outcome) -> dict[str, Any]:
@@ -356,7 +359,7 @@ async def registration_confirm(
     except HTTPException as error:
         if error.status_code != HTTP_404_NOT_FOUND:
             raise
-        return _respond(page, page_renderer, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE)
+        raise _reject(page, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE) from None
     return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome=_outcome(outcome))
 
 
@@ -392,7 +395,7 @@ async def registration_cancel(
     except HTTPException as error:
         if error.status_code != HTTP_404_NOT_FOUND:
             raise
-        return _respond(page, page_renderer, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE)
+        raise _reject(page, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE) from None
     return _respond(
         page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome={"result": "cancelled"}
     )

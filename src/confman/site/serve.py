@@ -1,9 +1,10 @@
-"""Serving the public pages of a conference: viewer, cache, validators, and the page chrome.
+"""Serving the pages: viewer, cache, validators, the page frame, refused forms and 404s.
 
-A page is rendered once per (programme version, language, zone, filters, now/next state)
-in each worker and then answered from memory; a browser that has it gets 304. Every page
-shares the chrome built here: the language switcher, the zone picker (the conference's
-zone and the viewer's first, then every IANA zone), and ``hreflang`` alternates.
+A public page of a conference is rendered once per (programme version, language, zone,
+filters, now/next state) in each worker and then answered from memory; a browser that has
+it gets 304. Every page, public or private, takes its frame from :func:`page_context`: the
+language switcher, the zone picker (the conference's zone and the viewer's first, then
+every IANA zone), ``hreflang`` alternates, the conference's header and the form token.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_404_NOT_FOUND
+from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.lib.conditional import accepts_gzip, encoded_etag, etag_for, is_fresh, not_modified, validator_headers
-from confman.lib.errors import not_found
+from confman.lib.errors import FormRejected, not_found
 from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
 from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
@@ -59,23 +61,42 @@ def page_languages(conference_languages: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*UI_LANGUAGES, *conference_languages]))
 
 
-def chrome(
-    viewer: Viewer,
-    path: str,
-    query: dict[str, str],
+def page_context(
+    request: Request[Any, Any, Any],
     *,
     base_url: str,
-    languages: Sequence[str],
-    conference_zone: str | None,
+    display: ProgrammeDisplay | None = None,
+    query: dict[str, str] | None = None,
+    path: str | None = None,
+    private: bool = False,
 ) -> dict[str, Any]:
-    """What every page's header and <head> need besides its own content."""
+    """The frame of every page, built here and nowhere else: what the header and ``<head>``
+    need besides the page's own content.
+
+    That is the viewer (the display's; else the request's, with English and UTC, for pages
+    outside a conference), the language links and ``hreflang`` alternates (the
+    interface's languages, then the conference's), the canonical address, the zone picker
+    (the conference's zone and the viewer's first), the conference's header (with
+    ``display``), whether the page is private (a token in its address: no links out, no
+    index), and the form token of the request (empty outside the CSRF router). ``query`` is
+    the page's own parameters, kept in the links it makes to itself; ``path`` replaces the
+    request's path in them (a private page's 404 names no token).
+    """
+    if display is not None:
+        viewer = display.viewer
+    else:
+        viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
+    conference = display.conference if display is not None else None
+    languages = page_languages(conference.languages if conference is not None else ())
+    path = request.url.path if path is None else path
+    query = query or {}
 
     def link(**changes: str) -> str:
         params = {**query, **changes}
         return path + ("?" + urlencode(params) if params else "")
 
-    first_zones = tuple(dict.fromkeys(z for z in (conference_zone, viewer.zone) if z))
-    return {
+    first_zones = tuple(dict.fromkeys(z for z in (conference.timezone if conference else None, viewer.zone) if z))
+    context: dict[str, Any] = {
         "viewer": viewer,
         "viewer_city": zone_city(viewer.zone, viewer.formatting),
         "page_path": path,
@@ -85,7 +106,37 @@ def chrome(
         "canonical": base_url.rstrip("/") + link(),
         "first_zones": first_zones,
         "other_zones": other_zones(first_zones),
+        "private_page": private,
+        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
     }
+    if display is not None:
+        context["conference"] = display.conference_context()
+    return context
+
+
+def html_response(
+    renderer: PageRenderer,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = HTTP_200_OK,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """A page rendered in its viewer's language (the context is :func:`page_context`'s and the page's)."""
+    body = renderer.render(template, context["viewer"].language, context)
+    return Response(body, status_code=status_code, media_type=HTML, headers=headers)
+
+
+def form_rejected_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any], FormRejected], Response[bytes]]:
+    """The answer to a refused form (:class:`~confman.lib.errors.FormRejected`): its page again.
+
+    Runs after ``provide_db_session`` rolled the request back; the context is plain data made
+    before the raise, so nothing here touches the database.
+    """
+
+    def handle(request: Request[Any, Any, Any], exc: FormRejected) -> Response[bytes]:
+        return html_response(renderer, exc.template, exc.context, exc.status_code, exc.headers)
+
+    return handle
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,17 +184,7 @@ async def serve_page(
         async def render() -> bytes:
             display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters)
             template, context = build(display)
-            context.update(
-                chrome(
-                    viewer,
-                    request.url.path,
-                    parameters,
-                    base_url=settings.base_url,
-                    languages=page_languages(conference.languages),
-                    conference_zone=conference.timezone,
-                ),
-                conference=display.conference_context(),
-            )
+            context.update(page_context(request, base_url=settings.base_url, display=display, query=parameters))
             return renderer.render(template, viewer.language, context)
 
         if gzipped:
@@ -166,15 +207,12 @@ def not_found_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any
         path = request.url.path
         if path.startswith(_MACHINE_PATHS) or path.endswith(_FILE_SUFFIXES):
             return Response({"status_code": HTTP_404_NOT_FOUND, "detail": exc.detail}, status_code=HTTP_404_NOT_FOUND)
-        viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
-        context = chrome(
-            viewer, path, {}, base_url=str(request.base_url), languages=page_languages(), conference_zone=None
+        context = page_context(request, base_url=str(request.base_url))
+        context["detail"] = exc.detail
+        response = html_response(
+            renderer, "errors/404.html", context, HTTP_404_NOT_FOUND, {"Cache-Control": "no-store"}
         )
-        body = renderer.render("errors/404.html", viewer.language, {**context, "detail": exc.detail})
-        response: Response[bytes] = Response(
-            body, status_code=HTTP_404_NOT_FOUND, media_type=HTML, headers={"Cache-Control": "no-store"}
-        )
-        viewer.apply_cookies(response)
+        context["viewer"].apply_cookies(response)
         return response
 
     return handle
