@@ -15,6 +15,10 @@ name differently, as the organisers' web pages will). The decision itself is
 
 :func:`check_conference_routes` refuses, when the app is built, a route that could reach a
 conference without a declared level.
+
+Like every dependency, it is resolved before the handler's body and query are validated: a
+caller who may not use the conference gets its 401/404/403 whatever the body (a member still
+gets the 400 of a body that does not validate).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from confman.db.transactions import DbSession
 # The key in a route's ``opt``, and the name handlers ask for.
 ACCESS_OPT = "access"
 DEPENDENCY = "conference_access"
-# Routes under these prefixes that name a conference must declare a level.
+# Routes under these prefixes that name a conference must declare a level (the organisers'
+# web pages will add theirs).
 MANAGED_PREFIXES = ("/api/",)
 
 
