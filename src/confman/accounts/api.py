@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 
-from confman.accounts.auth import BEARER, AuthenticatedUser, provide_organiser
+from confman.accounts.auth import BEARER, AuthenticatedUser
 from confman.accounts.schemas import TokenCreate, TokenCreated, TokenRead
 from confman.accounts.services import TokenService, UserService
 from confman.db.models import ApiToken
@@ -42,20 +41,13 @@ class TokenController(Controller):
         token, secret = await TokenService(db_session).issue(user, data.name)
         return TokenCreated(**token_read(token).model_dump(), token=secret)
 
-    @get(
-        "/",
-        summary="Your tokens",
-        dependencies={"organiser": Provide(provide_organiser)},
-        security=BEARER,
-        raises=[NotAuthorizedException],
-    )
+    @get("/", summary="Your tokens", security=BEARER, raises=[NotAuthorizedException])
     async def list_tokens(self, organiser: AuthenticatedUser, db_session: DbSession) -> list[TokenRead]:
         return [token_read(token) for token in await TokenService(db_session).list_for(organiser)]
 
     @delete(
         "/{token_id:int}",
         summary="Revoke one of your tokens",
-        dependencies={"organiser": Provide(provide_organiser)},
         security=BEARER,
         raises=[NotAuthorizedException, NotFoundException],
     )

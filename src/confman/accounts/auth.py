@@ -2,7 +2,9 @@
 
 ``current_user`` is optional (public reads work without a token, and show more with
 one); ``organiser`` requires a valid token. A token that is present but wrong or
-revoked is always a 401, never silently ignored.
+revoked is always a 401, never silently ignored. Conference access
+(``conferences/access.py``) takes its caller from ``current_user``, so another way of
+signing in (the organisers' web pages, by session) plugs in by providing that name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 
 from confman.accounts.services import TokenService
@@ -45,3 +47,13 @@ async def provide_organiser(current_user: CurrentUser) -> User:
     if current_user is None:
         raise NotAuthorizedException(detail="This operation needs 'Authorization: Bearer <token>'", headers=_CHALLENGE)
     return current_user
+
+
+async def provide_nobody() -> None:
+    """The caller of an action that acts for no one (a private link's confirm or cancel):
+    its ``Authorization`` header is not read at all."""
+    return None
+
+
+# For a layer whose actions act for no one: ``current_user`` is nobody there.
+NOBODY = {"current_user": Provide(provide_nobody)}

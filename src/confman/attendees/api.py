@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, get
-from litestar.di import Provide
 from litestar.params import FromPath
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.accounts.auth import BEARER, AuthenticatedUser, provide_organiser
-from confman.conferences.services import ConferenceService
+from confman.accounts.auth import BEARER
+from confman.conferences.access import ORGANISER, ConferenceAccessDependency
 from confman.db.models import (
     Conference,
     ConferenceSession,
@@ -32,8 +31,6 @@ from confman.db.models import (
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.openapi import WRITE_ERRORS
-
-ORGANISER = {"organiser": Provide(provide_organiser)}
 
 
 class SessionAttendanceRead(BaseModel):
@@ -120,22 +117,21 @@ async def attendance(db: AsyncSession, conference: Conference) -> list[SessionAt
 class AttendanceController(Controller):
     path = "/api/v1/conferences/{conf:str}"
     tags = ["Attendance"]
-    dependencies = ORGANISER
+    opt = ORGANISER
     security = BEARER
 
     @get("/attendance", summary="Attendance per session: registered and joined", raises=WRITE_ERRORS)
     async def list_attendance(
-        self, conf: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession
     ) -> list[SessionAttendanceRead]:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        return await attendance(db_session, access.conference)
+        return await attendance(db_session, conference_access.conference)
 
     @get("/sessions/{session:str}/attendance", summary="Who joined a session, and when", raises=WRITE_ERRORS)
     async def session_attendance(
-        self, conf: FromPath[str], session: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, session: FromPath[str], db_session: DbSession
     ) -> SessionAttendeesRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        figures = next((row for row in await attendance(db_session, access.conference) if row.session == session), None)
+        conference = conference_access.conference
+        figures = next((row for row in await attendance(db_session, conference) if row.session == session), None)
         if figures is None:
             raise not_found("Session not found")
         rows = await db_session.execute(
@@ -149,7 +145,7 @@ class AttendanceController(Controller):
             )
             .join(SessionAttendance, SessionAttendance.registration_id == Registration.id)
             .join(ConferenceSession, ConferenceSession.id == SessionAttendance.session_id)
-            .where(ConferenceSession.conference_id == access.conference.id, ConferenceSession.slug == session)
+            .where(ConferenceSession.conference_id == conference.id, ConferenceSession.slug == session)
             .order_by(SessionAttendance.first_joined_at, Registration.id)
         )
         return SessionAttendeesRead(

@@ -495,16 +495,3 @@ def _gate_page(
     )
     headers = {"Retry-After": "30"} if decision.gate is Gate.NO_MEETING else {}
     return _html(renderer, "attendee/gate.html", context, GATE_STATUS[decision.gate], headers)
-
-
-PRIVATE_PAGE_HANDLERS = [
-    attendee_page,
-    attendee_profile,
-    attendee_follow,
-    attendee_seat,
-    attendee_links,
-    attendee_cancel,
-    attendee_erase,
-]
-# Opened by calendar apps, without cookies: outside the CSRF middleware.
-PRIVATE_LINK_HANDLERS = [attendee_feed, join_session]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 
-from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser, provide_organiser
+from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser
 from confman.accounts.schemas import MemberCreate, MemberRead
 from confman.accounts.services import MembershipService
+from confman.conferences.access import ORGANISER, OWNER, READ, ConferenceAccessDependency
 from confman.conferences.schemas import (
     ConferenceCreate,
     ConferenceRead,
@@ -27,8 +27,6 @@ from confman.db.transactions import DbSession
 from confman.lib.openapi import OWNER_ERRORS, READ_ERRORS, WRITE_ERRORS
 from confman.lib.urls import conference_url
 from confman.settings import AppSettings
-
-ORGANISER = {"organiser": Provide(provide_organiser)}
 
 
 def conference_read(access: ConferenceAccess, settings: AppSettings) -> ConferenceRead:
@@ -79,13 +77,7 @@ class ConferenceController(Controller):
         accesses = await ConferenceService(db_session).list_visible(current_user)
         return [conference_read(access, settings) for access in accesses]
 
-    @post(
-        "/",
-        summary="Create a conference (you become its owner)",
-        dependencies=ORGANISER,
-        security=BEARER,
-        raises=WRITE_ERRORS,
-    )
+    @post("/", summary="Create a conference (you become its owner)", security=BEARER, raises=WRITE_ERRORS)
     async def create_conference(
         self,
         data: JSONBody[ConferenceCreate],
@@ -96,180 +88,166 @@ class ConferenceController(Controller):
         conference = await ConferenceService(db_session).create(data, organiser)
         return conference_read(ConferenceAccess(conference, MemberRole.OWNER), settings)
 
-    @get("/{conf:str}", summary="One conference", raises=READ_ERRORS)
+    @get("/{conf:str}", summary="One conference", opt=READ, raises=READ_ERRORS)
     async def get_conference(
-        self, conf: FromPath[str], db_session: DbSession, current_user: CurrentUser, settings: AppSettings
+        self, conference_access: ConferenceAccessDependency, settings: AppSettings
     ) -> ConferenceRead:
-        return conference_read(await ConferenceService(db_session).access(conf, current_user), settings)
+        return conference_read(conference_access, settings)
 
-    @patch("/{conf:str}", summary="Change a conference", dependencies=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
+    @patch("/{conf:str}", summary="Change a conference", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_conference(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         data: JSONBody[ConferenceUpdate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> ConferenceRead:
-        service = ConferenceService(db_session)
-        access = await service.access(conf, organiser, write=True)
-        await service.update(access.conference, data)
-        return conference_read(access, settings)
+        await ConferenceService(db_session).update(conference_access.conference, data)
+        return conference_read(conference_access, settings)
 
     @delete(
         "/{conf:str}",
         summary="Delete a conference and everything in it (owners only)",
-        dependencies=ORGANISER,
+        opt=OWNER,
         security=BEARER,
         raises=OWNER_ERRORS,
     )
-    async def delete_conference(self, conf: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession) -> None:
-        service = ConferenceService(db_session)
-        access = await service.access(conf, organiser, write=True, owner=True)
-        await service.delete(access.conference)
+    async def delete_conference(self, conference_access: ConferenceAccessDependency, db_session: DbSession) -> None:
+        await ConferenceService(db_session).delete(conference_access.conference)
 
 
 class TrackController(Controller):
     path = "/api/v1/conferences/{conf:str}/tracks"
     tags = ["Tracks"]
 
-    @get("/", summary="The conference's tracks", raises=READ_ERRORS)
+    @get("/", summary="The conference's tracks", opt=READ, raises=READ_ERRORS)
     async def list_tracks(
-        self, conf: FromPath[str], db_session: DbSession, current_user: CurrentUser
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession
     ) -> list[TrackRead]:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        return [track_read(track) for track in await TrackService(db_session).list(access.conference)]
+        return [track_read(track) for track in await TrackService(db_session).list(conference_access.conference)]
 
-    @post("/", summary="Add a track", dependencies=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
+    @post("/", summary="Add a track", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_track(
-        self, conf: FromPath[str], data: JSONBody[TrackCreate], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, data: JSONBody[TrackCreate], db_session: DbSession
     ) -> TrackRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        return track_read(await TrackService(db_session).create(access.conference, data))
+        return track_read(await TrackService(db_session).create(conference_access.conference, data))
 
-    @get("/{track:str}", summary="One track", raises=READ_ERRORS)
+    @get("/{track:str}", summary="One track", opt=READ, raises=READ_ERRORS)
     async def get_track(
-        self, conf: FromPath[str], track: FromPath[str], db_session: DbSession, current_user: CurrentUser
+        self, conference_access: ConferenceAccessDependency, track: FromPath[str], db_session: DbSession
     ) -> TrackRead:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        return track_read(await TrackService(db_session).get(access.conference, track))
+        return track_read(await TrackService(db_session).get(conference_access.conference, track))
 
-    @patch("/{track:str}", summary="Change a track", dependencies=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
+    @patch("/{track:str}", summary="Change a track", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_track(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         track: FromPath[str],
         data: JSONBody[TrackUpdate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
     ) -> TrackRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = TrackService(db_session)
-        found = await service.get(access.conference, track)
-        return track_read(await service.update(access.conference, found, data))
+        conference, service = conference_access.conference, TrackService(db_session)
+        return track_read(await service.update(conference, await service.get(conference, track), data))
 
     @delete(
         "/{track:str}",
         summary="Remove a track (its sessions stay, without a track)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def delete_track(
-        self, conf: FromPath[str], track: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, track: FromPath[str], db_session: DbSession
     ) -> None:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = TrackService(db_session)
-        await service.delete(access.conference, await service.get(access.conference, track))
+        conference, service = conference_access.conference, TrackService(db_session)
+        await service.delete(conference, await service.get(conference, track))
 
 
 class StreamController(Controller):
     path = "/api/v1/conferences/{conf:str}/streams"
     tags = ["Streams"]
 
-    @get("/", summary="The conference's streams (meeting URLs only for organisers)", raises=READ_ERRORS)
+    @get("/", summary="The conference's streams (meeting URLs only for organisers)", opt=READ, raises=READ_ERRORS)
     async def list_streams(
-        self, conf: FromPath[str], db_session: DbSession, current_user: CurrentUser
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession
     ) -> list[StreamRead]:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        streams = await StreamService(db_session).list(access.conference)
-        return [stream_read(stream, organiser=access.is_organiser) for stream in streams]
+        streams = await StreamService(db_session).list(conference_access.conference)
+        return [stream_read(stream, organiser=conference_access.is_organiser) for stream in streams]
 
-    @post("/", summary="Add a stream", dependencies=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
+    @post("/", summary="Add a stream", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_stream(
-        self, conf: FromPath[str], data: JSONBody[StreamCreate], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, data: JSONBody[StreamCreate], db_session: DbSession
     ) -> StreamOrganiserRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        stream = await StreamService(db_session).create(access.conference, data)
+        stream = await StreamService(db_session).create(conference_access.conference, data)
         return StreamOrganiserRead(**stream_read(stream, organiser=False).model_dump(), meeting_url=stream.meeting_url)
 
-    @get("/{stream:str}", summary="One stream", raises=READ_ERRORS)
+    @get("/{stream:str}", summary="One stream", opt=READ, raises=READ_ERRORS)
     async def get_stream(
-        self, conf: FromPath[str], stream: FromPath[str], db_session: DbSession, current_user: CurrentUser
+        self, conference_access: ConferenceAccessDependency, stream: FromPath[str], db_session: DbSession
     ) -> StreamRead:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        found = await StreamService(db_session).get(access.conference, stream)
-        return stream_read(found, organiser=access.is_organiser)
+        found = await StreamService(db_session).get(conference_access.conference, stream)
+        return stream_read(found, organiser=conference_access.is_organiser)
 
     @patch(
         "/{stream:str}",
         summary="Change a stream (a new meeting URL needs no re-sending)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def update_stream(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         stream: FromPath[str],
         data: JSONBody[StreamUpdate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
     ) -> StreamOrganiserRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = StreamService(db_session)
-        found = await service.update(access.conference, await service.get(access.conference, stream), data)
+        conference, service = conference_access.conference, StreamService(db_session)
+        found = await service.update(conference, await service.get(conference, stream), data)
         return StreamOrganiserRead(**stream_read(found, organiser=False).model_dump(), meeting_url=found.meeting_url)
 
     @delete(
         "/{stream:str}",
         summary="Remove a stream (its sessions stay, without a stream)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def delete_stream(
-        self, conf: FromPath[str], stream: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, stream: FromPath[str], db_session: DbSession
     ) -> None:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = StreamService(db_session)
-        await service.delete(access.conference, await service.get(access.conference, stream))
+        conference, service = conference_access.conference, StreamService(db_session)
+        await service.delete(conference, await service.get(conference, stream))
 
 
 class MemberController(Controller):
     path = "/api/v1/conferences/{conf:str}/members"
     tags = ["Members"]
-    dependencies = ORGANISER
+    opt = ORGANISER
     security = BEARER
 
     @get("/", summary="Who manages this conference", raises=WRITE_ERRORS)
     async def list_members(
-        self, conf: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession
     ) -> list[MemberRead]:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        return [member_read(member) for member in await MembershipService(db_session).list(access.conference)]
+        return [
+            member_read(member) for member in await MembershipService(db_session).list(conference_access.conference)
+        ]
 
-    @post("/", summary="Give an organiser account a role (owners only)", raises=OWNER_ERRORS)
+    @post("/", summary="Give an organiser account a role (owners only)", opt=OWNER, raises=OWNER_ERRORS)
     async def add_member(
-        self, conf: FromPath[str], data: JSONBody[MemberCreate], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, data: JSONBody[MemberCreate], db_session: DbSession
     ) -> MemberRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True, owner=True)
-        member = await MembershipService(db_session).add(access.conference, data.email, data.role)
+        member = await MembershipService(db_session).add(conference_access.conference, data.email, data.role)
         return member_read(member)
 
-    @delete("/{member_id:int}", summary="Remove a member (owners only; one owner must remain)", raises=OWNER_ERRORS)
+    @delete(
+        "/{member_id:int}",
+        summary="Remove a member (owners only; one owner must remain)",
+        opt=OWNER,
+        raises=OWNER_ERRORS,
+    )
     async def remove_member(
-        self, conf: FromPath[str], member_id: FromPath[int], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, member_id: FromPath[int], db_session: DbSession
     ) -> None:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True, owner=True)
-        await MembershipService(db_session).remove(access.conference, member_id)
+        await MembershipService(db_session).remove(conference_access.conference, member_id)

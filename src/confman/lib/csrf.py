@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
@@ -49,3 +51,9 @@ class FormCSRFMiddleware(CSRFMiddleware):
 def csrf_failed(request: Request[Any, Any, Any]) -> bool:
     """True when the CSRF check failed and the route must only show its form again (403)."""
     return bool(request.scope.get("state", {}).get(_FAILED))
+
+
+def form_csrf(secret: str) -> DefineMiddleware:
+    """The middleware for routers of form pages (registration, the attendee's page): one
+    configuration, so every such router reads and sets the same cookie."""
+    return DefineMiddleware(FormCSRFMiddleware, config=CSRFConfig(secret=secret, cookie_samesite="lax"))

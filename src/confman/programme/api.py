@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 
-from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser, provide_organiser
-from confman.conferences.services import ConferenceService
+from confman.accounts.auth import BEARER
+from confman.conferences.access import ORGANISER, READ, ConferenceAccessDependency
 from confman.db.models import Conference, ConferenceSession
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name
@@ -24,8 +23,6 @@ from confman.programme.schemas import (
 )
 from confman.programme.services import SessionService
 from confman.settings import AppSettings
-
-ORGANISER = {"organiser": Provide(provide_organiser)}
 
 
 def session_read(
@@ -74,94 +71,91 @@ class SessionController(Controller):
     path = "/api/v1/conferences/{conf:str}/sessions"
     tags = ["Sessions"]
 
-    @get("/", summary="The programme: confirmed and cancelled sessions (drafts too for organisers)", raises=READ_ERRORS)
+    @get(
+        "/",
+        summary="The programme: confirmed and cancelled sessions (drafts too for organisers)",
+        opt=READ,
+        raises=READ_ERRORS,
+    )
     async def list_sessions(
-        self, conf: FromPath[str], db_session: DbSession, current_user: CurrentUser, settings: AppSettings
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
     ) -> list[SessionRead]:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        sessions = await SessionService(db_session).list(access.conference, public_only=not access.is_organiser)
-        return [session_read(access.conference, s, settings, organiser=access.is_organiser) for s in sessions]
+        conference, organiser = conference_access.conference, conference_access.is_organiser
+        sessions = await SessionService(db_session).list(conference, public_only=not organiser)
+        return [session_read(conference, s, settings, organiser=organiser) for s in sessions]
 
-    @post("/", summary="Add a session", dependencies=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
+    @post("/", summary="Add a session", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_session(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         data: JSONBody[SessionCreate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> SessionOrganiserRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        session = await SessionService(db_session).create(access.conference, data)
-        return session_read(access.conference, session, settings, organiser=True)  # type: ignore[return-value]
+        session = await SessionService(db_session).create(conference_access.conference, data)
+        return session_read(conference_access.conference, session, settings, organiser=True)  # type: ignore[return-value]
 
-    @get("/{session:str}", summary="One session", raises=READ_ERRORS)
+    @get("/{session:str}", summary="One session", opt=READ, raises=READ_ERRORS)
     async def get_session(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         db_session: DbSession,
-        current_user: CurrentUser,
         settings: AppSettings,
     ) -> SessionRead:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        found = await SessionService(db_session).get(access.conference, session, public_only=not access.is_organiser)
-        return session_read(access.conference, found, settings, organiser=access.is_organiser)
+        conference, organiser = conference_access.conference, conference_access.is_organiser
+        found = await SessionService(db_session).get(conference, session, public_only=not organiser)
+        return session_read(conference, found, settings, organiser=organiser)
 
     @patch(
         "/{session:str}",
         summary="Change a session (public changes raise its revision)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def update_session(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         data: JSONBody[SessionUpdate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> SessionOrganiserRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = SessionService(db_session)
-        found = await service.get(access.conference, session, public_only=False)
-        await service.update(access.conference, found, data)
-        return session_read(access.conference, found, settings, organiser=True)  # type: ignore[return-value]
+        conference, service = conference_access.conference, SessionService(db_session)
+        found = await service.get(conference, session, public_only=False)
+        await service.update(conference, found, data)
+        return session_read(conference, found, settings, organiser=True)  # type: ignore[return-value]
 
     @put(
         "/{session:str}/speakers",
         summary="Set the session's speakers, roles and order",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def set_session_speakers(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         data: JSONBody[SpeakerList],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> SessionOrganiserRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = SessionService(db_session)
-        found = await service.get(access.conference, session, public_only=False)
-        await service.update(access.conference, found, SessionUpdate(speakers=data))
-        return session_read(access.conference, found, settings, organiser=True)  # type: ignore[return-value]
+        conference, service = conference_access.conference, SessionService(db_session)
+        found = await service.get(conference, session, public_only=False)
+        await service.update(conference, found, SessionUpdate(speakers=data))
+        return session_read(conference, found, settings, organiser=True)  # type: ignore[return-value]
 
     @delete(
         "/{session:str}",
         summary="Remove a session from the programme",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def delete_session(
-        self, conf: FromPath[str], session: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession
+        self, conference_access: ConferenceAccessDependency, session: FromPath[str], db_session: DbSession
     ) -> None:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = SessionService(db_session)
-        await service.delete(access.conference, await service.get(access.conference, session, public_only=False))
+        conference, service = conference_access.conference, SessionService(db_session)
+        await service.delete(conference, await service.get(conference, session, public_only=False))

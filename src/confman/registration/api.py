@@ -1,7 +1,10 @@
 """/api/v1/conferences/{conf}/registrations: the public submit and the organisers' management.
 
 The public submit is a JSON-only POST that no cookie authorises, so it is exempt from CSRF
-(a forged cross-site request could do nothing the forger could not do directly).
+(a forged cross-site request could do nothing the forger could not do directly). Its path
+has a controller of its own, which ``registration/routes.py`` puts behind the submit rate
+limit together with the form's path. Confirm and cancel act for no one (the private token
+in the body is the authority): they do not read the caller's token at all.
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ import io
 from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post, put
-from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser, provide_organiser
-from confman.conferences.services import ConferenceService
+from confman.accounts.auth import BEARER, NOBODY
+from confman.conferences.access import ORGANISER, PUBLIC, READ, ConferenceAccessDependency
 from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError
@@ -37,7 +39,6 @@ from confman.registration.services import RegistrationService, RegistrationSetti
 from confman.registration.submit import AppSubmitTargets, Submission
 from confman.settings import AppSettings
 
-ORGANISER = {"organiser": Provide(provide_organiser)}
 SUBMIT_ERRORS = [*WRITE_ERRORS, RegistrationClosed]
 
 MESSAGES = {
@@ -118,13 +119,17 @@ def registrations_csv(
     return out.getvalue()
 
 
-class RegistrationController(Controller):
+class RegistrationSubmitController(Controller):
+    """The submit's path: POST registers (rate-limited, with the form's submit), GET lists."""
+
     path = "/api/v1/conferences/{conf:str}"
     tags = ["Registrations"]
 
     @post(
         "/registrations",
         summary="Register (public). Under double opt-in the answer never says whether the address was known.",
+        # The service reads the conference with its rules in one query: published ones only.
+        opt=PUBLIC,
         raises=SUBMIT_ERRORS,
         status_code=HTTP_202_ACCEPTED,
     )
@@ -144,72 +149,16 @@ class RegistrationController(Controller):
         status = HTTP_202_ACCEPTED if outcome.result == "check_email" else HTTP_201_CREATED
         return Response(submit_result(outcome), status_code=status)
 
-    @post("/registrations/confirm", summary="Confirm an e-mail address (double opt-in)", raises=SUBMIT_ERRORS)
-    async def confirm_registration(
-        self,
-        conf: FromPath[str],
-        data: JSONBody[TokenInput],
-        db_session: DbSession,
-        settings: AppSettings,
-        placement: AppPlacement,
-    ) -> SubmitResult:
-        access = await ConferenceService(db_session).access(conf, None)
-        submission = Submission(db_session, settings, placement)
-        return submit_result(
-            await commit_placement(db_session, await submission.confirm(access.conference, data.token))
-        )
-
-    @post("/registrations/cancel", summary="Cancel with the attendee's private token", raises=READ_ERRORS)
-    async def cancel_registration(
-        self,
-        conf: FromPath[str],
-        data: JSONBody[TokenInput],
-        db_session: DbSession,
-        settings: AppSettings,
-        placement: AppPlacement,
-    ) -> SubmitResult:
-        access = await ConferenceService(db_session).access(conf, None)
-        await RegistrationService(db_session, settings, placement).cancel_by_token(access.conference, data.token)
-        return submit_result(Outcome("cancelled"))
-
-    @get("/registration-settings", summary="Registration rules and questions", raises=READ_ERRORS)
-    async def get_registration_settings(
-        self, conf: FromPath[str], db_session: DbSession, current_user: CurrentUser
-    ) -> RegistrationSettingsRead:
-        access = await ConferenceService(db_session).access(conf, current_user)
-        return settings_read(await RegistrationSettingsService(db_session).get(access.conference))
-
-    @put(
-        "/registration-settings",
-        summary="Replace the registration rules (more seats promote from the waiting list)",
-        dependencies=ORGANISER,
-        security=BEARER,
-        raises=WRITE_ERRORS,
-    )
-    async def put_registration_settings(
-        self,
-        conf: FromPath[str],
-        data: JSONBody[RegistrationSettingsWrite],
-        organiser: AuthenticatedUser,
-        db_session: DbSession,
-        settings: AppSettings,
-        placement: AppPlacement,
-    ) -> RegistrationSettingsRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        rules = await RegistrationSettingsService(db_session).replace(access.conference, data, settings, placement)
-        return settings_read(rules)
-
     @get(
         "/registrations",
         summary="Registrations: filter by status and country, search name and e-mail",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def list_registrations(
         self,
-        conf: FromPath[str],
-        organiser: AuthenticatedUser,
+        conference_access: ConferenceAccessDependency,
         db_session: DbSession,
         settings: AppSettings,
         status: FromQuery[RegistrationStatus | None] = None,
@@ -218,113 +167,164 @@ class RegistrationController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[RegistrationRead]:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
         if q is not None and "\x00" in q:
             raise FieldError("q", "control_characters", "must not contain control characters (such as NUL)")
-        service = RegistrationService(db_session, settings)
-        rows = await service.find(
-            access.conference, status=status, country=country, search=q, limit=limit, offset=offset
-        )
-        positions = await service.positions(access.conference)
+        conference, service = conference_access.conference, RegistrationService(db_session, settings)
+        rows = await service.find(conference, status=status, country=country, search=q, limit=limit, offset=offset)
+        positions = await service.positions(conference)
         return [registration_read(row, positions) for row in rows]
+
+
+class RegistrationLinkController(Controller):
+    path = "/api/v1/conferences/{conf:str}"
+    tags = ["Registrations"]
+    opt = PUBLIC
+    dependencies = NOBODY
+
+    @post("/registrations/confirm", summary="Confirm an e-mail address (double opt-in)", raises=SUBMIT_ERRORS)
+    async def confirm_registration(
+        self,
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[TokenInput],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
+    ) -> SubmitResult:
+        submission = Submission(db_session, settings, placement)
+        placed = await submission.confirm(conference_access.conference, data.token)
+        return submit_result(await commit_placement(db_session, placed))
+
+    @post("/registrations/cancel", summary="Cancel with the attendee's private token", raises=READ_ERRORS)
+    async def cancel_registration(
+        self,
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[TokenInput],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
+    ) -> SubmitResult:
+        service = RegistrationService(db_session, settings, placement)
+        await service.cancel_by_token(conference_access.conference, data.token)
+        return submit_result(Outcome("cancelled"))
+
+
+class RegistrationController(Controller):
+    path = "/api/v1/conferences/{conf:str}"
+    tags = ["Registrations"]
+
+    @get("/registration-settings", summary="Registration rules and questions", opt=READ, raises=READ_ERRORS)
+    async def get_registration_settings(
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession
+    ) -> RegistrationSettingsRead:
+        return settings_read(await RegistrationSettingsService(db_session).get(conference_access.conference))
+
+    @put(
+        "/registration-settings",
+        summary="Replace the registration rules (more seats promote from the waiting list)",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+    )
+    async def put_registration_settings(
+        self,
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[RegistrationSettingsWrite],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
+    ) -> RegistrationSettingsRead:
+        service = RegistrationSettingsService(db_session)
+        return settings_read(await service.replace(conference_access.conference, data, settings, placement))
 
     @get(
         "/registrations/counts",
         summary="How many registrations, by status and by country",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def registration_counts(
-        self, conf: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession, settings: AppSettings
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
     ) -> RegistrationCounts:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings)
-        by_status = await service.counts(access.conference)
-        rules = await RegistrationSettingsService(db_session).get(access.conference)
+        conference, service = conference_access.conference, RegistrationService(db_session, settings)
+        by_status = await service.counts(conference)
+        rules = await RegistrationSettingsService(db_session).get(conference)
         return RegistrationCounts(
             by_status={status.value: count for status, count in by_status.items()},
-            by_country=await service.counts_by_country(access.conference),
+            by_country=await service.counts_by_country(conference),
             capacity=rules.capacity,
         )
 
     @get(
         "/registrations/export.csv",
         summary="Every registration as CSV (cells that a spreadsheet would run as formulas are quoted)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
         media_type="text/csv",
     )
     async def export_registrations(
-        self, conf: FromPath[str], organiser: AuthenticatedUser, db_session: DbSession, settings: AppSettings
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
     ) -> Response[str]:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings)
-        rules = await RegistrationSettingsService(db_session).get(access.conference)
-        rows = await service.find(access.conference)
+        conference, service = conference_access.conference, RegistrationService(db_session, settings)
+        rules = await RegistrationSettingsService(db_session).get(conference)
+        rows = await service.find(conference)
         body = registrations_csv(
-            access.conference, rows, await service.positions(access.conference), [q.key for q in rules.questions]
+            conference, rows, await service.positions(conference), [q.key for q in rules.questions]
         )
         return Response(
             body,
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{access.conference.slug}-registrations.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{conference.slug}-registrations.csv"'},
         )
 
-    @get("/registrations/{registration_id:int}", summary="One registration", dependencies=ORGANISER, security=BEARER)
+    @get("/registrations/{registration_id:int}", summary="One registration", opt=ORGANISER, security=BEARER)
     async def get_registration(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         registration_id: FromPath[int],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> RegistrationRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings)
-        registration = await service.get(access.conference, registration_id)
-        return registration_read(registration, await service.positions(access.conference))
+        conference, service = conference_access.conference, RegistrationService(db_session, settings)
+        registration = await service.get(conference, registration_id)
+        return registration_read(registration, await service.positions(conference))
 
     @patch(
         "/registrations/{registration_id:int}",
         summary="Change a status (cancelling promotes from the waiting list; never beyond capacity)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
     )
     async def update_registration(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         registration_id: FromPath[int],
         data: JSONBody[RegistrationStatusUpdate],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
         placement: AppPlacement,
     ) -> RegistrationRead:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings, placement)
-        registration = await service.get(access.conference, registration_id)
-        await service.set_status(access.conference, registration, data.status)
-        return registration_read(registration, await service.positions(access.conference))
+        conference, service = conference_access.conference, RegistrationService(db_session, settings, placement)
+        registration = await service.get(conference, registration_id)
+        await service.set_status(conference, registration, data.status)
+        return registration_read(registration, await service.positions(conference))
 
     @post(
         "/registrations/{registration_id:int}/resend",
         summary="Send the confirmation e-mail again (with a fresh link)",
-        dependencies=ORGANISER,
+        opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
         status_code=HTTP_202_ACCEPTED,
     )
     async def resend_confirmation(
         self,
-        conf: FromPath[str],
+        conference_access: ConferenceAccessDependency,
         registration_id: FromPath[int],
-        organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
     ) -> None:
-        access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings)
-        await service.resend(access.conference, await service.get(access.conference, registration_id))
+        conference, service = conference_access.conference, RegistrationService(db_session, settings)
+        await service.resend(conference, await service.get(conference, registration_id))

@@ -399,13 +399,3 @@ async def registration_cancel(
     return _respond(
         page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome={"result": "cancelled"}
     )
-
-
-PAGE_HANDLERS = [
-    registration_page,
-    registration_submit,
-    registration_confirm_page,
-    registration_confirm,
-    registration_cancel_page,
-    registration_cancel,
-]
