@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confman.db.models import (
     Conference,
     ConferenceSession,
+    Event,
+    OutboxEvent,
     Registration,
     RegistrationStatus,
     SeatStatus,
@@ -26,10 +28,11 @@ from confman.db.models import (
 from confman.lib.errors import ConflictError, FieldError
 from confman.lib.timezones import utcnow
 from confman.lib.urls import session_url
-from confman.mail.outbox import enqueue
+from confman.mail.outbox import emit, enqueue
+from confman.registration.notices import Kind
 
 # The e-mail to the head of a session's waiting list when a seat becomes theirs.
-SEAT_PROMOTED = "seat_promoted"
+SEAT_PROMOTED = Kind.SEAT_PROMOTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ async def take_seat(db: AsyncSession, registration: Registration, session_id: in
     seat.cancelled_at = None
     if int(confirmed) < session.capacity:
         seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
+        _seat_granted(db, session, registration.id, "taken")
         result = Seat(SeatStatus.CONFIRMED)
     else:
         seat.status, seat.waitlist_seq = SeatStatus.WAITLISTED, int(last_seq or 0) + 1
@@ -187,9 +191,19 @@ async def _mail_promoted(
 ) -> None:
     slug = await db.scalar(select(Conference.slug).where(Conference.id == session.conference_id))
     for registration in await db.scalars(select(Registration).where(Registration.id.in_(registration_ids))):
+        granted = _seat_granted(db, session, registration.id, "waitlist")
         enqueue(
             db, kind=SEAT_PROMOTED, recipient=registration.email, language=registration.language,
-            conference_id=session.conference_id, registration_id=registration.id, base_url=base_url,
+            conference_id=session.conference_id, registration_id=registration.id, base_url=base_url, event=granted,
             context={"name": registration.name, "timezone": registration.timezone, "session": session.slug,
                      "session_url": session_url(base_url, slug or "", session.slug)},
         )  # fmt: skip
+
+
+def _seat_granted(db: AsyncSession, session: ConferenceSession, registration_id: int, source: str) -> OutboxEvent:
+    """The event ``seat.granted``: taken while free (``source`` "taken") or from the waiting list."""
+    return emit(
+        db, Event.SEAT_GRANTED, conference_id=session.conference_id,
+        payload={"registration_id": registration_id, "session_id": session.id, "session": session.slug,
+                 "source": source},
+    )  # fmt: skip

@@ -28,8 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confman.conferences.services import CONFERENCE_NOT_FOUND
 from confman.db.engine import set_write_intent
 from confman.db.models import (
+    PAYLOAD_VERSION,
     Conference,
     ConferenceStatus,
+    Event,
+    OutboxEvent,
     OutboxMail,
     Registration,
     RegistrationSettings,
@@ -45,7 +48,8 @@ from confman.lib.timezones import to_utc, to_zone, utcnow
 from confman.lib.tokens import hash_token, new_token, tokens_match
 from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
 from confman.lib.validation import is_slug
-from confman.mail.outbox import enqueue, outbox_values
+from confman.mail.outbox import emit, enqueue, event_values, outbox_values
+from confman.registration.notices import STATUS_EVENTS, Kind
 from confman.registration.schemas import (
     CHOICE_KINDS,
     Question,
@@ -61,6 +65,7 @@ SEAT_HOLDING = (RegistrationStatus.CONFIRMED,)
 REGISTRATION = cast(Table, Registration.__table__)
 REGISTRATION_TOKEN = cast(Table, RegistrationToken.__table__)
 MAIL_OUTBOX = cast(Table, OutboxMail.__table__)
+OUTBOX_EVENT = cast(Table, OutboxEvent.__table__)
 REGISTRATION_TALLY = cast(Table, RegistrationTally.__table__)
 
 
@@ -93,8 +98,10 @@ SELECT :r_conference_id, :r_email, :r_name, :r_country, :r_timezone, :r_language
  WHERE EXISTS (SELECT 1 FROM target)
 ON CONFLICT (conference_id, email) DO NOTHING
 RETURNING id"""
-_TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX))
-# PostgreSQL: a registration, its token and its e-mail in one statement (data-modifying CTEs);
+_TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX), ("e_", OUTBOX_EVENT))
+# PostgreSQL: a registration, its token, its events and its e-mail in one statement (data-modifying
+# CTEs); the events are given as a JSON list (``e_events``: name and payload besides the new id,
+# in order), and the e-mail delivers the last of them;
 # the new id, or no row when the address is registered already (then nothing is written).
 # The insert happens only while the conference and its rules are as the submit checked them
 # (their updated_at): so a worker may check a submit against its cached copy of them (see
@@ -111,13 +118,21 @@ WITH target AS (
     SELECT id, CAST(:t_purpose AS VARCHAR), CAST(:t_token_hash AS VARCHAR), CAST(:t_created_at AS TIMESTAMPTZ),
            CAST(:t_updated_at AS TIMESTAMPTZ)
       FROM new_registration
+), new_event AS (
+    INSERT INTO outbox_event (name, payload_version, payload, conference_id, created_at, updated_at)
+    SELECT e.name, CAST(:e_payload_version AS INTEGER), jsonb_build_object('registration_id', r.id) || e.payload,
+           CAST(:m_conference_id AS BIGINT), CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
+      FROM new_registration r,
+           jsonb_to_recordset(CAST(:g_events AS JSONB)) AS e(seq INTEGER, name VARCHAR, payload JSONB)
+     ORDER BY e.seq
+    RETURNING id
 ), new_mail AS (
     INSERT INTO mail_outbox (registration_id, message_id, kind, recipient, language, conference_id, context,
-                             status, attempts, next_attempt_at, created_at, updated_at)
+                             status, attempts, next_attempt_at, created_at, updated_at, event_id)
     SELECT id, CAST(:m_message_id AS VARCHAR), CAST(:m_kind AS VARCHAR), CAST(:m_recipient AS VARCHAR),
            CAST(:m_language AS VARCHAR), CAST(:m_conference_id AS BIGINT), CAST(:m_context AS JSONB),
            CAST(:m_status AS VARCHAR), CAST(:m_attempts AS INTEGER), CAST(:m_next_attempt_at AS TIMESTAMPTZ),
-           CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
+           CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ), (SELECT max(id) FROM new_event)
       FROM new_registration
 )
 SELECT (SELECT id FROM new_registration) AS id, EXISTS (SELECT 1 FROM target) AS current""",  # noqa: S608 (constants)
@@ -125,6 +140,7 @@ SELECT (SELECT id FROM new_registration) AS id, EXISTS (SELECT 1 FROM target) AS
 ).bindparams(
     bindparam("g_conference_updated_at", type_=REGISTRATION.c.updated_at.type),
     bindparam("g_settings_updated_at", type_=REGISTRATION.c.updated_at.type),
+    bindparam("g_events", type_=OUTBOX_EVENT.c.payload.type),
 )
 # SQLite (no data-modifying CTEs): the registration alone; token and e-mail follow.
 _SQLITE_INSERT_REGISTRATION = _text(_INSERT_REGISTRATION, *_TABLES)
@@ -168,19 +184,6 @@ class RegistrationClosed(ClientException):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(detail=message, extra=[{"key": "conference", "code": reason, "message": message, "reason": reason}])
         self.reason = reason
-
-
-class Kind:
-    """The outbox e-mail kinds that registration writes."""
-
-    CONFIRM_REQUEST = "confirm_request"
-    ALREADY_REGISTERED = "already_registered"
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    PROMOTED = "promoted"
-    # Queued before the placement is known (PostgreSQL): the placement call renames it.
-    PLACED = "placed"
-    CANCELLED = "cancelled"
 
 
 # An outcome that the commit decides (PostgreSQL): see commit_placement.
@@ -659,7 +662,8 @@ class RegistrationService:
         if existing.status is RegistrationStatus.CANCELLED:
             self._refill(existing, data, answers)
             await self.db.flush()
-            await self._mail_confirm_request(conference, existing, Kind.CONFIRM_REQUEST)
+            created = self._event(conference, existing, Event.REGISTRATION_CREATED)
+            await self._mail_confirm_request(conference, existing, Kind.CONFIRM_REQUEST, created)
         else:
             await self._mail_already(conference, existing)
         return Outcome("check_email", registration=existing)
@@ -705,6 +709,12 @@ class RegistrationService:
         }
         token_row = {"purpose": purpose, "token_hash": hash_token(token), "created_at": now, "updated_at": now}
         context = {"name": data.name, "timezone": data.timezone, "status": status.value, **links(token)}
+        # A new registration is created; placed at once (SQLite), it is confirmed or waitlisted too.
+        events: list[tuple[Event, dict[str, Any]]] = [(Event.REGISTRATION_CREATED, {})]
+        if status is RegistrationStatus.CONFIRMED:
+            events.append((Event.REGISTRATION_CONFIRMED, {}))
+        elif status is RegistrationStatus.WAITLISTED:
+            events.append((Event.REGISTRATION_WAITLISTED, {"position": context.get("position")}))
         mail = outbox_values(
             kind=kind, recipient=data.email, language=data.language, conference_id=conference.id,
             registration_id=None, context=context, base_url=self.settings.base_url, now=now,
@@ -715,6 +725,10 @@ class RegistrationService:
             parameters.update({f"m_{name}": value for name, value in mail.items()})
             parameters["g_conference_updated_at"] = conference.updated_at
             parameters["g_settings_updated_at"] = rules.version
+            parameters["g_events"] = [
+                {"seq": seq, "name": event.value, "payload": payload} for seq, (event, payload) in enumerate(events)
+            ]
+            parameters["e_payload_version"] = PAYLOAD_VERSION
             inserted = (await self.db.execute(_POSTGRESQL_INSERT_NEW, parameters)).one()
             if not inserted.current:
                 raise StaleTarget
@@ -724,6 +738,11 @@ class RegistrationService:
         if new_id is None:
             return None
         await self.db.execute(insert(REGISTRATION_TOKEN), {**token_row, "registration_id": new_id})
+        for event, payload in events:
+            values = event_values(
+                event, conference_id=conference.id, payload={"registration_id": new_id, **payload}, now=now
+            )
+            mail["event_id"] = await self.db.scalar(insert(OUTBOX_EVENT).returning(OUTBOX_EVENT.c.id), values)
         await self.db.execute(insert(MAIL_OUTBOX), {**mail, "registration_id": new_id})
         return new_id
 
@@ -767,6 +786,7 @@ class RegistrationService:
         # runs only) a duplicate is the IntegrityError handler's 409.
         self.db.add(registration)
         await self.db.flush()
+        self._event(conference, registration, Event.REGISTRATION_CREATED)
         return await self._after_placing(conference, registration, position)
 
     def _manage_links(self, conference: ConferenceLike, position: int | None) -> Callable[[str], dict[str, Any]]:
@@ -809,11 +829,15 @@ class RegistrationService:
             return Outcome(existing.status.value, await self.position(existing), existing)
         self._refill(existing, data, answers)
         await self.db.flush()
-        return await self._request_placement(conference, existing)
+        created = self._event(conference, existing, Event.REGISTRATION_CREATED)
+        return await self._request_placement(conference, existing, created)
 
-    async def _request_placement(self, conference: ConferenceLike, registration: Registration) -> Outcome:
+    async def _request_placement(
+        self, conference: ConferenceLike, registration: Registration, event: OutboxEvent | None = None
+    ) -> Outcome:
         """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
-        places ``registration`` (pending) at COMMIT, inside the conference's lock."""
+        places ``registration`` (pending) at COMMIT, inside the conference's lock, and the
+        placement's event (``registration.confirmed`` or ``.waitlisted``) is written then (0007)."""
         token = self._token(registration, TokenPurpose.MANAGE)
         self._enqueue(
             conference,
@@ -824,6 +848,7 @@ class RegistrationService:
                 "manage_url": attendee_url(self.settings.base_url, token),
                 "cancel_url": registration_cancel_url(self.settings.base_url, conference.slug, token),
             },
+            event,
         )
         await self.db.flush()
         return Outcome(PLACING, registration=registration)
@@ -988,13 +1013,15 @@ class RegistrationService:
 
     async def resend(self, conference: Conference, registration: Registration) -> None:
         """Send the confirmation again (a fresh link: the old secret is not kept)."""
-        if registration.status is RegistrationStatus.PENDING:
-            await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST)
-        elif registration.status is RegistrationStatus.CANCELLED:
+        if registration.status is RegistrationStatus.CANCELLED:
             raise FieldError("status", "cancelled", "the registration is cancelled")
+        resent = self._event(conference, registration, Event.REGISTRATION_RESENT, status=registration.status.value)
+        if registration.status is RegistrationStatus.PENDING:
+            await self._mail_confirm_request(conference, registration, Kind.CONFIRM_REQUEST, resent)
         else:
             kind = Kind.CONFIRMED if registration.status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED
-            await self._mail_status(conference, registration, kind, position=await self.position(registration))
+            position = await self.position(registration)
+            await self._mail_status(conference, registration, kind, position=position, event=resent)
 
     # --- e-mails -------------------------------------------------------------------------------
 
@@ -1006,8 +1033,21 @@ class RegistrationService:
     def _base_context(self, conference: ConferenceLike, registration: Registration) -> dict[str, Any]:
         return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
 
+    def _event(
+        self, conference: ConferenceLike, registration: Registration, event: Event, **payload: Any
+    ) -> OutboxEvent:
+        """Record ``event`` of ``registration`` (its id, and ``payload``: never a token or link)."""
+        return emit(
+            self.db, event, conference_id=conference.id, payload={"registration_id": registration.id, **payload}
+        )
+
     def _enqueue(
-        self, conference: ConferenceLike, registration: Registration, kind: str, context: dict[str, Any]
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        context: dict[str, Any],
+        event: OutboxEvent | None,
     ) -> OutboxMail:
         return enqueue(
             self.db,
@@ -1018,12 +1058,15 @@ class RegistrationService:
             registration_id=registration.id,
             context={**self._base_context(conference, registration), **context},
             base_url=self.settings.base_url,
+            event=event,
         )
 
-    async def _mail_confirm_request(self, conference: ConferenceLike, registration: Registration, kind: str) -> None:
+    async def _mail_confirm_request(
+        self, conference: ConferenceLike, registration: Registration, kind: str, event: OutboxEvent
+    ) -> None:
         token = self._token(registration, TokenPurpose.CONFIRM)
         url = registration_confirm_url(self.settings.base_url, conference.slug, token)
-        self._enqueue(conference, registration, kind, {"confirm_url": url})
+        self._enqueue(conference, registration, kind, {"confirm_url": url}, event)
         await self.db.flush()
 
     async def _mail_already(self, conference: ConferenceLike, registration: Registration) -> None:
@@ -1036,18 +1079,30 @@ class RegistrationService:
             context["manage_url"] = attendee_url(self.settings.base_url, token)
             context["cancel_url"] = registration_cancel_url(self.settings.base_url, conference.slug, token)
             context["position"] = await self.position(registration)
-        self._enqueue(conference, registration, Kind.ALREADY_REGISTERED, context)
+        event = self._event(conference, registration, Event.REGISTRATION_REPEATED)
+        self._enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
         await self.db.flush()
 
     async def _mail_status(
-        self, conference: ConferenceLike, registration: Registration, kind: str, *, position: int | None = None
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        *,
+        position: int | None = None,
+        event: OutboxEvent | None = None,
     ) -> None:
+        """The e-mail of a status change (``kind``), delivering ``event`` (by default the
+        change's own: ``STATUS_EVENTS``)."""
+        if event is None:
+            payload = {"position": position} if kind == Kind.WAITLISTED else {}
+            event = self._event(conference, registration, STATUS_EVENTS[Kind(kind)], **payload)
         context: dict[str, Any] = {"position": position}
         if kind != Kind.CANCELLED:
             token = self._token(registration, TokenPurpose.MANAGE)
             context["manage_url"] = attendee_url(self.settings.base_url, token)
             context["cancel_url"] = registration_cancel_url(self.settings.base_url, conference.slug, token)
-        self._enqueue(conference, registration, kind, context)
+        self._enqueue(conference, registration, kind, context, event)
         await self.db.flush()
 
 
