@@ -8,26 +8,43 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
 from tests.mailserver import free_port
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+# The app as production serves it.
+APP = "confman.app:create_app_from_environment"
+
+
+class Server(NamedTuple):
+    """One server to start: its database, worker processes, extra environment, and the app
+    factory uvicorn calls (``module:function``)."""
+
+    database_url: str
+    workers: int = 2
+    environment: dict[str, str] | None = None
+    factory: str = APP
+
 
 @contextmanager
 def serve(database_url: str, *, workers: int = 2, **environment: str) -> Iterator[str]:
     """Serve confman on a free port; yields its base URL and stops it afterwards."""
-    with serve_many((database_url, workers, environment)) as [base_url]:
+    with serve_many(Server(database_url, workers, environment)) as [base_url]:
         yield base_url
 
 
 @contextmanager
-def serve_many(*servers: tuple[str, int, dict[str, str]]) -> Iterator[list[str]]:
+def serve_many(*servers: Server) -> Iterator[list[str]]:
     """Several servers started side by side (their start-up, mostly imports, overlaps)."""
     started: list[tuple[subprocess.Popen[bytes], str]] = []
     try:
-        for database_url, workers, environment in servers:
-            started.append(_start(database_url, workers, environment))
+        for server in servers:
+            started.append(_start(server))
         for process, base_url in started:
             _wait_ready(process, base_url)
         yield [base_url for _, base_url in started]
@@ -36,20 +53,21 @@ def serve_many(*servers: tuple[str, int, dict[str, str]]) -> Iterator[list[str]]
             _stop(process)
 
 
-def _start(database_url: str, workers: int, environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def _start(server: Server) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "CONFMAN_DATABASE_URL": database_url,
+        "CONFMAN_DATABASE_URL": server.database_url,
         "CONFMAN_BASE_URL": base_url,
         "CONFMAN_MAIL_WORKER_EMBEDDED": "false",
         "CONFMAN_REGISTRATION_SUBMITS_PER_MINUTE": "1000000",
-        **environment,
+        **(server.environment or {}),
     }
+    # --app-dir: the checkout, so that a factory in tests/ imports as in the test run.
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "confman.app:create_app_from_environment",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        sys.executable, "-m", "uvicorn", "--factory", server.factory, "--app-dir", str(CHECKOUT),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(server.workers), "--log-level", "warning",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env), base_url  # noqa: S603
 

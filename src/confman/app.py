@@ -44,6 +44,8 @@ from confman.programme.pages import programme_page, session_page
 from confman.published.cache import ProgrammeCache
 from confman.registration.api import RegistrationController
 from confman.registration.pages import PAGE_HANDLERS as REGISTRATION_PAGES
+from confman.registration.placement import LOCKED, Placement
+from confman.registration.submit import SubmitTargets
 from confman.schedule.feeds import schedule_json, schedule_xml
 from confman.settings import Settings
 from confman.site.serve import not_found_handler
@@ -83,7 +85,9 @@ SIGN_IN_LIMIT_STORE = "rate_limit"
 REGISTRATION_LIMIT_STORE = "registration_rate_limit"
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, placement: Placement = LOCKED) -> Litestar:
+    """The app for ``settings``. ``placement``: how seats are given (the race test's control
+    run gives one without the lock; everything else keeps the default)."""
     settings = settings or Settings()
     # Request paths carry private tokens; the access log must not.
     install_token_redaction()
@@ -92,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     page_renderer = PageRenderer()
     # Whole public answers for as long as a worker trusts a programme version anyway.
     response_cache = ResponseCache(ttl=settings.programme_cache_seconds)
+    # The conferences and rules that this app's submits last read (registration/submit.py).
+    submit_targets = SubmitTargets()
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -122,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "programme_cache": Provide(lambda: programme_cache, use_cache=True, sync_to_thread=False),
             "page_renderer": Provide(lambda: page_renderer, use_cache=True, sync_to_thread=False),
+            "placement": Provide(lambda: placement, use_cache=True, sync_to_thread=False),
+            "submit_targets": Provide(lambda: submit_targets, use_cache=True, sync_to_thread=False),
         },
         middleware=[
             response_cache_middleware(response_cache),

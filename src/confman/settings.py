@@ -60,9 +60,6 @@ class Settings(BaseSettings):
     mail_give_up_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
     # Development pages (the local mailbox at /_dev/mailbox/); on in `confman demo` and debug.
     dev_pages: bool = False
-    # TEST ONLY: allocate seats without serialising per conference. The race test's control run
-    # uses it to show that the test can fail; never set it anywhere else.
-    unsafe_unlocked_allocation: bool = False
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,6 +1,6 @@
 """Seats under real concurrency: a real server process (uvicorn, two workers), real concurrent
-HTTP clients, on SQLite and on PostgreSQL. The control run switches the lock off and must
-oversell, which shows that the main run could fail."""
+HTTP clients, on SQLite and on PostgreSQL. The control run serves an app built with a placement
+that has no lock (tests/unlocked.py) and must oversell, which shows that the main run could fail."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from sqlalchemy import select
 from confman.db.models import RegistrationTally
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, registration_payload, registration_settings_payload
-from tests.server import serve_many
+from tests.server import Server, serve_many
+from tests.unlocked import UNLOCKED_APP
 
 CONF = "/api/v1/conferences/climate-2027"
 SEATS = 20
@@ -25,13 +26,13 @@ SEATS = 20
 
 @pytest.fixture(scope="module")
 def servers(database_url: str) -> Iterator[tuple[str, str]]:
-    """The server as in production, and the control server with the lock switched off."""
+    """The server as in production, and the control server without the lock."""
     # Several processes where production runs several (PostgreSQL); the embedded SQLite
     # default runs one, and its writers queue on the database lock either way. One process
     # is enough for the control to oversell.
     workers = 1 if database_url.startswith("sqlite") else 2
-    unlocked = {"CONFMAN_UNSAFE_UNLOCKED_ALLOCATION": "true"}
-    with serve_many((database_url, workers, {}), (database_url, 1, unlocked)) as [locked_url, unlocked_url]:
+    production, control = Server(database_url, workers), Server(database_url, 1, factory=UNLOCKED_APP)
+    with serve_many(production, control) as [locked_url, unlocked_url]:
         yield locked_url, unlocked_url
 
 

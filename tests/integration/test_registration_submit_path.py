@@ -20,7 +20,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from confman.app import create_app
-from confman.registration import services
 from confman.settings import Settings
 from tests.factories import (
     Organiser,
@@ -94,10 +93,8 @@ async def quiet_server(settings: Settings) -> AsyncIterator[Settings]:
 async def test_without_the_notice_the_answer_is_read_back_and_the_same(
     quiet_server: Settings, organiser: Organiser
 ) -> None:
-    # A worker that has not served this conference yet (earlier tests' copies would be found
-    # stale and read again: right, but another statement to count).
-    services._TARGETS.clear()
-    # A new app: its connections are opened after the change.
+    # A new app: its connections are opened after the change, and it remembers no conference
+    # yet (each app has its own memory of them).
     async with AsyncTestClient(create_app(quiet_server), base_url="http://testserver.local") as client:
         await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
         await put_registration_settings(client, organiser, "climate-2027", capacity=1, double_opt_in=False)

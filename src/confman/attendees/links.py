@@ -35,7 +35,7 @@ from confman.lib.tokens import hash_token, tokens_match
 
 FEED = "f"
 JOIN = "j"
-# The page token's prefix (registration.services issues it with the e-mails).
+# The page token's prefix (registration.notices issues it with the e-mails).
 PAGE = "m"
 # Longer than any token we hand out; anything longer is not looked up at all.
 MAX_TOKEN_LENGTH = 100

@@ -50,6 +50,7 @@ from confman.lib.urls import attendee_action_url, attendee_feed_url, attendee_ur
 from confman.lib.validation import LanguageCode, Line, ZoneName
 from confman.lib.viewer import Viewer, resolve_viewer
 from confman.published.model import PublicSession, PublishedProgramme
+from confman.registration.placement import AppPlacement
 from confman.registration.seats import Seat, release_seat, seats_of, take_seat, taken_seats
 from confman.registration.services import RegistrationService
 from confman.settings import AppSettings
@@ -373,7 +374,7 @@ def _confirmed(form: FormMultiDict) -> bool:
 @post("/me/{token:str}/cancel", name="attendee_cancel", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
 async def attendee_cancel(
     request: AnyRequest, token: FromPath[str], db_session: DbSession, settings: AppSettings,
-    programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency,
+    programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency, placement: AppPlacement,
 ) -> Response[Any]:  # fmt: skip
     attendee = await _attendee(db_session, programme_cache, token)
     if attendee is None:
@@ -383,14 +384,14 @@ async def attendee_cancel(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
             errors={"cancel": N_("Tick the box to confirm that you want to cancel.")},
         )  # fmt: skip
-    await RegistrationService(db_session, settings).cancel(attendee.conference, attendee.registration)
+    await RegistrationService(db_session, settings, placement).cancel(attendee.conference, attendee.registration)
     return _done(token, "cancelled")
 
 
 @post("/me/{token:str}/erase", name="attendee_erase", include_in_schema=False, status_code=HTTP_200_OK)
 async def attendee_erase(
     request: AnyRequest, token: FromPath[str], db_session: DbSession, settings: AppSettings,
-    programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency,
+    programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency, placement: AppPlacement,
 ) -> Response[Any]:  # fmt: skip
     attendee = await _attendee(db_session, programme_cache, token)
     if attendee is None:
@@ -401,7 +402,7 @@ async def attendee_erase(
             request, attendee, token, db_session, settings, page_renderer, status=HTTP_400_BAD_REQUEST,
             errors={"erase": N_("Tick the box to confirm that you want your data deleted.")},
         )  # fmt: skip
-    await services.erase(db_session, settings, attendee.conference, attendee.registration)
+    await services.erase(db_session, settings, attendee.conference, attendee.registration, placement)
     context = _context(request, viewer, attendee.programme, settings.base_url)
     return _html(page_renderer, "attendee/erased.html", viewer.language, context, HTTP_200_OK)
 

@@ -37,7 +37,7 @@ from confman.db.models import (
 )
 from confman.lib.urls import join_url, session_url
 from confman.mail.outbox import emit, enqueue
-from confman.registration.services import DEFAULTS
+from confman.registration.rules import DEFAULTS
 from confman.settings import Settings
 
 # The longest lead time the settings allow: sessions further away are never due.

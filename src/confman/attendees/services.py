@@ -39,8 +39,10 @@ from confman.lib.errors import FieldError
 from confman.lib.timezones import utcnow
 from confman.mail.outbox import emit_from_select, forget_recipient
 from confman.published.model import PublicSession, PublishedProgramme
+from confman.registration.placement import LOCKED, Placement
+from confman.registration.rules import DEFAULTS, check_language
 from confman.registration.seats import Seat, seats_of
-from confman.registration.services import DEFAULTS, RegistrationService
+from confman.registration.services import RegistrationService
 from confman.settings import Settings
 
 
@@ -127,18 +129,21 @@ async def update_profile(
     db: AsyncSession, settings: Settings, conference: Conference, registration: Registration,
     *, name: str, timezone: str, language: str,
 ) -> None:  # fmt: skip
-    RegistrationService(db, settings).check_language(conference, language)
+    check_language(conference, language)
     registration.name = name
     registration.timezone = timezone
     registration.language = language
     await db.flush()
 
 
-async def erase(db: AsyncSession, settings: Settings, conference: Conference, registration: Registration) -> None:
+async def erase(
+    db: AsyncSession, settings: Settings, conference: Conference, registration: Registration,
+    placement: Placement = LOCKED,
+) -> None:  # fmt: skip
     """Delete the attendee's personal data. The row stays, cancelled and anonymous (with its
     country, which identifies no one), so that counts and attendance figures still add up."""
     if registration.status is not RegistrationStatus.CANCELLED:
-        await RegistrationService(db, settings).cancel(conference, registration)
+        await RegistrationService(db, settings, placement).cancel(conference, registration)
     registration_id = registration.id
     registration.name = ""
     registration.email = f"erased-{registration_id}@invalid"

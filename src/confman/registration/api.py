@@ -21,6 +21,8 @@ from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
+from confman.registration.placement import AppPlacement, Outcome, commit_placement
+from confman.registration.rules import EffectiveSettings, RegistrationClosed
 from confman.registration.schemas import (
     RegistrationCounts,
     RegistrationCreate,
@@ -31,14 +33,8 @@ from confman.registration.schemas import (
     SubmitResult,
     TokenInput,
 )
-from confman.registration.services import (
-    EffectiveSettings,
-    Outcome,
-    RegistrationClosed,
-    RegistrationService,
-    RegistrationSettingsService,
-    commit_placement,
-)
+from confman.registration.services import RegistrationService, RegistrationSettingsService
+from confman.registration.submit import AppSubmitTargets, Submission
 from confman.settings import AppSettings
 
 ORGANISER = {"organiser": Provide(provide_organiser)}
@@ -133,10 +129,16 @@ class RegistrationController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def submit_registration(
-        self, conf: FromPath[str], data: JSONBody[RegistrationCreate], db_session: DbSession, settings: AppSettings
+        self,
+        conf: FromPath[str],
+        data: JSONBody[RegistrationCreate],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
+        submit_targets: AppSubmitTargets,
     ) -> Response[SubmitResult]:
-        service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.submit_to(conf, data))
+        submission = Submission(db_session, settings, placement, submit_targets)
+        outcome = await commit_placement(db_session, await submission.submit_to(conf, data))
         if outcome.result == "full":
             raise RegistrationClosed("full", MESSAGES["full"])
         status = HTTP_202_ACCEPTED if outcome.result == "check_email" else HTTP_201_CREATED
@@ -144,20 +146,30 @@ class RegistrationController(Controller):
 
     @post("/registrations/confirm", summary="Confirm an e-mail address (double opt-in)", raises=SUBMIT_ERRORS)
     async def confirm_registration(
-        self, conf: FromPath[str], data: JSONBody[TokenInput], db_session: DbSession, settings: AppSettings
+        self,
+        conf: FromPath[str],
+        data: JSONBody[TokenInput],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
     ) -> SubmitResult:
         access = await ConferenceService(db_session).access(conf, None)
-        service = RegistrationService(db_session, settings)
+        submission = Submission(db_session, settings, placement)
         return submit_result(
-            await commit_placement(db_session, service, await service.confirm(access.conference, data.token))
+            await commit_placement(db_session, await submission.confirm(access.conference, data.token))
         )
 
     @post("/registrations/cancel", summary="Cancel with the attendee's private token", raises=READ_ERRORS)
     async def cancel_registration(
-        self, conf: FromPath[str], data: JSONBody[TokenInput], db_session: DbSession, settings: AppSettings
+        self,
+        conf: FromPath[str],
+        data: JSONBody[TokenInput],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
     ) -> SubmitResult:
         access = await ConferenceService(db_session).access(conf, None)
-        await RegistrationService(db_session, settings).cancel_by_token(access.conference, data.token)
+        await RegistrationService(db_session, settings, placement).cancel_by_token(access.conference, data.token)
         return submit_result(Outcome("cancelled"))
 
     @get("/registration-settings", summary="Registration rules and questions", raises=READ_ERRORS)
@@ -181,9 +193,10 @@ class RegistrationController(Controller):
         organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
+        placement: AppPlacement,
     ) -> RegistrationSettingsRead:
         access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        rules = await RegistrationSettingsService(db_session).replace(access.conference, data, settings)
+        rules = await RegistrationSettingsService(db_session).replace(access.conference, data, settings, placement)
         return settings_read(rules)
 
     @get(
@@ -288,9 +301,10 @@ class RegistrationController(Controller):
         organiser: AuthenticatedUser,
         db_session: DbSession,
         settings: AppSettings,
+        placement: AppPlacement,
     ) -> RegistrationRead:
         access = await ConferenceService(db_session).access(conf, organiser, write=True)
-        service = RegistrationService(db_session, settings)
+        service = RegistrationService(db_session, settings, placement)
         registration = await service.get(access.conference, registration_id)
         await service.set_status(access.conference, registration, data.status)
         return registration_read(registration, await service.positions(access.conference))

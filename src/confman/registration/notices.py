@@ -1,23 +1,46 @@
-"""Registration's e-mails: their kinds, the events they deliver, and their wording.
+"""What registration tells the attendee: the outbox events of its changes, the e-mails that
+deliver them (each a row written in the transaction of the change it reports; the worker sends
+them), and their wording.
 
-Each kind of e-mail that registration queues is worded here and registered with mail
-(``confman.mail.messages.register``); the worker imports this module once. The e-mails that
-show the programme load it from the published read model when they are sent, and those that
-confirm a seat carry it as ``programme.ics``.
+Each e-mail that leads somewhere carries a fresh private token: the secret itself is never
+kept, only its hash in ``registration_token``; the events hold ids only. Each kind of e-mail is
+worded here and registered with mail (``confman.mail.messages.register``); the worker imports
+this module once. The e-mails that show the programme load it from the published read model
+when they are sent, and those that confirm a seat carry it as ``programme.ics``.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.calendar.ical import build_calendar
-from confman.db.models import Conference, Event
+from confman.db.models import (
+    Conference,
+    Event,
+    OutboxEvent,
+    OutboxMail,
+    Registration,
+    RegistrationStatus,
+    RegistrationToken,
+    TokenPurpose,
+)
 from confman.lib.i18n import format_clock, ui_language, zone_city
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import is_known_zone
+from confman.lib.tokens import hash_token, new_token
 from confman.lib.translations import pick
-from confman.lib.urls import programme_ics_url, registration_url
+from confman.lib.urls import (
+    attendee_url,
+    programme_ics_url,
+    registration_cancel_url,
+    registration_confirm_url,
+    registration_url,
+)
 from confman.mail.messages import (
     Attachment,
     Link,
@@ -31,7 +54,13 @@ from confman.mail.messages import (
     register,
     zones_note,
 )
+from confman.mail.outbox import emit, enqueue
 from confman.published.model import PublicConference, PublicSession, load_published_programme
+from confman.registration.queries import waitlist_position
+from confman.registration.rules import ConferenceLike
+from confman.settings import Settings
+
+Links = Callable[[str], dict[str, Any]]
 
 
 class Kind(enum.StrEnum):
@@ -60,6 +89,127 @@ STATUS_EVENTS = {
 # Kinds whose e-mail carries the programme and the attendee's own links.
 WITH_PROGRAMME = frozenset({Kind.CONFIRMED, Kind.PROMOTED, Kind.ALREADY_REGISTERED, Kind.WAITLISTED})
 WITH_ATTACHMENT = frozenset({Kind.CONFIRMED, Kind.PROMOTED})
+
+
+def token_prefix(purpose: TokenPurpose) -> str:
+    """A token says what it is for at a glance: ``c…`` confirms, ``m…`` manages."""
+    return "c" if purpose is TokenPurpose.CONFIRM else "m"
+
+
+class RegistrationNotices:
+    """The e-mails about one registration, queued in ``db``'s transaction."""
+
+    def __init__(self, db: AsyncSession, settings: Settings) -> None:
+        self.db = db
+        self.base_url = settings.base_url
+
+    # --- the private links -------------------------------------------------------------
+
+    def confirm_links(self, conference: ConferenceLike) -> Links:
+        """The context of a confirmation request for a fresh confirm token."""
+
+        def links(token: str) -> dict[str, Any]:
+            return {"confirm_url": registration_confirm_url(self.base_url, conference.slug, token)}
+
+        return links
+
+    def manage_links(self, conference: ConferenceLike, position: int | None) -> Links:
+        """The context of a placement e-mail (as :meth:`status` writes it) for a fresh manage token."""
+
+        def links(token: str) -> dict[str, Any]:
+            return {
+                "position": position,
+                "manage_url": attendee_url(self.base_url, token),
+                "cancel_url": registration_cancel_url(self.base_url, conference.slug, token),
+            }
+
+        return links
+
+    def token(self, registration: Registration, purpose: TokenPurpose) -> str:
+        """A fresh private token for ``registration`` (only its hash is stored)."""
+        token = new_token(token_prefix(purpose))
+        self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
+        return token
+
+    # --- the events and the e-mails -----------------------------------------------------
+
+    def event(
+        self, conference: ConferenceLike, registration: Registration, event: Event, **payload: Any
+    ) -> OutboxEvent:
+        """Record ``event`` of ``registration`` (its id, and ``payload``: never a token or link)."""
+        payload = {"registration_id": registration.id, **payload}
+        return emit(self.db, event, conference_id=conference.id, payload=payload)
+
+    def enqueue(
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        context: dict[str, Any],
+        event: OutboxEvent | None,
+    ) -> OutboxMail:
+        """The e-mail ``kind`` delivering ``event`` (None: a placement at COMMIT writes it, 0007)."""
+        return enqueue(
+            self.db,
+            kind=kind,
+            recipient=registration.email,
+            language=registration.language,
+            conference_id=conference.id,
+            registration_id=registration.id,
+            context={**self._base_context(registration), **context},
+            base_url=self.base_url,
+            event=event,
+        )
+
+    async def confirm_request(
+        self, conference: ConferenceLike, registration: Registration, *, event: OutboxEvent
+    ) -> None:
+        """Double opt-in: the link that proves the address (for ``event``: created, or resent)."""
+        token = self.token(registration, TokenPurpose.CONFIRM)
+        self.enqueue(conference, registration, Kind.CONFIRM_REQUEST, self.confirm_links(conference)(token), event)
+        await self.db.flush()
+
+    async def already_registered(self, conference: ConferenceLike, registration: Registration) -> None:
+        """A known address registered again: its own links, never a second registration."""
+        context: dict[str, Any] = {}
+        if registration.status is RegistrationStatus.PENDING:
+            token = self.token(registration, TokenPurpose.CONFIRM)
+            context["confirm_url"] = registration_confirm_url(self.base_url, conference.slug, token)
+        else:
+            token = self.token(registration, TokenPurpose.MANAGE)
+            context["manage_url"] = attendee_url(self.base_url, token)
+            context["cancel_url"] = registration_cancel_url(self.base_url, conference.slug, token)
+            context["position"] = await waitlist_position(self.db, registration)
+        event = self.event(conference, registration, Event.REGISTRATION_REPEATED)
+        self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
+        await self.db.flush()
+
+    async def status(
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        *,
+        position: int | None = None,
+        event: OutboxEvent | None = None,
+    ) -> None:
+        """A placement or a cancellation (``kind``); all but a cancellation carry the manage links.
+        It delivers ``event``, by default the change's own (``STATUS_EVENTS``)."""
+        if event is None:
+            payload = {"position": position} if kind == Kind.WAITLISTED else {}
+            event = self.event(conference, registration, STATUS_EVENTS[Kind(kind)], **payload)
+        context: dict[str, Any] = {"position": position}
+        if kind != Kind.CANCELLED:
+            context.update(self.manage_links(conference, position)(self.token(registration, TokenPurpose.MANAGE)))
+        self.enqueue(conference, registration, kind, context, event)
+        await self.db.flush()
+
+    @staticmethod
+    def _base_context(registration: Registration) -> dict[str, Any]:
+        return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
+
+
+# --- the wording ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -40,16 +40,11 @@ from confman.lib.timezones import known_zones
 from confman.lib.translations import pick
 from confman.lib.urls import registration_cancel_url, registration_confirm_url
 from confman.published.model import PublishedProgramme
+from confman.registration.placement import AppPlacement, Outcome, commit_placement
+from confman.registration.rules import EffectiveSettings, RegistrationClosed, check_open
 from confman.registration.schemas import Question, QuestionKind, RegistrationCreate
-from confman.registration.services import (
-    EffectiveSettings,
-    Outcome,
-    RegistrationClosed,
-    RegistrationService,
-    RegistrationSettingsService,
-    check_open,
-    commit_placement,
-)
+from confman.registration.services import RegistrationService, RegistrationSettingsService
+from confman.registration.submit import Submission
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import (
@@ -276,6 +271,7 @@ async def registration_submit(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
     page_renderer: PageRendererDependency,
+    placement: AppPlacement,
 ) -> Response[bytes]:
     page = await _page(request, conf, db_session, settings, programme_cache)
     rules = await RegistrationSettingsService(db_session).get(page.conference)
@@ -292,8 +288,8 @@ async def registration_submit(
     outcome: Outcome | None = None
     try:
         data = RegistrationCreate.model_validate(raw)
-        service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.submit(page.conference, data, rules))
+        submission = Submission(db_session, settings, placement)
+        outcome = await commit_placement(db_session, await submission.submit(page.conference, data, rules))
     except ValidationError as error:
         errors = _pydantic_errors(error)
     except RegistrationClosed as closed:
@@ -351,11 +347,12 @@ async def registration_confirm(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
     page_renderer: PageRendererDependency,
+    placement: AppPlacement,
 ) -> Response[bytes]:
     page = await _page(request, conf, db_session, settings, programme_cache)
     try:
-        service = RegistrationService(db_session, settings)
-        outcome = await commit_placement(db_session, service, await service.confirm(page.conference, token))
+        submission = Submission(db_session, settings, placement)
+        outcome = await commit_placement(db_session, await submission.confirm(page.conference, token))
     except HTTPException as error:
         if error.status_code != HTTP_404_NOT_FOUND:
             raise
@@ -387,10 +384,11 @@ async def registration_cancel(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
     page_renderer: PageRendererDependency,
+    placement: AppPlacement,
 ) -> Response[bytes]:
     page = await _page(request, conf, db_session, settings, programme_cache)
     try:
-        await RegistrationService(db_session, settings).cancel_by_token(page.conference, token)
+        await RegistrationService(db_session, settings, placement).cancel_by_token(page.conference, token)
     except HTTPException as error:
         if error.status_code != HTTP_404_NOT_FOUND:
             raise
