@@ -379,11 +379,12 @@ class Submission:
         if new_id is None:
             return None
         await self.db.execute(insert(REGISTRATION_TOKEN), {**token_row, "registration_id": new_id})
-        for event, payload in events:
-            values = event_values(
-                event, conference_id=conference.id, payload={"registration_id": new_id, **payload}, now=now
-            )
-            mail["event_id"] = await self.db.scalar(insert(OUTBOX_EVENT).returning(OUTBOX_EVENT.c.id), values)
+        # The events in one statement (VALUES in order, so ids rise); the e-mail delivers the last.
+        rows = [
+            event_values(event, conference_id=conference.id, payload={"registration_id": new_id, **payload}, now=now)
+            for event, payload in events
+        ]
+        mail["event_id"] = max(await self.db.scalars(insert(OUTBOX_EVENT).values(rows).returning(OUTBOX_EVENT.c.id)))
         await self.db.execute(insert(MAIL_OUTBOX), {**mail, "registration_id": new_id})
         return new_id
 
