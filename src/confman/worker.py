@@ -1,9 +1,11 @@
-"""The mail worker: sends due outbox e-mails, with exponential back-off and a lease per claim.
+"""The worker: queues due reminders and sends due outbox e-mails, with exponential back-off
+and a lease per claim.
 
-Run as ``confman worker`` (any number of them, on any number of machines), or embedded in
-each app process (the default). Every e-mail is settled in its own short transaction as
-soon as the server has it, so a crash repeats at most the one e-mail in flight, and that
-one keeps its Message-ID.
+Every domain's e-mails are worded by its ``notices`` module, imported here once so that each
+registers its renderers with mail (``NOTICES``). Run as ``confman worker`` (any number of them,
+on any number of machines), or embedded in each app process (the default). Every e-mail is
+settled in its own short transaction as soon as the server has it, so a crash repeats at most
+the one e-mail in flight, and that one keeps its Message-ID.
 """
 
 from __future__ import annotations
@@ -16,21 +18,26 @@ import socket
 import uuid
 from collections.abc import Sequence
 from email.message import EmailMessage
+from types import ModuleType
+from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from confman.attendees import notices as attendee_notices
 from confman.attendees.reminders import queue_due_reminders
 from confman.db.engine import create_engine, read_only_transactions
-from confman.db.models import Conference, MailStatus, OutboxMail
+from confman.db.models import MailStatus, OutboxMail
 from confman.lib.timezones import utcnow
 from confman.mail import outbox
-from confman.mail.messages import build_message
+from confman.mail.messages import RenderRequest, build_message, render
 from confman.mail.transport import DeliveryError, Transport, transport_for
-from confman.published.model import PublicConference, PublicSession, load_published_programme
+from confman.registration import notices as registration_notices
 from confman.settings import Settings
 
 log = logging.getLogger("confman.mail")
+# The modules that word the e-mails: importing them registers their renderers.
+NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices)
 
 
 class MailWorker:
@@ -112,17 +119,11 @@ class MailWorker:
         built: dict[int, EmailMessage] = {}
         with read_only_transactions():
             async with self.sessions() as db:
-                programmes: dict[int, tuple[PublicConference, list[PublicSession]]] = {}
+                memo: dict[Any, Any] = {}  # shared by the batch: each conference's programme is read once
                 for mail in claimed:
                     try:
-                        if mail.conference_id is None:
-                            raise LookupError("the e-mail has no conference")
-                        if mail.conference_id not in programmes:
-                            programmes[mail.conference_id] = await _programme(db, mail.conference_id)
-                        conference, sessions = programmes[mail.conference_id]
-                        built[mail.id] = build_message(
-                            mail, conference, sessions, base_url=self.settings.base_url, sender=self.settings.mail_from
-                        )
+                        content = await render(RenderRequest(db, mail, self.settings.base_url, memo))
+                        built[mail.id] = build_message(mail, content, sender=self.settings.mail_from)
                     except Exception as error:  # a rendering bug must not stop the other e-mails
                         log.exception("e-mail %s could not be built", mail.message_id)
                         await self._settle_failure(mail, f"build: {error!r}", permanent=False)
@@ -164,32 +165,6 @@ class MailWorker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_seconds)
-
-
-async def _programme(db: AsyncSession, conference_id: int) -> tuple[PublicConference, list[PublicSession]]:
-    """The conference's published read model; an unpublished one still has its e-mails sent,
-    without a programme."""
-    conference = await db.get(Conference, conference_id)
-    if conference is None:
-        raise LookupError(f"conference {conference_id} is gone")
-    programme = await load_published_programme(db, conference.slug)
-    if programme is not None:
-        return programme.conference, programme.sessions
-    bare = PublicConference(
-        id=conference.id,
-        slug=conference.slug,
-        title=conference.title,
-        description=conference.description,
-        timezone=conference.timezone,
-        default_language=conference.default_language,
-        languages=tuple(conference.languages),
-        starts_on=conference.starts_on,
-        ends_on=conference.ends_on,
-        version=conference.programme_version,
-        changed_at=conference.programme_changed_at,
-        guid=conference.guid,
-    )
-    return bare, []
 
 
 class EmbeddedWorker:

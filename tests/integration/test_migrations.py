@@ -36,6 +36,7 @@ CONFMAN_TABLES = {
     "conference_member",
     "conference_session",
     "mail_outbox",
+    "outbox_event",
     "registration",
     "registration_settings",
     "registration_tally",
@@ -311,7 +312,7 @@ async def test_0006_builds_the_seat_rule_from_its_files_and_its_downgrade_restor
     await migrate.upgrade(fresh_settings, "0005")
     if fresh_settings.is_sqlite:
         # No functions: 0006 does nothing, both ways.
-        await migrate.upgrade(fresh_settings)
+        await migrate.upgrade(fresh_settings, "0006")
         assert await _current_revision(fresh_settings) == "0006"
         await migrate.downgrade(fresh_settings, "0005")
         assert await _current_revision(fresh_settings) == "0005"
@@ -326,3 +327,73 @@ async def test_0006_builds_the_seat_rule_from_its_files_and_its_downgrade_restor
 
     await migrate.downgrade(fresh_settings, "0005")
     assert await _functions(fresh_settings) == built_by_0005
+
+
+async def test_0007_keeps_queued_mail_and_on_postgresql_the_placement_writes_its_event(
+    fresh_settings: Settings,
+) -> None:
+    """An e-mail queued before 0007 survives it (and its downgrade); on PostgreSQL a placement at
+    COMMIT writes its event and points its e-mail at it."""
+    from datetime import date
+
+    from confman.cli import unit_of_work
+    from confman.conferences.schemas import ConferenceCreate
+    from confman.conferences.services import ConferenceService
+    from confman.db.models import ConferenceStatus
+
+    await migrate.upgrade(fresh_settings, "0005")
+    async with unit_of_work(fresh_settings) as db:
+        conference = await ConferenceService(db).create(
+            ConferenceCreate(
+                slug="old-2027", title={"en": "Old"}, timezone="UTC", default_language="en",
+                status=ConferenceStatus.PUBLISHED, starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 1),
+            ),
+            None,
+        )  # fmt: skip
+        conference_id = conference.id
+    await _execute(
+        fresh_settings,
+        "INSERT INTO mail_outbox (message_id, kind, recipient, language, conference_id, context, status, attempts,"
+        " next_attempt_at, created_at, updated_at) VALUES ('<old@x>', 'reminder', 'old@example.org', 'en',"
+        f" {conference_id}, '{{\"session\": \"s\"}}', 'pending', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+        " CURRENT_TIMESTAMP)",
+    )
+
+    await migrate.upgrade(fresh_settings)
+    assert await migrate.differences(fresh_settings) == []
+    kept = await _execute(fresh_settings, "SELECT message_id, kind, event_id FROM mail_outbox")
+    assert [tuple(row) for row in kept] == [("<old@x>", "reminder", None)]
+
+    if not fresh_settings.is_sqlite:
+        # One pending registration, on the waiting list of a full conference, with a "placed" e-mail.
+        await _execute(
+            fresh_settings,
+            "INSERT INTO registration_settings (conference_id, capacity, waitlist, double_opt_in, privacy_text,"
+            " questions, join_opens_minutes, join_closes_minutes, created_at, updated_at)"
+            f" VALUES ({conference_id}, 0, TRUE, FALSE, '{{}}', '[]', 15, 0, now(), now())",
+        )
+        await _execute(
+            fresh_settings,
+            "INSERT INTO registration (conference_id, email, name, timezone, language, answers, consented_at,"
+            f" status, follows_all, created_at, updated_at) VALUES ({conference_id}, 'new@example.org', 'N', 'UTC',"
+            " 'en', '{}', now(), 'pending', TRUE, now(), now())",
+            "INSERT INTO mail_outbox (registration_id, message_id, kind, recipient, language, conference_id, context,"
+            " status, attempts, next_attempt_at, created_at, updated_at)"
+            f" SELECT id, '<new@x>', 'placed', email, 'en', {conference_id}, '{{}}', 'pending', 0, now(), now(), now()"
+            " FROM registration WHERE email = 'new@example.org'",
+        )
+        events = await _execute(
+            fresh_settings,
+            "SELECT e.name, e.payload_version, e.payload ->> 'position', e.conference_id, m.kind,"
+            " e.payload ->> 'registration_id' = CAST(m.registration_id AS TEXT)"
+            " FROM mail_outbox m JOIN outbox_event e ON e.id = m.event_id",
+        )
+        assert [tuple(row) for row in events] == [
+            ("registration.waitlisted", 1, "1", conference_id, "waitlisted", True)
+        ]
+
+    await migrate.downgrade(fresh_settings, "0005")
+    assert "outbox_event" not in await _tables(fresh_settings)
+    left = await _execute(fresh_settings, "SELECT message_id, kind FROM mail_outbox ORDER BY id")
+    expected = [("<old@x>", "reminder")] + ([] if fresh_settings.is_sqlite else [("<new@x>", "waitlisted")])
+    assert [tuple(row) for row in left] == expected

@@ -58,13 +58,15 @@ async def test_a_submit_sends_its_statements_and_nothing_after_the_commit(
     assert response.status_code == 201
     assert (response.json()["result"], response.json()["position"]) == ("waitlisted", 1)
     if settings.is_sqlite:
-        # The write lock from the first statement, allocation from the tally, the three inserts.
+        # The write lock from the first statement, allocation from the tally, the four inserts
+        # (the events "created" and "waitlisted" in one).
         assert _shape(statements) == [
             "BEGIN IMMEDIATE",
             "SELECT conference.id, conference.slug, conference.status,",
             "SELECT registration_tally.confirmed, registration_tally.waiting, registration_tally.last_waitlist_seq",
             "INSERT INTO registration (conference_id,",
             "INSERT INTO registration_token (registration_id,",
+            "INSERT INTO outbox_event (name,",
             "INSERT INTO mail_outbox (message_id,",
         ]
     else:

@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
+from confman.db.models import OutboxEvent, OutboxMail, Registration
 from confman.settings import Settings
 from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,
+    database,
     outbox,
     post_ok,
     put_registration_settings,
@@ -59,6 +62,29 @@ async def register(client: Client, settings: Settings, email: str, **overrides: 
     assert response.status_code == 201, response.text
     mail = [m for m in await outbox(settings) if m.recipient == email and m.context.get("manage_url")][-1]
     return token_from(mail.context["manage_url"])
+
+
+async def events(settings: Settings, name: str) -> list[dict[str, Any]]:
+    """The payloads of the events ``name``, oldest first, with e-mail addresses for registration ids."""
+    async with database(settings) as db:
+        emails = dict((await db.execute(select(Registration.id, Registration.email))).tuples().all())
+        payloads = await db.scalars(
+            select(OutboxEvent.payload).where(OutboxEvent.name == name).order_by(OutboxEvent.id)
+        )
+        return [{**p, "registration_id": emails.get(p.get("registration_id"))} for p in payloads]
+
+
+async def delivering(settings: Settings, kind: str) -> set[str | None]:
+    """The names of the events that the e-mails of ``kind`` deliver."""
+    async with database(settings) as db:
+        return set(
+            await db.scalars(
+                select(OutboxEvent.name)
+                .select_from(OutboxMail)
+                .outerjoin(OutboxEvent, OutboxEvent.id == OutboxMail.event_id)
+                .where(OutboxMail.kind == kind)
+            )
+        )
 
 
 def smtp(settings: Settings, server: MailServer) -> Settings:
@@ -148,6 +174,19 @@ async def test_a_reminder_is_queued_once_and_follows_seats_and_the_conference_le
     assert (first, again) == (2, 0)
     russian = next(m for m in await outbox(settings) if m.kind == "reminder" and m.recipient == "seated@example.org")
     assert russian.language == "ru"
+    # Each reminder delivers its event "reminder.due", which holds no link; the seat was "granted".
+    due = await events(settings, "reminder.due")
+    starts_at = russian.context["starts_at"]
+    assert sorted((e["registration_id"], e["session"], e["starts_at"] == starts_at) for e in due) == [
+        ("plain@example.org", "soon", True),
+        ("seated@example.org", "soon", True),
+    ]
+    assert {tuple(sorted(e)) for e in due} == {("registration_id", "session", "session_id", "starts_at")}
+    assert await delivering(settings, "reminder") == {"reminder.due"}
+    granted = await events(settings, "seat.granted")
+    assert [(e["registration_id"], e["session"], e["source"]) for e in granted] == [
+        ("seated@example.org", "workshop", "taken")
+    ]
 
 
 async def test_organisers_see_attendance_per_session_and_who_joined(
@@ -174,6 +213,10 @@ async def test_organisers_see_attendance_per_session_and_who_joined(
     assert [(a["name"], a["email"], a["joins"]) for a in detail["attendees"]] == [("Person 0", "p0@example.org", 2)]
     missing = await client.get(f"{CONF}/sessions/nope/attendance", headers=organiser.headers)
     assert missing.status_code == 404
+    joined = await events(settings, "attendance.joined")
+    assert [(e["registration_id"], sorted(e)) for e in joined] == [
+        ("p0@example.org", ["joined_at", "registration_id", "session_id"])
+    ] * 2
 
 
 async def test_the_head_of_a_workshop_waiting_list_is_told_when_a_seat_becomes_theirs(
@@ -195,6 +238,13 @@ async def test_the_head_of_a_workshop_waiting_list_is_told_when_a_seat_becomes_t
 
     promoted = [m for m in await outbox(settings) if m.kind == "seat_promoted"]
     assert [(m.recipient, m.context["session"]) for m in promoted] == [("w2@example.org", "workshop")]
+    granted = await events(settings, "seat.granted")
+    assert [(e["registration_id"], e["source"]) for e in granted] == [
+        ("w0@example.org", "taken"),
+        ("w1@example.org", "taken"),
+        ("w2@example.org", "waitlist"),
+    ]
+    assert await delivering(settings, "seat_promoted") == {"seat.granted"}
     worker = MailWorker(settings)
     try:
         await worker.run_once()

@@ -107,6 +107,7 @@ async def test_the_database_functions_are_the_files_of_the_head_version(postgres
     assert latest == {
         "confman_new_conference_tally": 1,
         "confman_place_on_commit": 3,
+        "confman_placement_event": 1,
         "confman_registration_tally": 1,
         "confman_seat_rule": 1,
     }

@@ -4,7 +4,7 @@ Every mail worker (``confman worker`` and the embedded one) looks for due remind
 ``reminder_poll_seconds``. A reminder is due from ``reminder_minutes`` (per conference,
 default 60) before a session's start until the start. It is claimed by inserting a
 ``session_reminder`` row (registration, session, start) with ``ON CONFLICT DO NOTHING …
-RETURNING``, in the same transaction as its outbox e-mail: however many workers look at the
+RETURNING``, in the same transaction as its outbox event (``reminder.due``) and e-mail: however many workers look at the
 same moment, the unique key lets each pair through once, and the e-mail exists exactly when
 the claim does. A session moved later gets a new reminder for its new start.
 """
@@ -20,10 +20,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.attendees.links import attendee_tokens_for
+from confman.attendees.notices import REMINDER
 from confman.db.models import (
     Conference,
     ConferenceSession,
     ConferenceStatus,
+    Event,
     Registration,
     RegistrationSettings,
     RegistrationStatus,
@@ -34,11 +36,10 @@ from confman.db.models import (
     SessionStatus,
 )
 from confman.lib.urls import join_url, session_url
-from confman.mail.outbox import enqueue
+from confman.mail.outbox import emit, enqueue
 from confman.registration.rules import DEFAULTS
 from confman.settings import Settings
 
-REMINDER = "reminder"
 # The longest lead time the settings allow: sessions further away are never due.
 MAX_LEAD = timedelta(days=7)
 
@@ -138,10 +139,15 @@ async def queue_due_reminders(db: AsyncSession, settings: Settings, now: datetim
                 "join_url": join_url(settings.base_url, tokens[registration.id].join, session.slug),
                 "session_url": session_url(settings.base_url, slug, session.slug),
             }
+            due = emit(
+                db, Event.REMINDER_DUE, conference_id=session.conference_id,
+                payload={"registration_id": registration.id, "session_id": session.id, "session": session.slug,
+                         "starts_at": session.starts_at.isoformat()},
+            )  # fmt: skip
             enqueue(
                 db, kind=REMINDER, recipient=registration.email, language=registration.language,
                 conference_id=session.conference_id, registration_id=registration.id, context=context,
-                base_url=settings.base_url,
+                base_url=settings.base_url, event=due,
             )  # fmt: skip
             queued += 1
     await db.flush()

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,7 @@ from confman.db.models import (
     AttendeeLink,
     Conference,
     ConferenceSession,
-    MailStatus,
-    OutboxMail,
+    Event,
     Registration,
     RegistrationSettings,
     RegistrationStatus,
@@ -38,6 +37,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import FieldError
 from confman.lib.timezones import utcnow
+from confman.mail.outbox import emit_from_select, forget_recipient
 from confman.published.model import PublicSession, PublishedProgramme
 from confman.registration.placement import LOCKED, Placement
 from confman.registration.rules import DEFAULTS, check_language
@@ -155,14 +155,7 @@ async def erase(
     for model in (RegistrationToken, AttendeeLink, SessionFollow, SessionReminder):
         await db.execute(delete(model).where(model.registration_id == registration_id))
     # No e-mail goes to the address any more, and those sent keep neither it nor their links.
-    await db.execute(
-        delete(OutboxMail).where(OutboxMail.registration_id == registration_id, OutboxMail.status != MailStatus.SENT)
-    )
-    await db.execute(
-        update(OutboxMail)
-        .where(OutboxMail.registration_id == registration_id)
-        .values(recipient=registration.email, context={})
-    )
+    await forget_recipient(db, registration_id, registration.email)
     await db.flush()
 
 
@@ -282,6 +275,13 @@ async def record_join(db: AsyncSession, registration_id: int, session_id: int, n
         },
     )
     await db.execute(statement)
+    conference_id = select(ConferenceSession.conference_id).where(ConferenceSession.id == session_id)
+    await emit_from_select(
+        db,
+        Event.ATTENDANCE_JOINED,
+        conference_id=conference_id.scalar_subquery(),
+        payload={"registration_id": registration_id, "session_id": session_id, "joined_at": now.isoformat()},
+    )
 
 
 def check_session_ids(programme: PublishedProgramme, slugs: Iterable[str]) -> list[int]:

@@ -1,12 +1,14 @@
-"""Queue, claim and settle outbox e-mails.
+"""Outbox events, and the e-mails that deliver them: record, queue, claim and settle.
 
-``enqueue`` only adds a row to the caller's session (the registration submit inserts the
-same columns, ``outbox_values``, with Core in its own statement), so the e-mail is committed (or rolled
-back) together with the change that caused it. Workers claim rows for a lease in a short
-transaction of their own (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of them
-never take the same row; on SQLite the claim's ``BEGIN IMMEDIATE`` serialises them), send
-outside any transaction, and settle each row as it is sent. A worker killed mid-send holds
-no lock: its rows become due again when their lease runs out.
+``emit`` adds an event row (:class:`~confman.db.models.Event`, a payload without secrets) to
+the caller's session, and ``enqueue`` an e-mail row that delivers it (the registration submit
+inserts the same columns, ``event_values`` and ``outbox_values``, with Core in its own
+statement), so both are committed (or rolled back) together with the change that caused them.
+Workers claim e-mails for a lease in a short transaction of their own (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so any number of them never take the same row; on SQLite the claim's
+``BEGIN IMMEDIATE`` serialises them), send outside any transaction, and settle each row as it
+is sent. A worker killed mid-send holds no lock: its rows become due again when their lease
+runs out. Webhook deliveries of the same events will be claimed and settled the same way.
 """
 
 from __future__ import annotations
@@ -17,11 +19,54 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import MailStatus, OutboxMail
+from confman.db.models import PAYLOAD_VERSION, Event, MailStatus, OutboxEvent, OutboxMail
 from confman.lib.timezones import utcnow
+
+
+def emit(db: AsyncSession, event: Event, *, conference_id: int, payload: dict[str, Any]) -> OutboxEvent:
+    """Record ``event`` in the caller's transaction (flushed with it). ``payload`` holds ids
+    and public values only: it is read by every consumer, e-mail and webhooks alike."""
+    row = OutboxEvent(name=event, payload_version=PAYLOAD_VERSION, payload=payload, conference_id=conference_id)
+    db.add(row)
+    return row
+
+
+def event_values(
+    event: Event, *, conference_id: int, payload: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """The columns of a new event row, for Core inserts on hot paths (as ``outbox_values``)."""
+    now = now or utcnow()
+    return {
+        "name": event.value,
+        "payload_version": PAYLOAD_VERSION,
+        "payload": payload,
+        "conference_id": conference_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def emit_from_select(
+    db: AsyncSession, event: Event, *, conference_id: ColumnElement[Any], payload: dict[str, Any]
+) -> None:
+    """Record ``event`` with its conference taken from a scalar subquery (for callers that
+    know a session or registration but not its conference), as one INSERT … SELECT."""
+    now = utcnow()
+    table = OutboxEvent.__table__
+    values = event_values(event, conference_id=0, payload=payload, now=now)
+    columns = ["name", "payload_version", "payload", "conference_id", "created_at", "updated_at"]
+    selected = select(
+        *(
+            conference_id.label(name)
+            if name == "conference_id"
+            else literal(values[name], table.c[name].type).label(name)
+            for name in columns
+        )
+    )
+    await db.execute(insert(OutboxEvent).from_select(columns, selected))
 
 
 def new_message_id(base_url: str) -> str:
@@ -38,6 +83,7 @@ def outbox_values(
     registration_id: int | None,
     context: dict[str, Any],
     base_url: str,
+    event_id: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The columns of a new outbox row: for ``enqueue`` and for Core inserts on hot paths
@@ -50,6 +96,7 @@ def outbox_values(
         "language": language,
         "conference_id": conference_id,
         "registration_id": registration_id,
+        "event_id": event_id,
         "context": context,
         "status": MailStatus.PENDING,
         "attempts": 0,
@@ -69,7 +116,10 @@ def enqueue(
     registration_id: int | None,
     context: dict[str, Any],
     base_url: str,
+    event: OutboxEvent | None = None,
 ) -> OutboxMail:
+    """An e-mail of ``kind`` (the wording its domain registered for it), delivering ``event``;
+    ``context`` holds what only this e-mail may carry (private links), emptied once sent."""
     mail = OutboxMail(
         **outbox_values(
             kind=kind,
@@ -81,8 +131,21 @@ def enqueue(
             base_url=base_url,
         )
     )
+    if event is not None:
+        mail.event = event
     db.add(mail)
     return mail
+
+
+async def forget_recipient(db: AsyncSession, registration_id: int, recipient: str) -> None:
+    """A registration's personal data is erased: its unsent e-mails are not sent, and the sent
+    ones keep neither the address (``recipient`` replaces it) nor their links."""
+    await db.execute(
+        delete(OutboxMail).where(OutboxMail.registration_id == registration_id, OutboxMail.status != MailStatus.SENT)
+    )
+    await db.execute(
+        update(OutboxMail).where(OutboxMail.registration_id == registration_id).values(recipient=recipient, context={})
+    )
 
 
 def backoff(attempts: int, base: float, maximum: float) -> timedelta:

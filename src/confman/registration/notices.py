@@ -1,21 +1,61 @@
-"""What registration tells the attendee: the outbox e-mails it queues, each a row written in
-the transaction of the change it reports (``mail/outbox.py`` sends them).
+"""What registration tells the attendee: the outbox events of its changes, the e-mails that
+deliver them (each a row written in the transaction of the change it reports; the worker sends
+them), and their wording.
 
 Each e-mail that leads somewhere carries a fresh private token: the secret itself is never
-kept, only its hash in ``registration_token``.
+kept, only its hash in ``registration_token``; the events hold ids only. Each kind of e-mail is
+worded here and registered with mail (``confman.mail.messages.register``); the worker imports
+this module once. The e-mails that show the programme load it from the published read model
+when they are sent, and those that confirm a seat carry it as ``programme.ics``.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import OutboxMail, Registration, RegistrationStatus, RegistrationToken, TokenPurpose
+from confman.calendar.ical import build_calendar
+from confman.db.models import (
+    Conference,
+    Event,
+    OutboxEvent,
+    OutboxMail,
+    Registration,
+    RegistrationStatus,
+    RegistrationToken,
+    TokenPurpose,
+)
+from confman.lib.i18n import format_clock, ui_language, zone_city
+from confman.lib.templating import gettext_callables
+from confman.lib.timezones import is_known_zone
 from confman.lib.tokens import hash_token, new_token
-from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
-from confman.mail.outbox import enqueue
+from confman.lib.translations import pick
+from confman.lib.urls import (
+    attendee_url,
+    programme_ics_url,
+    registration_cancel_url,
+    registration_confirm_url,
+    registration_url,
+)
+from confman.mail.messages import (
+    Attachment,
+    Link,
+    MailContent,
+    ProgrammeRow,
+    RenderRequest,
+    date_line,
+    greeting,
+    programme_heading,
+    programme_row,
+    register,
+    zones_note,
+)
+from confman.mail.outbox import emit, enqueue
+from confman.published.model import PublicConference, PublicSession, load_published_programme
 from confman.registration.queries import waitlist_position
 from confman.registration.rules import ConferenceLike
 from confman.settings import Settings
@@ -23,7 +63,7 @@ from confman.settings import Settings
 Links = Callable[[str], dict[str, Any]]
 
 
-class Kind:
+class Kind(enum.StrEnum):
     """The outbox e-mail kinds that registration writes."""
 
     CONFIRM_REQUEST = "confirm_request"
@@ -34,6 +74,21 @@ class Kind:
     # Queued before the placement is known (PostgreSQL): the placement call renames it.
     PLACED = "placed"
     CANCELLED = "cancelled"
+    # A seat in a session with a capacity, from its waiting list.
+    SEAT_PROMOTED = "seat_promoted"
+
+
+# The event a status e-mail delivers when it reports the change itself (a resent one delivers
+# ``registration.resent``).
+STATUS_EVENTS = {
+    Kind.CONFIRMED: Event.REGISTRATION_CONFIRMED,
+    Kind.WAITLISTED: Event.REGISTRATION_WAITLISTED,
+    Kind.PROMOTED: Event.REGISTRATION_PROMOTED,
+    Kind.CANCELLED: Event.REGISTRATION_CANCELLED,
+}
+# Kinds whose e-mail carries the programme and the attendee's own links.
+WITH_PROGRAMME = frozenset({Kind.CONFIRMED, Kind.PROMOTED, Kind.ALREADY_REGISTERED, Kind.WAITLISTED})
+WITH_ATTACHMENT = frozenset({Kind.CONFIRMED, Kind.PROMOTED})
 
 
 def token_prefix(purpose: TokenPurpose) -> str:
@@ -76,11 +131,24 @@ class RegistrationNotices:
         self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
         return token
 
-    # --- the e-mails --------------------------------------------------------------------
+    # --- the events and the e-mails -----------------------------------------------------
+
+    def event(
+        self, conference: ConferenceLike, registration: Registration, event: Event, **payload: Any
+    ) -> OutboxEvent:
+        """Record ``event`` of ``registration`` (its id, and ``payload``: never a token or link)."""
+        payload = {"registration_id": registration.id, **payload}
+        return emit(self.db, event, conference_id=conference.id, payload=payload)
 
     def enqueue(
-        self, conference: ConferenceLike, registration: Registration, kind: str, context: dict[str, Any]
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        context: dict[str, Any],
+        event: OutboxEvent | None,
     ) -> OutboxMail:
+        """The e-mail ``kind`` delivering ``event`` (None: a placement at COMMIT writes it, 0007)."""
         return enqueue(
             self.db,
             kind=kind,
@@ -90,12 +158,15 @@ class RegistrationNotices:
             registration_id=registration.id,
             context={**self._base_context(registration), **context},
             base_url=self.base_url,
+            event=event,
         )
 
-    async def confirm_request(self, conference: ConferenceLike, registration: Registration) -> None:
-        """Double opt-in: the link that proves the address."""
+    async def confirm_request(
+        self, conference: ConferenceLike, registration: Registration, *, event: OutboxEvent
+    ) -> None:
+        """Double opt-in: the link that proves the address (for ``event``: created, or resent)."""
         token = self.token(registration, TokenPurpose.CONFIRM)
-        self.enqueue(conference, registration, Kind.CONFIRM_REQUEST, self.confirm_links(conference)(token))
+        self.enqueue(conference, registration, Kind.CONFIRM_REQUEST, self.confirm_links(conference)(token), event)
         await self.db.flush()
 
     async def already_registered(self, conference: ConferenceLike, registration: Registration) -> None:
@@ -109,19 +180,242 @@ class RegistrationNotices:
             context["manage_url"] = attendee_url(self.base_url, token)
             context["cancel_url"] = registration_cancel_url(self.base_url, conference.slug, token)
             context["position"] = await waitlist_position(self.db, registration)
-        self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context)
+        event = self.event(conference, registration, Event.REGISTRATION_REPEATED)
+        self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
         await self.db.flush()
 
     async def status(
-        self, conference: ConferenceLike, registration: Registration, kind: str, *, position: int | None = None
+        self,
+        conference: ConferenceLike,
+        registration: Registration,
+        kind: str,
+        *,
+        position: int | None = None,
+        event: OutboxEvent | None = None,
     ) -> None:
-        """A placement or a cancellation (``kind``); all but a cancellation carry the manage links."""
+        """A placement or a cancellation (``kind``); all but a cancellation carry the manage links.
+        It delivers ``event``, by default the change's own (``STATUS_EVENTS``)."""
+        if event is None:
+            payload = {"position": position} if kind == Kind.WAITLISTED else {}
+            event = self.event(conference, registration, STATUS_EVENTS[Kind(kind)], **payload)
         context: dict[str, Any] = {"position": position}
         if kind != Kind.CANCELLED:
             context.update(self.manage_links(conference, position)(self.token(registration, TokenPurpose.MANAGE)))
-        self.enqueue(conference, registration, kind, context)
+        self.enqueue(conference, registration, kind, context, event)
         await self.db.flush()
 
     @staticmethod
     def _base_context(registration: Registration) -> dict[str, Any]:
         return {"name": registration.name, "timezone": registration.timezone, "status": registration.status.value}
+
+
+# --- the wording ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailProgramme:
+    """A conference as its e-mails show it: the published read model, or (not published) the
+    conference alone without sessions."""
+
+    conference: PublicConference
+    sessions: list[PublicSession]
+
+
+async def mail_programme(request: RenderRequest) -> MailProgramme:
+    """The programme of the e-mail's conference, read once per batch (``request.memo``)."""
+    conference_id = request.mail.conference_id
+    if conference_id is None:
+        raise LookupError("the e-mail has no conference")
+    key = ("programme", conference_id)
+    known = request.memo.get(key)
+    if isinstance(known, MailProgramme):
+        return known
+    conference = await request.db.get(Conference, conference_id)
+    if conference is None:
+        raise LookupError(f"conference {conference_id} is gone")
+    programme = await load_published_programme(request.db, conference.slug)
+    if programme is not None:
+        found = MailProgramme(programme.conference, programme.sessions)
+    else:
+        bare = PublicConference(
+            id=conference.id,
+            slug=conference.slug,
+            title=conference.title,
+            description=conference.description,
+            timezone=conference.timezone,
+            default_language=conference.default_language,
+            languages=tuple(conference.languages),
+            starts_on=conference.starts_on,
+            ends_on=conference.ends_on,
+            version=conference.programme_version,
+            changed_at=conference.programme_changed_at,
+            guid=conference.guid,
+        )
+        found = MailProgramme(bare, [])
+    request.memo[key] = found
+    return found
+
+
+def attendee_zone(context: dict[str, object], conference: PublicConference) -> str:
+    """The attendee's zone from the e-mail's context, else the conference's."""
+    zone = str(context.get("timezone") or conference.timezone)
+    return zone if is_known_zone(zone) else conference.timezone
+
+
+def session_of(programme: MailProgramme, context: dict[str, object]) -> PublicSession | None:
+    """The published session the e-mail's context names (``session``: its slug), if any."""
+    return next((s for s in programme.sessions if s.slug == context.get("session")), None)
+
+
+@register(*(kind for kind in Kind if kind not in {Kind.PLACED, Kind.SEAT_PROMOTED}))
+async def registration_mail(request: RenderRequest) -> MailContent:
+    mail = request.mail
+    programme = await mail_programme(request)
+    conference, sessions = programme.conference, programme.sessions
+    language = ui_language(mail.language)
+    _ = gettext_callables(language)["_"]
+    context = mail.context
+    title = pick(conference.title, mail.language, conference.default_language)[0]
+    zone = attendee_zone(context, conference)
+    position = context.get("position")
+    kind = mail.kind
+
+    subjects = {
+        Kind.CONFIRM_REQUEST: _("Confirm your registration: %(title)s", title=title),
+        Kind.ALREADY_REGISTERED: _("You are already registered: %(title)s", title=title),
+        Kind.CONFIRMED: _("You are registered: %(title)s", title=title),
+        Kind.WAITLISTED: _("Waiting list: %(title)s", title=title),
+        Kind.PROMOTED: _("You're in: %(title)s", title=title),
+        Kind.CANCELLED: _("Registration cancelled: %(title)s", title=title),
+    }
+    paragraphs: list[str] = []
+    if kind == Kind.CONFIRM_REQUEST:
+        paragraphs.append(_("Please confirm your registration for %(title)s.", title=title))
+        paragraphs.append(
+            _("Open the link below and press the button. If you did not register, ignore this e-mail: nothing happens.")
+        )
+    elif kind == Kind.ALREADY_REGISTERED:
+        paragraphs.append(
+            _(
+                "Someone, probably you, asked to register this address for %(title)s. It is already registered.",
+                title=title,
+            )
+        )
+        if context.get("confirm_url"):
+            paragraphs.append(_("Your registration still needs confirming: open the link below and press the button."))
+        elif context.get("status") == "waitlisted" and position:
+            paragraphs.append(_("You are number %(position)s on the waiting list.", position=position))
+        else:
+            paragraphs.append(_("Your seat is confirmed."))
+    elif kind == Kind.CONFIRMED:
+        paragraphs.append(_("Your seat at %(title)s is confirmed.", title=title))
+    elif kind == Kind.WAITLISTED:
+        paragraphs.append(
+            _(
+                "%(title)s is full. You are number %(position)s on the waiting list; we will e-mail you when a seat"
+                " becomes free.",
+                title=title,
+                position=position or "?",
+            )
+        )
+    elif kind == Kind.PROMOTED:
+        paragraphs.append(
+            _(
+                "Good news: a seat became free and it is yours. Your registration for %(title)s is confirmed.",
+                title=title,
+            )
+        )
+    elif kind == Kind.CANCELLED:
+        paragraphs.append(_("Your registration for %(title)s is cancelled.", title=title))
+        paragraphs.append(_("You can register again while registration is open."))
+
+    action: Link | None = None
+    links: list[Link] = []
+    if context.get("confirm_url"):
+        action = Link(_("Confirm my registration"), str(context["confirm_url"]))
+    if context.get("manage_url"):
+        links.append(Link(_("Your registration page"), str(context["manage_url"])))
+    if context.get("cancel_url"):
+        links.append(Link(_("Cancel my registration"), str(context["cancel_url"])))
+    if kind == Kind.CANCELLED:
+        links.append(Link(_("Register again"), registration_url(request.base_url, conference.slug)))
+
+    rows: list[ProgrammeRow] = []
+    if kind in WITH_PROGRAMME:
+        rows = [
+            programme_row(
+                language,
+                session.starts_at,
+                pick(session.title, mail.language, conference.default_language)[0],
+                session.cancelled,
+                zone,
+                conference.timezone,
+            )
+            for session in sessions
+        ]
+    attached = kind in WITH_ATTACHMENT and bool(sessions)
+    attachments: list[Attachment] = []
+    if attached:
+        ics = build_calendar(
+            conference,
+            sessions,
+            base_url=request.base_url,
+            name=title,
+            source_url=programme_ics_url(request.base_url, conference.slug),
+            language=mail.language if mail.language in conference.languages else None,
+        )
+        attachments.append(Attachment("programme.ics", "text", "calendar", ics))
+    return MailContent(
+        language=language,
+        subject=subjects.get(Kind(kind), title),
+        greeting=greeting(language, str(context.get("name", ""))),
+        paragraphs=paragraphs,
+        action=action,
+        links=links,
+        when=date_line(language, conference.starts_on, conference.ends_on),
+        zones_note=zones_note(language, zone, conference.timezone) if rows else "",
+        programme=rows,
+        programme_heading=programme_heading(language) if rows else "",
+        footer=_("The programme is attached as a calendar file (programme.ics).") if attached else "",
+        attachments=attachments,
+    )
+
+
+@register(Kind.SEAT_PROMOTED)
+async def seat_promoted_mail(request: RenderRequest) -> MailContent:
+    mail = request.mail
+    programme = await mail_programme(request)
+    conference = programme.conference
+    language = ui_language(mail.language)
+    _ = gettext_callables(language)["_"]
+    context = mail.context
+    title = pick(conference.title, mail.language, conference.default_language)[0]
+    zone = attendee_zone(context, conference)
+    session = session_of(programme, context)
+    subject = title
+    paragraphs: list[str] = []
+    if session is not None:
+        seat_title = pick(session.title, mail.language, conference.default_language)[0]
+        subject = _("You have a seat: %(session)s", session=seat_title)
+        paragraphs.append(
+            _(
+                "A seat became free in “%(session)s” (%(title)s) and it is yours. It starts at %(time)s your time"
+                " (%(conference_time)s %(city)s).",
+                session=seat_title,
+                title=title,
+                time=format_clock(session.starts_at, zone, language),
+                conference_time=format_clock(session.starts_at, conference.timezone, language),
+                city=zone_city(conference.timezone, language),
+            )
+        )
+    links: list[Link] = []
+    if context.get("session_url"):
+        links.append(Link(_("About this session"), str(context["session_url"])))
+    return MailContent(
+        language=language,
+        subject=subject,
+        greeting=greeting(language, str(context.get("name", ""))),
+        paragraphs=paragraphs,
+        links=links,
+        when=date_line(language, conference.starts_on, conference.ends_on),
+    )

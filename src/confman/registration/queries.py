@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import (
     Conference,
+    OutboxEvent,
     OutboxMail,
     Registration,
     RegistrationSettings,
@@ -29,6 +30,7 @@ from confman.registration.rules import EffectiveSettings, effective
 REGISTRATION = cast(Table, Registration.__table__)
 REGISTRATION_TOKEN = cast(Table, RegistrationToken.__table__)
 MAIL_OUTBOX = cast(Table, OutboxMail.__table__)
+OUTBOX_EVENT = cast(Table, OutboxEvent.__table__)
 REGISTRATION_TALLY = cast(Table, RegistrationTally.__table__)
 
 
@@ -61,9 +63,11 @@ SELECT :r_conference_id, :r_email, :r_name, :r_country, :r_timezone, :r_language
  WHERE EXISTS (SELECT 1 FROM target)
 ON CONFLICT (conference_id, email) DO NOTHING
 RETURNING id"""
-_TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX))
-# PostgreSQL: a registration, its token and its e-mail in one statement (data-modifying CTEs);
-# the new id, or no row when the address is registered already (then nothing is written).
+_TABLES = (("r_", REGISTRATION), ("t_", REGISTRATION_TOKEN), ("m_", MAIL_OUTBOX), ("e_", OUTBOX_EVENT))
+# PostgreSQL: a registration, its token, its events and its e-mail in one statement
+# (data-modifying CTEs; the events come as a JSON list, ``g_events``: name and payload besides
+# the new id, in order, and the e-mail delivers the last of them); the new id, or no row when
+# the address is registered already (then nothing is written).
 # The insert happens only while the conference and its rules are as the submit checked them
 # (their updated_at): so a worker may check a submit against its remembered copy of them (see
 # ``submit.SubmitTargets``) and learn in the same statement whether that copy was current.
@@ -79,13 +83,21 @@ WITH target AS (
     SELECT id, CAST(:t_purpose AS VARCHAR), CAST(:t_token_hash AS VARCHAR), CAST(:t_created_at AS TIMESTAMPTZ),
            CAST(:t_updated_at AS TIMESTAMPTZ)
       FROM new_registration
+), new_event AS (
+    INSERT INTO outbox_event (name, payload_version, payload, conference_id, created_at, updated_at)
+    SELECT e.name, CAST(:e_payload_version AS INTEGER), jsonb_build_object('registration_id', r.id) || e.payload,
+           CAST(:m_conference_id AS BIGINT), CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
+      FROM new_registration r,
+           jsonb_to_recordset(CAST(:g_events AS JSONB)) AS e(seq INTEGER, name VARCHAR, payload JSONB)
+     ORDER BY e.seq
+    RETURNING id
 ), new_mail AS (
     INSERT INTO mail_outbox (registration_id, message_id, kind, recipient, language, conference_id, context,
-                             status, attempts, next_attempt_at, created_at, updated_at)
+                             status, attempts, next_attempt_at, created_at, updated_at, event_id)
     SELECT id, CAST(:m_message_id AS VARCHAR), CAST(:m_kind AS VARCHAR), CAST(:m_recipient AS VARCHAR),
            CAST(:m_language AS VARCHAR), CAST(:m_conference_id AS BIGINT), CAST(:m_context AS JSONB),
            CAST(:m_status AS VARCHAR), CAST(:m_attempts AS INTEGER), CAST(:m_next_attempt_at AS TIMESTAMPTZ),
-           CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ)
+           CAST(:m_created_at AS TIMESTAMPTZ), CAST(:m_updated_at AS TIMESTAMPTZ), (SELECT max(id) FROM new_event)
       FROM new_registration
 )
 SELECT (SELECT id FROM new_registration) AS id, EXISTS (SELECT 1 FROM target) AS current""",  # noqa: S608 (constants)
@@ -93,6 +105,7 @@ SELECT (SELECT id FROM new_registration) AS id, EXISTS (SELECT 1 FROM target) AS
 ).bindparams(
     bindparam("g_conference_updated_at", type_=REGISTRATION.c.updated_at.type),
     bindparam("g_settings_updated_at", type_=REGISTRATION.c.updated_at.type),
+    bindparam("g_events", type_=OUTBOX_EVENT.c.payload.type),
 )
 # SQLite (no data-modifying CTEs): the registration alone; token and e-mail follow.
 SQLITE_INSERT_REGISTRATION = _text(_INSERT_REGISTRATION, *_TABLES)

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from confman.db.models import (
     Conference,
     ConferenceSession,
+    Event,
+    OutboxEvent,
     Registration,
     RegistrationStatus,
     SeatStatus,
@@ -28,11 +30,12 @@ from confman.db.models import (
 from confman.lib.errors import ConflictError, FieldError
 from confman.lib.timezones import utcnow
 from confman.lib.urls import session_url
-from confman.mail.outbox import enqueue
+from confman.mail.outbox import emit, enqueue
+from confman.registration.notices import Kind
 from confman.registration.seat_rule import Grant, seat_rule, seats_for_waiting
 
 # The e-mail to the head of a session's waiting list when a seat becomes theirs.
-SEAT_PROMOTED = "seat_promoted"
+SEAT_PROMOTED = Kind.SEAT_PROMOTED
 # Sessions with seats always keep a waiting list (the seat rule's ``waitlist``).
 WORKSHOP_WAITLIST = True
 
@@ -126,6 +129,7 @@ async def take_seat(db: AsyncSession, registration: Registration, session_id: in
     decision = seat_rule(session.capacity, int(confirmed), WORKSHOP_WAITLIST, int(waiting), int(last_seq or 0))
     if decision.grant is Grant.SEAT:
         seat.status, seat.waitlist_seq, seat.confirmed_at = SeatStatus.CONFIRMED, None, utcnow()
+        _seat_granted(db, session, registration.id, "taken")
         result = Seat(SeatStatus.CONFIRMED)
     else:  # Grant.WAITLIST: a workshop always has a waiting list
         seat.status, seat.waitlist_seq = SeatStatus.WAITLISTED, decision.waitlist_seq
@@ -198,9 +202,19 @@ async def _mail_promoted(
 ) -> None:
     slug = await db.scalar(select(Conference.slug).where(Conference.id == session.conference_id))
     for registration in await db.scalars(select(Registration).where(Registration.id.in_(registration_ids))):
+        granted = _seat_granted(db, session, registration.id, "waitlist")
         enqueue(
             db, kind=SEAT_PROMOTED, recipient=registration.email, language=registration.language,
-            conference_id=session.conference_id, registration_id=registration.id, base_url=base_url,
+            conference_id=session.conference_id, registration_id=registration.id, base_url=base_url, event=granted,
             context={"name": registration.name, "timezone": registration.timezone, "session": session.slug,
                      "session_url": session_url(base_url, slug or "", session.slug)},
         )  # fmt: skip
+
+
+def _seat_granted(db: AsyncSession, session: ConferenceSession, registration_id: int, source: str) -> OutboxEvent:
+    """The event ``seat.granted``: taken while free (``source`` "taken") or from the waiting list."""
+    return emit(
+        db, Event.SEAT_GRANTED, conference_id=session.conference_id,
+        payload={"registration_id": registration_id, "session_id": session.id, "session": session.slug,
+                 "source": source},
+    )  # fmt: skip

@@ -11,7 +11,14 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import Conference, Registration, RegistrationSettings, RegistrationStatus, TokenPurpose
+from confman.db.models import (
+    Conference,
+    Event,
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+    TokenPurpose,
+)
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, utcnow
 from confman.registration.notices import Kind, RegistrationNotices
@@ -225,10 +232,14 @@ class RegistrationService:
 
     async def resend(self, conference: Conference, registration: Registration) -> None:
         """Send the confirmation again (a fresh link: the old secret is not kept)."""
-        if registration.status is RegistrationStatus.PENDING:
-            await self.notices.confirm_request(conference, registration)
-        elif registration.status is RegistrationStatus.CANCELLED:
+        if registration.status is RegistrationStatus.CANCELLED:
             raise FieldError("status", "cancelled", "the registration is cancelled")
+        resent = self.notices.event(
+            conference, registration, Event.REGISTRATION_RESENT, status=registration.status.value
+        )
+        if registration.status is RegistrationStatus.PENDING:
+            await self.notices.confirm_request(conference, registration, event=resent)
         else:
             kind = Kind.CONFIRMED if registration.status is RegistrationStatus.CONFIRMED else Kind.WAITLISTED
-            await self.notices.status(conference, registration, kind, position=await self.position(registration))
+            position = await self.position(registration)
+            await self.notices.status(conference, registration, kind, position=position, event=resent)

@@ -15,16 +15,26 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.services import CONFERENCE_NOT_FOUND
-from confman.db.models import Conference, ConferenceStatus, Registration, RegistrationStatus, TokenPurpose
+from confman.db.models import (
+    PAYLOAD_VERSION,
+    Conference,
+    ConferenceStatus,
+    Event,
+    OutboxEvent,
+    Registration,
+    RegistrationStatus,
+    TokenPurpose,
+)
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import utcnow
 from confman.lib.tokens import hash_token, new_token
 from confman.lib.validation import is_slug
-from confman.mail.outbox import outbox_values
+from confman.mail.outbox import event_values, outbox_values
 from confman.registration.notices import Kind, Links, RegistrationNotices, token_prefix
 from confman.registration.placement import PLACING, Outcome, Placement, Placer, place
 from confman.registration.queries import (
     MAIL_OUTBOX,
+    OUTBOX_EVENT,
     POSTGRESQL_INSERT_NEW,
     REGISTRATION_TOKEN,
     SQLITE_INSERT_REGISTRATION,
@@ -211,7 +221,8 @@ class Submission:
         if existing.status is RegistrationStatus.CANCELLED:
             self._refill(existing, data, answers)
             await self.db.flush()
-            await self.notices.confirm_request(conference, existing)
+            created = self.notices.event(conference, existing, Event.REGISTRATION_CREATED)
+            await self.notices.confirm_request(conference, existing, event=created)
         else:
             await self.notices.already_registered(conference, existing)
         return Outcome("check_email", registration=existing)
@@ -255,6 +266,7 @@ class Submission:
         place(registration, status, seq)
         self.db.add(registration)
         await self.db.flush()
+        self.notices.event(conference, registration, Event.REGISTRATION_CREATED)
         return await self.placer.after_placing(conference, registration, position)
 
     async def _submit_direct_in_database(
@@ -282,13 +294,18 @@ class Submission:
             return Outcome(existing.status.value, await waitlist_position(self.db, existing), existing)
         self._refill(existing, data, answers)
         await self.db.flush()
-        return await self._request_placement(conference, existing)
+        created = self.notices.event(conference, existing, Event.REGISTRATION_CREATED)
+        return await self._request_placement(conference, existing, created)
 
-    async def _request_placement(self, conference: ConferenceLike, registration: Registration) -> Outcome:
+    async def _request_placement(
+        self, conference: ConferenceLike, registration: Registration, event: OutboxEvent | None = None
+    ) -> Outcome:
         """Queue the placement e-mail; the trigger ``confman_place_on_commit`` (migration 0003)
-        places ``registration`` (pending) at COMMIT, inside the conference's lock."""
+        places ``registration`` (pending) at COMMIT, inside the conference's lock, and the
+        placement's event (``registration.confirmed`` or ``.waitlisted``) is written then (0007)."""
         token = self.notices.token(registration, TokenPurpose.MANAGE)
-        self.notices.enqueue(conference, registration, Kind.PLACED, self.notices.manage_links(conference, None)(token))
+        links = self.notices.manage_links(conference, None)(token)
+        self.notices.enqueue(conference, registration, Kind.PLACED, links, event)
         await self.db.flush()
         return Outcome(PLACING, registration=registration)
 
@@ -304,7 +321,7 @@ class Submission:
         kind: str,
         links: Links,
     ) -> int | None:
-        """A new registration with its private token and its e-mail, as Core inserts; the new
+        """A new registration with its private token, its events and its e-mail, as Core inserts; the new
         id, or None (and nothing written) when the address is registered already.
 
         ``INSERT … ON CONFLICT DO NOTHING`` replaces a look-up and a savepoint: a concurrent
@@ -333,6 +350,12 @@ class Submission:
         }
         token_row = {"purpose": purpose, "token_hash": hash_token(token), "created_at": now, "updated_at": now}
         context = {"name": data.name, "timezone": data.timezone, "status": status.value, **links(token)}
+        # A new registration is created; placed at once (SQLite), it is confirmed or waitlisted too.
+        events: list[tuple[Event, dict[str, Any]]] = [(Event.REGISTRATION_CREATED, {})]
+        if status is RegistrationStatus.CONFIRMED:
+            events.append((Event.REGISTRATION_CONFIRMED, {}))
+        elif status is RegistrationStatus.WAITLISTED:
+            events.append((Event.REGISTRATION_WAITLISTED, {"position": context.get("position")}))
         mail = outbox_values(
             kind=kind, recipient=data.email, language=data.language, conference_id=conference.id,
             registration_id=None, context=context, base_url=self.settings.base_url, now=now,
@@ -343,6 +366,10 @@ class Submission:
             parameters.update({f"m_{name}": value for name, value in mail.items()})
             parameters["g_conference_updated_at"] = conference.updated_at
             parameters["g_settings_updated_at"] = rules.version
+            parameters["g_events"] = [
+                {"seq": seq, "name": event.value, "payload": payload} for seq, (event, payload) in enumerate(events)
+            ]
+            parameters["e_payload_version"] = PAYLOAD_VERSION
             inserted = (await self.db.execute(POSTGRESQL_INSERT_NEW, parameters)).one()
             if not inserted.current:
                 raise StaleTarget
@@ -352,6 +379,12 @@ class Submission:
         if new_id is None:
             return None
         await self.db.execute(insert(REGISTRATION_TOKEN), {**token_row, "registration_id": new_id})
+        # The events in one statement (VALUES in order, so ids rise); the e-mail delivers the last.
+        rows = [
+            event_values(event, conference_id=conference.id, payload={"registration_id": new_id, **payload}, now=now)
+            for event, payload in events
+        ]
+        mail["event_id"] = max(await self.db.scalars(insert(OUTBOX_EVENT).values(rows).returning(OUTBOX_EVENT.c.id)))
         await self.db.execute(insert(MAIL_OUTBOX), {**mail, "registration_id": new_id})
         return new_id
 

@@ -10,6 +10,7 @@ from confman.db.models.attendance import (
     SessionSeat,
 )
 from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
+from confman.db.models.events import PAYLOAD_VERSION, PUBLIC_EVENTS, Event, OutboxEvent
 from confman.db.models.mail import MailStatus, OutboxMail
 from confman.db.models.programme import (
     ConferenceSession,
@@ -29,14 +30,18 @@ from confman.db.models.registration import (
 from confman.db.models.speakers import Speaker
 
 __all__ = [
+    "PAYLOAD_VERSION",
+    "PUBLIC_EVENTS",
     "ApiToken",
     "AttendeeLink",
     "Conference",
     "ConferenceMember",
     "ConferenceSession",
     "ConferenceStatus",
+    "Event",
     "MailStatus",
     "MemberRole",
+    "OutboxEvent",
     "OutboxMail",
     "Registration",
     "RegistrationSettings",

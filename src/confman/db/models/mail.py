@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from confman.db.base import Base, DateTimeUTC, JsonB
 from confman.db.models._types import enum_column
+from confman.db.models.events import OutboxEvent
 
 
 class MailStatus(enum.StrEnum):
@@ -21,8 +22,10 @@ class MailStatus(enum.StrEnum):
 
 
 class OutboxMail(Base):
-    """One e-mail to send. The worker renders it from ``kind`` and ``context`` when it sends,
-    and empties ``context`` (which holds the private links) once the server has it."""
+    """One e-mail to send: a delivery of the outbox event ``event_id`` (what happened) to one
+    recipient. The worker renders it from ``kind`` (which e-mail of the domain that wrote it)
+    and ``context`` when it sends, and empties ``context`` (which holds the private links) once
+    the server has it."""
 
     __tablename__ = "mail_outbox"
     __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
@@ -36,7 +39,11 @@ class OutboxMail(Base):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True, default=None
     )
+    # No index: events are looked up from e-mails, not the other way round.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_event.id", ondelete="SET NULL"), default=None)
     context: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    # Set when queued with the event in the same flush; never loaded (the worker needs no event).
+    event: Mapped[OutboxEvent | None] = relationship(lazy="raise")
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus, "mail_status"), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
