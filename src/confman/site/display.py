@@ -1,6 +1,6 @@
 """The published programme as a viewer sees it: texts in their language, times in their zone.
 
-Everything a public page shows is prepared here from the read model (``published.py``)
+Everything a public page shows is prepared here from the read model (``published/model.py``)
 and a ``Viewer``, so templates only lay it out. A time is never shown without its zone:
 each moment carries the viewer's clock and city and the conference's clock and city.
 """
