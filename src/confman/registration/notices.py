@@ -267,6 +267,53 @@ def session_of(programme: MailProgramme, context: dict[str, object]) -> PublicSe
     return next((s for s in programme.sessions if s.slug == context.get("session")), None)
 
 
+@dataclass(frozen=True)
+class SessionMail:
+    """What an e-mail about one session (a reminder, a seat given) starts from: the conference
+    and the session in the recipient's language and zone; ``session`` None when it is no longer
+    published (the e-mail then says only what it can)."""
+
+    language: str
+    translate: Callable[..., str]
+    context: dict[str, Any]
+    conference: PublicConference
+    title: str
+    zone: str
+    session: PublicSession | None
+    session_title: str
+
+    def content(self, subject: str, paragraphs: list[str], action: Link | None = None) -> MailContent:
+        """The e-mail, with the link to the session's page when the context has one."""
+        _ = self.translate
+        links = [Link(_("About this session"), str(self.context["session_url"]))]
+        return MailContent(
+            language=self.language,
+            subject=subject,
+            greeting=greeting(self.language, str(self.context.get("name", ""))),
+            paragraphs=paragraphs,
+            action=action,
+            links=links if self.context.get("session_url") else [],
+            when=date_line(self.language, self.conference.starts_on, self.conference.ends_on),
+        )
+
+
+async def session_mail(request: RenderRequest) -> SessionMail:
+    mail = request.mail
+    programme = await mail_programme(request)
+    conference = programme.conference
+    session = session_of(programme, mail.context)
+    return SessionMail(
+        language=ui_language(mail.language),
+        translate=gettext_callables(ui_language(mail.language))["_"],
+        context=mail.context,
+        conference=conference,
+        title=pick(conference.title, mail.language, conference.default_language)[0],
+        zone=attendee_zone(mail.context, conference),
+        session=session,
+        session_title=pick(session.title, mail.language, conference.default_language)[0] if session else "",
+    )
+
+
 @register(*(kind for kind in Kind if kind not in {Kind.PLACED, Kind.SEAT_PROMOTED}))
 async def registration_mail(request: RenderRequest) -> MailContent:
     mail = request.mail
@@ -383,39 +430,17 @@ async def registration_mail(request: RenderRequest) -> MailContent:
 
 @register(Kind.SEAT_PROMOTED)
 async def seat_promoted_mail(request: RenderRequest) -> MailContent:
-    mail = request.mail
-    programme = await mail_programme(request)
-    conference = programme.conference
-    language = ui_language(mail.language)
-    _ = gettext_callables(language)["_"]
-    context = mail.context
-    title = pick(conference.title, mail.language, conference.default_language)[0]
-    zone = attendee_zone(context, conference)
-    session = session_of(programme, context)
-    subject = title
-    paragraphs: list[str] = []
-    if session is not None:
-        seat_title = pick(session.title, mail.language, conference.default_language)[0]
-        subject = _("You have a seat: %(session)s", session=seat_title)
-        paragraphs.append(
-            _(
-                "A seat became free in “%(session)s” (%(title)s) and it is yours. It starts at %(time)s your time"
-                " (%(conference_time)s %(city)s).",
-                session=seat_title,
-                title=title,
-                time=format_clock(session.starts_at, zone, language),
-                conference_time=format_clock(session.starts_at, conference.timezone, language),
-                city=zone_city(conference.timezone, language),
-            )
-        )
-    links: list[Link] = []
-    if context.get("session_url"):
-        links.append(Link(_("About this session"), str(context["session_url"])))
-    return MailContent(
-        language=language,
-        subject=subject,
-        greeting=greeting(language, str(context.get("name", ""))),
-        paragraphs=paragraphs,
-        links=links,
-        when=date_line(language, conference.starts_on, conference.ends_on),
+    about = await session_mail(request)
+    _, language, session, conference = about.translate, about.language, about.session, about.conference
+    if session is None:
+        return about.content(about.title, [])
+    paragraph = _(
+        "A seat became free in “%(session)s” (%(title)s) and it is yours. It starts at %(time)s your time"
+        " (%(conference_time)s %(city)s).",
+        session=about.session_title,
+        title=about.title,
+        time=format_clock(session.starts_at, about.zone, language),
+        conference_time=format_clock(session.starts_at, conference.timezone, language),
+        city=zone_city(conference.timezone, language),
     )
+    return about.content(_("You have a seat: %(session)s", session=about.session_title), [paragraph])
