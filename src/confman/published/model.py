@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,6 +128,25 @@ class PublishedProgramme:
         return pick(field, language, self.conference.default_language)
 
 
+def public_conference(row: Any) -> PublicConference:
+    """A conference's public face from a row with the model's column names (a Core row, or the
+    ORM ``Conference`` itself: e-mails of a conference that is not published)."""
+    return PublicConference(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        timezone=row.timezone,
+        default_language=row.default_language,
+        languages=tuple(row.languages),
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        version=row.programme_version,
+        changed_at=row.programme_changed_at,
+        guid=row.guid,
+    )
+
+
 async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProgramme | None:
     """The published conference ``slug`` with its public sessions and speakers; None if none."""
     row = (
@@ -149,20 +169,7 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
     ).first()
     if row is None:
         return None
-    conference = PublicConference(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        description=row.description,
-        timezone=row.timezone,
-        default_language=row.default_language,
-        languages=tuple(row.languages),
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        version=row.programme_version,
-        changed_at=row.programme_changed_at,
-        guid=row.guid,
-    )
+    conference = public_conference(row)
 
     tracks: dict[int, PublicTrack] = {
         track_id: PublicTrack(track_slug, name, color)

@@ -55,7 +55,7 @@ from confman.mail.messages import (
     zones_note,
 )
 from confman.mail.outbox import emit, enqueue
-from confman.published.model import PublicConference, PublicSession, load_published_programme
+from confman.published.model import PublicConference, PublicSession, load_published_programme, public_conference
 from confman.registration.queries import waitlist_position
 from confman.registration.rules import ConferenceLike
 from confman.settings import Settings
@@ -237,21 +237,7 @@ async def mail_programme(request: RenderRequest) -> MailProgramme:
     if programme is not None:
         found = MailProgramme(programme.conference, programme.sessions)
     else:
-        bare = PublicConference(
-            id=conference.id,
-            slug=conference.slug,
-            title=conference.title,
-            description=conference.description,
-            timezone=conference.timezone,
-            default_language=conference.default_language,
-            languages=tuple(conference.languages),
-            starts_on=conference.starts_on,
-            ends_on=conference.ends_on,
-            version=conference.programme_version,
-            changed_at=conference.programme_changed_at,
-            guid=conference.guid,
-        )
-        found = MailProgramme(bare, [])
+        found = MailProgramme(public_conference(conference), [])
     request.memo[key] = found
     return found
 
