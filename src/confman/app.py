@@ -20,14 +20,17 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from confman.accounts import routes as accounts
 from confman.accounts.auth import provide_current_user, provide_organiser
 from confman.attendees import routes as attendees
+from confman.audit import recorder as audit
 from confman.calendar import routes as calendar
 from confman.conferences import routes as conferences
 from confman.conferences.access import check_conference_routes, provide_conference_access
 from confman.db.engine import create_engine
+from confman.db.session_store import DatabaseStore
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import FormRejected, integrity_error_handler
 from confman.lib.log_redaction import install_token_redaction
@@ -36,6 +39,8 @@ from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.mail import routes as mail
+from confman.orga import routes as orga
+from confman.orga.session import SESSION_STORE
 from confman.programme import routes as programme
 from confman.published.cache import ProgrammeCache
 from confman.registration import routes as registration
@@ -64,6 +69,8 @@ DOMAINS: tuple[Domain, ...] = (
     schedule,
     registration,
     attendees,
+    # The organisers' pages (/orga/).
+    orga,
     # The local mailbox in the browser: development and the demo only.
     mail,
 )
@@ -79,6 +86,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
     settings = settings or Settings()
     # Request paths carry private tokens; the access log must not.
     install_token_redaction()
+    # Every organiser change is recorded (audit/recorder.py).
+    audit.install()
     engine = create_engine(settings)
     programme_cache = ProgrammeCache(version_ttl=settings.programme_cache_seconds)
     page_renderer = PageRenderer()
@@ -99,7 +108,7 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
     app = Litestar(
         route_handlers=[*(handler for domain in DOMAINS for handler in domain.routes(settings)), STATIC_FILES],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        stores=_stores(settings, redis),
+        stores=_stores(settings, redis, engine),
         dependencies={
             "db_session": Provide(provide_db_session),
             "current_user": Provide(provide_current_user),
@@ -149,11 +158,13 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
     return app
 
 
-def _stores(settings: Settings, redis: Redis | None) -> StoreRegistry:
-    """Every store the app asks for by name (the rate limits') counts in Redis when it is
-    configured, shared by every process and server; else in each process's memory."""
+def _stores(settings: Settings, redis: Redis | None, engine: AsyncEngine) -> StoreRegistry:
+    """Every store the app asks for by name (the rate limits', the organisers' sessions) is in
+    Redis when it is configured, shared by every process and server. Without Redis the
+    sessions are in the database (shared all the same) and the rate limits count in each
+    process's memory."""
     if redis is None:
-        return StoreRegistry()
+        return StoreRegistry({SESSION_STORE: DatabaseStore(engine)})
 
     def redis_store(name: str) -> Store:
         return RedisStore(redis, namespace=f"{settings.redis_namespace}_{name}")

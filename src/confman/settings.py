@@ -58,8 +58,19 @@ class Settings(BaseSettings):
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
     # An e-mail still undeliverable this long after it was queued is marked failed.
     mail_give_up_seconds: float = Field(default=7 * 24 * 3600.0, gt=0)
+    # The organisers' sign-in: a session ends after this many idle minutes, and at the latest
+    # this many hours after signing in.
+    orga_idle_minutes: int = Field(default=120, ge=1)
+    orga_session_hours: int = Field(default=12, ge=1)
+    # Sign-in attempts per e-mail address and per client address, each per 15 minutes.
+    sign_in_attempts_per_address: int = Field(default=10, ge=1)
+    sign_in_attempts_per_client: int = Field(default=30, ge=1)
     # Development pages (the local mailbox at /_dev/mailbox/); on in `confman demo` and debug.
     dev_pages: bool = False
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

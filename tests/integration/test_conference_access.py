@@ -171,7 +171,9 @@ ACCESS_DEPENDENCIES = {
         (
             asks_without_level,
             "['GET'] /orga/{conf:str}/asks-without-level (asks_without_level)"
-            " asks for conference_access without declaring opt['access']",
+            " asks for conference_access without declaring opt['access']\n"
+            "['GET'] /orga/{conf:str}/asks-without-level (asks_without_level)"
+            " names a conference without declaring opt['access']",
         ),
         (
             declared_not_checked,

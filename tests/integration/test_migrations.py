@@ -30,7 +30,9 @@ POSTGRES_URL = os.environ.get("CONFMAN_TEST_POSTGRES_URL", "postgresql+asyncpg:/
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 CONFMAN_TABLES = {
+    "account_token",
     "api_token",
+    "audit_record",
     "attendee_link",
     "conference",
     "conference_member",
@@ -47,9 +49,11 @@ CONFMAN_TABLES = {
     "session_seat",
     "session_speaker",
     "speaker",
+    "stored_file",
     "stream",
     "track",
     "user_account",
+    "web_session",
 }
 
 

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 
 from confman.accounts.services import TokenService
+from confman.audit.recorder import set_actor
 from confman.db.models import User
 from confman.db.transactions import DbSession
 
@@ -40,6 +41,7 @@ async def provide_current_user(request: Request[Any, Any, Any], db_session: DbSe
     user = await TokenService(db_session).user_for(secret, touch=request.method not in {"GET", "HEAD"})
     if user is None:
         raise NotAuthorizedException(detail="Invalid or revoked token", headers=_CHALLENGE)
+    set_actor(db_session, user)
     return user
 
 

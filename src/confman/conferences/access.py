@@ -41,9 +41,8 @@ from confman.db.transactions import DbSession
 # The key in a route's ``opt``, and the name handlers ask for.
 ACCESS_OPT = "access"
 DEPENDENCY = "conference_access"
-# Routes under these prefixes that name a conference must declare a level (the organisers'
-# web pages will add theirs).
-MANAGED_PREFIXES = ("/api/",)
+# Routes under these prefixes that name a conference must declare a level.
+MANAGED_PREFIXES = ("/api/", "/orga/")
 
 
 class AccessLevel(StrEnum):

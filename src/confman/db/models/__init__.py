@@ -1,6 +1,13 @@
 """Every model, imported once here so that Alembic and the app see the whole schema."""
 
-from confman.db.models.accounts import ApiToken, ConferenceMember, MemberRole, User
+from confman.db.models.accounts import (
+    AccountToken,
+    AccountTokenPurpose,
+    ApiToken,
+    ConferenceMember,
+    MemberRole,
+    User,
+)
 from confman.db.models.attendance import (
     AttendeeLink,
     SeatStatus,
@@ -9,6 +16,7 @@ from confman.db.models.attendance import (
     SessionReminder,
     SessionSeat,
 )
+from confman.db.models.audit import AuditRecord
 from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
 from confman.db.models.events import PAYLOAD_VERSION, PUBLIC_EVENTS, Event, OutboxEvent
 from confman.db.models.mail import MailStatus, OutboxMail
@@ -28,12 +36,16 @@ from confman.db.models.registration import (
     TokenPurpose,
 )
 from confman.db.models.speakers import Speaker
+from confman.db.models.web import StoredFile, WebSession
 
 __all__ = [
     "PAYLOAD_VERSION",
     "PUBLIC_EVENTS",
+    "AccountToken",
+    "AccountTokenPurpose",
     "ApiToken",
     "AttendeeLink",
+    "AuditRecord",
     "Conference",
     "ConferenceMember",
     "ConferenceSession",
@@ -58,8 +70,10 @@ __all__ = [
     "SessionStatus",
     "Speaker",
     "SpeakerRole",
+    "StoredFile",
     "Stream",
     "TokenPurpose",
     "Track",
     "User",
+    "WebSession",
 ]

@@ -30,6 +30,8 @@ class Speaker(Base):
     bio: Mapped[Translations] = mapped_column(JsonB, default=dict)
     # [{"title": "…", "url": "https://…"}]
     links: Mapped[list[dict[str, str]]] = mapped_column(JsonB, default=list)
+    # The photo (db.models.web.StoredFile), resized and without metadata.
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"), default=None)
 
     conference: Mapped[Conference] = relationship(back_populates="speakers", lazy="raise")
     session_links: Mapped[list[SessionSpeaker]] = relationship(

@@ -1,0 +1,1 @@
+"""The organisers' audit trail: every change an organiser makes, recorded as it is flushed."""
