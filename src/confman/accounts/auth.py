@@ -45,10 +45,21 @@ async def provide_current_user(request: Request[Any, Any, Any], db_session: DbSe
     return user
 
 
-async def provide_organiser(current_user: CurrentUser) -> User:
+async def provide_organiser(current_user: CurrentUser, db_session: DbSession) -> User:
     if current_user is None:
+        await end_transaction(db_session)
         raise NotAuthorizedException(detail="This operation needs 'Authorization: Bearer <token>'", headers=_CHALLENGE)
     return current_user
+
+
+async def end_transaction(db_session: DbSession) -> None:
+    """Roll back before a dependency refuses the request.
+
+    Litestar cleans up the dependencies it resolved (``provide_db_session`` among them) only
+    once all of them are; when one raises, the request's transaction would stay open until
+    garbage collection, and on SQLite a form's transaction holds the write lock that long.
+    """
+    await db_session.rollback()
 
 
 async def provide_nobody() -> None:

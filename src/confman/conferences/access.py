@@ -29,12 +29,12 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
-from litestar.exceptions import ImproperlyConfiguredException
+from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.routes import BaseRoute, HTTPRoute
 
-from confman.accounts.auth import CurrentUser, provide_organiser
+from confman.accounts.auth import CurrentUser, end_transaction, provide_organiser
 from confman.conferences.services import ConferenceAccess, ConferenceService
 from confman.db.transactions import DbSession
 
@@ -77,13 +77,17 @@ async def provide_conference_access(
 ) -> ConferenceAccess:
     level = access_level(request.route_handler)
     service = ConferenceService(db_session)
-    if level is AccessLevel.READ:
-        return await service.access(conf, current_user)
-    if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
-        organiser = await provide_organiser(current_user)
-        return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
-    if level is AccessLevel.PUBLIC:
-        return await service.access(conf, None)
+    try:
+        if level is AccessLevel.READ:
+            return await service.access(conf, current_user)
+        if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
+            organiser = await provide_organiser(current_user, db_session)
+            return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
+        if level is AccessLevel.PUBLIC:
+            return await service.access(conf, None)
+    except HTTPException:
+        await end_transaction(db_session)
+        raise
     # check_conference_routes refuses such an app; this is only the last line.
     raise ImproperlyConfiguredException(f"{request.route_handler} asks for {DEPENDENCY} without opt[{ACCESS_OPT!r}]")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import PermissionDeniedException
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.accounts.services import MembershipService
@@ -25,6 +25,8 @@ from confman.db.models import (
     ConferenceSession,
     ConferenceStatus,
     MemberRole,
+    Registration,
+    Speaker,
     Stream,
     Track,
     User,
@@ -287,3 +289,38 @@ class StreamService:
         await self.db.delete(stream)
         await self.db.flush()
         await record_programme_change(self.db, conference)
+
+
+@dataclass(frozen=True)
+class ConferenceCounts:
+    """What the organisers' overview counts: sessions and registrations by status, speakers."""
+
+    sessions: dict[str, int]
+    speakers: int
+    registrations: dict[str, int]
+
+
+async def conference_counts(db: AsyncSession, conference: Conference) -> ConferenceCounts:
+    """Three grouped counts, whatever the conference's size."""
+    sessions = {
+        str(status): count
+        for status, count in (
+            await db.execute(
+                select(ConferenceSession.status, func.count())
+                .where(ConferenceSession.conference_id == conference.id)
+                .group_by(ConferenceSession.status)
+            )
+        ).all()
+    }
+    speakers = await db.scalar(select(func.count()).select_from(Speaker).where(Speaker.conference_id == conference.id))
+    registrations = {
+        str(status): count
+        for status, count in (
+            await db.execute(
+                select(Registration.status, func.count())
+                .where(Registration.conference_id == conference.id)
+                .group_by(Registration.status)
+            )
+        ).all()
+    }
+    return ConferenceCounts(sessions=sessions, speakers=int(speakers or 0), registrations=registrations)

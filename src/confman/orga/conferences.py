@@ -9,15 +9,17 @@ from pydantic import ValidationError
 
 from confman.accounts.auth import AuthenticatedUser
 from confman.conferences.access import ORGANISER, ConferenceAccessDependency
-from confman.conferences.schemas import ConferenceCreate
-from confman.conferences.services import ConferenceService
+from confman.conferences.schemas import ConferenceCreate, ConferenceUpdate
+from confman.conferences.services import ConferenceService, conference_counts
+from confman.db.models import ConferenceStatus
 from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError, FormRejected
-from confman.lib.i18n import N_, UI_LANGUAGES, language_autonym
+from confman.lib.i18n import N_, UI_LANGUAGES, format_days, language_autonym
 from confman.lib.timezones import known_zones
 from confman.orga.forms import field_errors, text
 from confman.orga.frame import NO_STORE, conference_path, orga_context, orga_page, see_other
 from confman.orga.session import flash
+from confman.programme.flags import load_schedule, schedule_flags
 from confman.settings import AppSettings
 from confman.site.serve import PageRendererDependency
 
@@ -93,6 +95,7 @@ async def conference_overview(
     request: Request[Any, Any, Any],
     conference_access: ConferenceAccessDependency,
     organiser: AuthenticatedUser,
+    db_session: DbSession,
     settings: AppSettings,
     page_renderer: PageRendererDependency,
 ) -> Response[Any]:
@@ -100,5 +103,44 @@ async def conference_overview(
     context = orga_context(
         request, base_url=settings.base_url, user=organiser, access=conference_access, section="overview"
     )
-    context["dates"] = (conference.starts_on, conference.ends_on)
+    language = context["viewer"].language
+    counts = await conference_counts(db_session, conference)
+    sessions = await load_schedule(db_session, conference, language)
+    flags = schedule_flags(
+        sessions, zone=conference.timezone, starts_on=conference.starts_on, ends_on=conference.ends_on
+    )
+    titles = {session.slug: session.title for session in sessions}
+    order = {session.slug: index for index, session in enumerate(sessions)}
+    context.update(
+        dates=format_days(conference.starts_on, conference.ends_on, context["viewer"].formatting),
+        counts=counts,
+        flags=[
+            {
+                "code": flag.code.value,
+                "session": slug,
+                "title": titles.get(slug, slug),
+                "message": flag.message(language),
+                "url": conference_path(conference.slug, f"sessions/{slug}/"),
+            }
+            for slug in sorted(flags, key=lambda slug: order.get(slug, 0))
+            for flag in flags[slug]
+        ],
+    )
     return orga_page(page_renderer, "orga/overview.html", context)
+
+
+@post("/{conf:str}/publish", name="orga:publish", opt=ORGANISER, status_code=303)
+async def conference_publish(
+    request: Request[Any, Any, Any], conference_access: ConferenceAccessDependency, db_session: DbSession
+) -> Response[Any]:
+    """Publish or unpublish (``status`` = published | draft): the public pages follow at once."""
+    form = await request.form()
+    wanted = ConferenceStatus.PUBLISHED if text(form, "status") == "published" else ConferenceStatus.DRAFT
+    await ConferenceService(db_session).update(conference_access.conference, ConferenceUpdate(status=wanted))
+    flash(
+        request,
+        N_("The conference is published: its pages are public.")
+        if wanted is ConferenceStatus.PUBLISHED
+        else N_("The conference is a draft again: only its organisers see it."),
+    )
+    return see_other(conference_path(conference_access.conference.slug))

@@ -28,6 +28,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     conferences.conference_list,
     conferences.conference_create,
     conferences.conference_overview,
+    conferences.conference_publish,
 ]
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
 
 from confman.audit.recorder import set_actor
 from confman.db.models import User
@@ -34,6 +36,7 @@ _FLASH = "flash"
 # Set on the request when the session must get a new key on its way out.
 _ROTATE = "confman_rotate_session"
 _NEW_KEY = "confman_new_session_key"
+_LOADED = "confman_session_loaded"
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -48,14 +51,32 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return str(state[_NEW_KEY])
         return super().get_session_id(connection)
 
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        # What the store holds now: an unchanged session is not written back.
+        connection.scope.setdefault("state", {})[_LOADED] = dict(data)
+        return data
+
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
+        state = connection.scope.get("state", {})
         old_key = connection.cookies.get(self.config.key)
         if not scope_session and not old_key:
             # Nothing to keep for a visitor who is not signed in: no row, no cookie.
             return
-        if connection.scope.get("state", {}).get(_ROTATE) and old_key:
+        rotate = bool(state.get(_ROTATE))
+        if scope_session and not rotate and old_key and scope_session == state.get(_LOADED):
+            # Unchanged: no write (the store renews its expiry on reading); the cookie's
+            # Max-Age is renewed, so an active organiser stays signed in.
+            cookie_params = dict(
+                extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+            )
+            MutableScopeHeaders.from_message(message).add(
+                "Set-Cookie", Cookie(value=old_key, key=self.config.key, **cookie_params).to_header(header="")
+            )
+            return
+        if rotate and old_key:
             await self.delete(old_key, store=self.config.get_store_from_app(connection.scope["litestar_app"]))
         await super().store_in_message(scope_session or Empty, message, connection)
 
