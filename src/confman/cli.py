@@ -133,8 +133,14 @@ def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) 
     if not settings.smtp_url:
         click.echo(f"  e-mails (local):   {base}/_dev/mailbox/   (written to {settings.mailbox_dir}/)")
     click.echo(f"  organiser token:   {token}   (use as 'Authorization: Bearer …')")
+    click.echo(f"  organiser pages:   {base}/orga/login")
     if password:
         click.echo(f"  organiser login:   {DEMO_ORGANISER} / {password}   (shown once)")
+    else:
+        click.echo(
+            f"  organiser login:   {DEMO_ORGANISER}   (password shown on the first run; a new one via"
+            f" {base}/orga/password/forgot, the e-mail lands in the local mailbox)"
+        )
     if live_session:
         slug, starts_at = live_session
         click.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -47,6 +48,23 @@ def invoke(database_url: str, *args: str) -> str:
     result = CliRunner().invoke(main, list(args), env={"CONFMAN_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def test_the_demos_printed_login_signs_in_at_orga_login(empty_database: str) -> None:
+    output = invoke(empty_database, "demo", "--no-serve")
+    assert "organiser pages:   http://127.0.0.1:8000/orga/login" in output
+    email, password = re.search(r"organiser login:   (\S+) / (\S+)", output).groups()  # type: ignore[union-attr]
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        form = client.get("/orga/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        answer = client.post(
+            "/orga/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False
+        )
+        assert answer.status_code == 303
+        home = client.get("/orga/")
+        assert "/orga/climate-2027/" in home.text
+    again = invoke(empty_database, "demo", "--no-serve")
+    assert "password shown on the first run" in again
 
 
 def test_demo_loads_the_announced_conference(empty_database: str) -> None:

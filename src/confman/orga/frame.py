@@ -123,7 +123,7 @@ def to_login(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Re
     htmx follows ``HX-Redirect`` instead of swapping a page into a fragment."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = f"{LOGIN_PATH}?next={quote(target, safe='')}" if request.method == "GET" else LOGIN_PATH
-    if request.headers.get("hx-request"):
+    if request.headers.get("hx-request") == "true":
         return Response(b"", status_code=401, headers={**NO_STORE, "HX-Redirect": location})
     return Redirect(location, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
 
