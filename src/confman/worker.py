@@ -28,6 +28,7 @@ from confman.attendees import notices as attendee_notices
 from confman.attendees.reminders import queue_due_reminders
 from confman.db.engine import create_engine, read_only_transactions
 from confman.db.models import MailStatus, OutboxMail
+from confman.db.session_store import DatabaseStore
 from confman.lib.timezones import utcnow
 from confman.mail import outbox
 from confman.mail.messages import RenderRequest, build_message, render
@@ -75,6 +76,10 @@ class MailWorker:
             queued = await queue_due_reminders(db, self.settings, utcnow())
             await db.commit()
         return queued
+
+    async def forget_expired_sign_ins(self) -> int:
+        """Delete the organisers' sessions that have expired (they already sign no one in)."""
+        return await DatabaseStore(self.engine).delete_expired()
 
     async def run_once(self) -> int:
         """Send one batch of due e-mails; how many were claimed (0: nothing was due)."""
@@ -154,8 +159,9 @@ class MailWorker:
                 next_reminders = loop.time() + self.settings.reminder_poll_seconds
                 try:
                     await self.queue_reminders()
+                    await self.forget_expired_sign_ins()
                 except Exception:
-                    log.exception("queueing reminders failed")
+                    log.exception("queueing reminders or forgetting expired sign-ins failed")
             try:
                 handled = await self.run_once()
             except Exception:
