@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import conferences, signin
+from confman.orga import conferences, signin, tokens
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
 from confman.settings import Settings
@@ -29,6 +29,9 @@ HANDLERS: list[ControllerRouterHandler] = [
     conferences.conference_create,
     conferences.conference_overview,
     conferences.conference_publish,
+    tokens.token_list,
+    tokens.token_create,
+    tokens.token_revoke,
 ]
 
 
