@@ -14,12 +14,14 @@ alive (``asyncio.run`` in the database fixtures would then refuse to start).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,3 +176,99 @@ def axe_script() -> Path:
             pytest.fail(message + " - required under CI=true", pytrace=False)
         pytest.skip(message)
     return AXE_CORE
+
+
+@dataclass(frozen=True)
+class OrgaServer:
+    """A ``confman run`` server on an empty database of one kind, with one organiser account."""
+
+    base_url: str
+    database: str
+    email: str
+    password: str
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _off_thread(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` in a thread of its own: Playwright's sync API holds this thread's event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
+ORGANISER_EMAIL = "journey@example.org"
+ORGANISER_PASSWORD = "a long journey password"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def orga_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgaServer]:
+    """The production command (`confman db upgrade`, `user create`, `run`) on SQLite and on
+    PostgreSQL (a database made for the module and dropped after)."""
+    from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _admin_execute
+
+    folder = tmp_path_factory.mktemp(f"orga-{request.param}")
+    dropped: str | None = None
+    if request.param == "sqlite":
+        database_url = f"sqlite+aiosqlite:///{folder / 'orga.sqlite3'}"
+    else:
+        import uuid
+
+        from sqlalchemy.engine import make_url
+
+        name = f"confman_e2e_{uuid.uuid4().hex[:10]}"
+        try:
+            _off_thread(_admin_execute(f'CREATE DATABASE "{name}"'))
+        except OSError as error:
+            if REQUIRE_POSTGRES:
+                raise
+            pytest.skip(f"PostgreSQL not reachable: {error}")
+        dropped = name
+        database_url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CONFMAN_")}
+    env.update(
+        CONFMAN_DATABASE_URL=database_url,
+        CONFMAN_BASE_URL=base_url,
+        CONFMAN_SECRET_KEY="e2e-" + "o" * 40,
+        CONFMAN_MAILBOX_DIR=str(folder / "mailbox"),
+        CONFMAN_PROGRAMME_CACHE_SECONDS="0",
+    )
+    for args in (
+        ("db", "upgrade"),
+        ("user", "create", "--email", ORGANISER_EMAIL, "--name", "Jo Organiser", "--password", ORGANISER_PASSWORD),
+    ):
+        subprocess.run(_confman(*args), env=env, check=True, capture_output=True)  # noqa: S603 - our own CLI
+    log = folder / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(  # noqa: S603 - our own CLI
+            _confman("run", "--host", "127.0.0.1", "--port", str(port)),
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base_url}/orga/login", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, f"confman run exited:\n{log.read_text()}"
+                assert time.monotonic() < deadline, f"confman run did not answer in 60 s:\n{log.read_text()}"
+                time.sleep(0.1)
+        yield OrgaServer(base_url, request.param, ORGANISER_EMAIL, ORGANISER_PASSWORD, log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+        if dropped:
+            _off_thread(_admin_execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)'))
