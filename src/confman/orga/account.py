@@ -57,6 +57,8 @@ _NAME: TypeAdapter[str] = TypeAdapter(Line)
 
 def _name_errors(name: str) -> dict[str, str]:
     """A person's name: one line, 1 to 300 characters (as every name in the API)."""
+    if not name:
+        return {"name": PASSWORD_MESSAGES["required"]}
     try:
         _NAME.validate_python(name)
     except ValidationError as error:
