@@ -197,7 +197,7 @@ class AccountLinks:
         names: dict[int, str] = {}
         if inviter_ids:
             rows = await self.db.execute(select(User.id, User.name).where(User.id.in_(inviter_ids)))
-            names = dict(rows.tuples())
+            names = dict(rows.tuples().all())
         return [
             Invitation(
                 id=t.id,

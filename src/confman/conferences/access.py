@@ -29,7 +29,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
-from litestar.exceptions import ImproperlyConfiguredException
+from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.routes import BaseRoute, HTTPRoute
@@ -77,13 +77,21 @@ async def provide_conference_access(
 ) -> ConferenceAccess:
     level = access_level(request.route_handler)
     service = ConferenceService(db_session)
-    if level is AccessLevel.READ:
-        return await service.access(conf, current_user)
-    if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
-        organiser = await provide_organiser(current_user)
-        return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
-    if level is AccessLevel.PUBLIC:
-        return await service.access(conf, None)
+    try:
+        if level is AccessLevel.READ:
+            return await service.access(conf, current_user)
+        if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
+            organiser = await provide_organiser(current_user)
+            return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
+        if level is AccessLevel.PUBLIC:
+            return await service.access(conf, None)
+    except HTTPException:
+        # Litestar does not clean up the request's session when a later dependency raises: end
+        # its transaction now, or on SQLite its write lock (a POST's BEGIN IMMEDIATE) is still
+        # held while the answer is sent, and the sign-in session store, writing in its own
+        # connection, waits for it until the busy timeout (then a 500 instead of 403/404).
+        await db_session.rollback()
+        raise
     # check_conference_routes refuses such an app; this is only the last line.
     raise ImproperlyConfiguredException(f"{request.route_handler} asks for {DEPENDENCY} without opt[{ACCESS_OPT!r}]")
 
