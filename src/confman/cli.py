@@ -230,7 +230,7 @@ def user() -> None:
 @user.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters.")
 def user_create(email: str, name: str, password: str) -> None:
     """Create an organiser account."""
     settings = Settings()

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from confman.accounts import notices as account_notices
 from confman.attendees import notices as attendee_notices
 from confman.attendees.reminders import queue_due_reminders
 from confman.db.engine import create_engine, read_only_transactions
@@ -38,7 +39,7 @@ from confman.settings import Settings
 
 log = logging.getLogger("confman.mail")
 # The modules that word the e-mails: importing them registers their renderers.
-NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices)
+NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices, account_notices)
 
 
 class MailWorker:

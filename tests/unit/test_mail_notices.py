@@ -11,7 +11,11 @@ from confman.worker import NOTICES
 
 
 def test_the_worker_registers_a_wording_for_every_kind_the_domains_queue() -> None:
-    assert [module.__name__ for module in NOTICES] == ["confman.registration.notices", "confman.attendees.notices"]
+    assert [module.__name__ for module in NOTICES] == [
+        "confman.registration.notices",
+        "confman.attendees.notices",
+        "confman.accounts.notices",
+    ]
     # "placed" is never sent: the placement at COMMIT renames it to "confirmed" or "waitlisted".
     assert registered_kinds() >= {kind.value for kind in Kind if kind is not Kind.PLACED} | {REMINDER}
     assert Kind.PLACED not in registered_kinds()

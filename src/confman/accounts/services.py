@@ -18,6 +18,17 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("confman-dummy-password")
 
 TOKEN_PREFIX = "cm"  # noqa: S105 - a label in front of the secret, not a secret
+# The shortest password an account may have (and the longest we hash).
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+
+
+def check_password(password: str, field: str = "password") -> None:
+    """Refuse a password that is too short (or absurdly long), naming ``field``."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise FieldError(field, "password_too_short", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise FieldError(field, "too_long", f"must be at most {MAX_PASSWORD_LENGTH} characters")
 
 
 class UserService:
@@ -28,8 +39,7 @@ class UserService:
         email = email.strip().lower()
         if await self.db.scalar(select(User.id).where(User.email == email)) is not None:
             raise ConflictError("email", "duplicate", "an account with this e-mail exists")
-        if len(password) < 10:
-            raise FieldError("password", "too_short", "must be at least 10 characters")
+        check_password(password)
         user = User(email=email, name=name, password_hash=_hasher.hash(password))
         self.db.add(user)
         await self.db.flush()
@@ -48,6 +58,23 @@ class UserService:
         if user is None or not user.is_active:
             return None
         return user
+
+    def password_matches(self, user: User, password: str) -> bool:
+        try:
+            return bool(_hasher.verify(user.password_hash, password))
+        except VerificationError:
+            return False
+
+    async def set_password(self, user: User, password: str) -> None:
+        """A new password; every web session signed in before it ends (``auth_epoch``)."""
+        check_password(password)
+        user.password_hash = _hasher.hash(password)
+        user.auth_epoch = user.auth_epoch + 1
+        await self.db.flush()
+
+    async def rename(self, user: User, name: str) -> None:
+        user.name = name
+        await self.db.flush()
 
 
 class TokenService:
@@ -133,21 +160,41 @@ class MembershipService:
         await self.db.flush()
         return member
 
-    async def remove(self, conference: Conference, member_id: int) -> None:
+    async def get(self, conference: Conference, member_id: int) -> ConferenceMember:
         member = await self.db.scalar(
-            select(ConferenceMember).where(
-                ConferenceMember.id == member_id, ConferenceMember.conference_id == conference.id
-            )
+            select(ConferenceMember)
+            .where(ConferenceMember.id == member_id, ConferenceMember.conference_id == conference.id)
+            .options(joinedload(ConferenceMember.user))
         )
         if member is None:
             raise not_found("Member not found")
-        if member.role is MemberRole.OWNER:
-            owners = await self.db.scalars(
-                select(ConferenceMember.id).where(
-                    ConferenceMember.conference_id == conference.id, ConferenceMember.role == MemberRole.OWNER
-                )
-            )
-            if len(list(owners)) == 1:
-                raise FieldError("role", "last_owner", "a conference must keep at least one owner", status_code=409)
+        return member
+
+    async def _keep_an_owner(self, conference: Conference, member: ConferenceMember) -> None:
+        """Refuse to take ``member``'s ownership away when no other owner would remain. The
+        owners' rows are locked (PostgreSQL; SQLite's write lock is held already), so two
+        owners demoting each other at once cannot leave the conference without one."""
+        if member.role is not MemberRole.OWNER:
+            return
+        owners = await self.db.scalars(
+            select(ConferenceMember.id)
+            .where(ConferenceMember.conference_id == conference.id, ConferenceMember.role == MemberRole.OWNER)
+            .with_for_update()
+        )
+        if [owner for owner in owners if owner != member.id] == []:
+            raise FieldError("role", "last_owner", "a conference must keep at least one owner", status_code=409)
+
+    async def change_role(self, conference: Conference, member_id: int, role: MemberRole) -> ConferenceMember:
+        member = await self.get(conference, member_id)
+        if member.role is not role:
+            if role is not MemberRole.OWNER:
+                await self._keep_an_owner(conference, member)
+            member.role = role
+            await self.db.flush()
+        return member
+
+    async def remove(self, conference: Conference, member_id: int) -> None:
+        member = await self.get(conference, member_id)
+        await self._keep_an_owner(conference, member)
         await self.db.delete(member)
         await self.db.flush()

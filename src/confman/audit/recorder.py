@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from confman.db.models import (
+    AccountToken,
+    AccountTokenPurpose,
     AuditRecord,
     Conference,
     ConferenceMember,
@@ -50,8 +52,15 @@ HIDDEN_VALUE = "•••"  # what a secret shows as
 @dataclass(frozen=True)
 class _Kind:
     entity: str
-    key: str | None  # the attribute naming the row; None: its id
+    key: str | Callable[[Any], Any] | None  # the attribute naming the row (or a function); None: its id
     only: frozenset[str] | None = None  # record only these fields
+    when: Callable[[Any], bool] | None = None  # record only the rows this accepts
+
+
+def _member_key(member: ConferenceMember) -> Any:
+    # The member's address when the account is loaded with it (the services load it), else the id.
+    user = member.__dict__.get("user")
+    return user.email if user is not None else member.id
 
 
 _KINDS: dict[type[Any], _Kind] = {
@@ -62,7 +71,14 @@ _KINDS: dict[type[Any], _Kind] = {
     ConferenceSession: _Kind("session", "slug"),
     SessionSpeaker: _Kind("session_speaker", None, frozenset({"session_id", "speaker_id", "role", "position"})),
     RegistrationSettings: _Kind("registration_settings", None),
-    ConferenceMember: _Kind("member", None, frozenset({"user_id", "role"})),
+    ConferenceMember: _Kind("member", _member_key, frozenset({"user_id", "role"})),
+    # An owner's invitation (never a password reset: those are no conference's business).
+    AccountToken: _Kind(
+        "invitation",
+        "email",
+        frozenset({"email", "role", "expires_at", "used_at"}),
+        when=lambda token: token.purpose is AccountTokenPurpose.INVITE,
+    ),
     Registration: _Kind("registration", None, frozenset({"status"})),
 }
 
@@ -103,37 +119,60 @@ def _fields(kind: _Kind, obj: Any) -> Iterable[str]:
         yield name
 
 
-def _conference_id(obj: Any) -> int | None:
+def _conference_id(db: Session, obj: Any) -> int | None:
     if isinstance(obj, Conference):
         return obj.id
     conference_id = getattr(obj, "conference_id", None)
     if conference_id is None and isinstance(obj, SessionSpeaker):
         session = obj.__dict__.get("session")
-        conference_id = session.conference_id if session is not None else None
+        if session is not None:
+            conference_id = session.conference_id
+        elif obj.session_id is not None:
+            # Linked by id alone (the session not loaded): ask the database, in the flush's connection.
+            conference_id = db.connection().scalar(
+                select(ConferenceSession.conference_id).where(ConferenceSession.id == obj.session_id)
+            )
     return conference_id
 
 
-def _record(kind: _Kind, obj: Any, action: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    key = getattr(obj, kind.key) if kind.key else obj.id
+def _key(kind: _Kind, obj: Any) -> Any:
+    if kind.key is None:
+        return obj.id
+    if callable(kind.key):
+        return kind.key(obj)
+    return getattr(obj, kind.key)
+
+
+def _record(
+    db: Session, kind: _Kind, obj: Any, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    key = _key(kind, obj)
     return {
         "entity": kind.entity,
         "entity_key": str(key)[:200],
         "action": action,
         "before": before,
         "after": after,
-        "conference_id": None if (isinstance(obj, Conference) and action == "deleted") else _conference_id(obj),
+        "conference_id": None if (isinstance(obj, Conference) and action == "deleted") else _conference_id(db, obj),
     }
+
+
+def _kind(obj: Any) -> _Kind | None:
+    kind = _KINDS.get(type(obj))
+    if kind is None or (kind.when is not None and not kind.when(obj)):
+        return None
+    return kind
 
 
 def _changes(session: Session) -> list[dict[str, Any]]:
     records = []
     for obj in session.new:
-        kind = _KINDS.get(type(obj))
+        kind = _kind(obj)
         if kind is not None:
             after = {field: _shown(field, getattr(obj, field, None)) for field in _fields(kind, obj)}
-            records.append(_record(kind, obj, "created", {}, after))
+            records.append(_record(session, kind, obj, "created", {}, after))
     for obj in session.dirty:
-        kind = _KINDS.get(type(obj))
+        kind = _kind(obj)
         if kind is None or not session.is_modified(obj, include_collections=False):
             continue
         state = inspect(obj)
@@ -148,12 +187,12 @@ def _changes(session: Session) -> list[dict[str, Any]]:
                 continue
             before[field], after[field] = _shown(field, old), _shown(field, new)
         if after:
-            records.append(_record(kind, obj, "changed", before, after))
+            records.append(_record(session, kind, obj, "changed", before, after))
     for obj in session.deleted:
-        kind = _KINDS.get(type(obj))
+        kind = _kind(obj)
         if kind is not None:
             before = {field: _shown(field, getattr(obj, field, None)) for field in _fields(kind, obj)}
-            records.append(_record(kind, obj, "deleted", before, {}))
+            records.append(_record(session, kind, obj, "deleted", before, {}))
     return records
 
 

@@ -13,7 +13,23 @@ Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 # First path segments the site itself uses: a conference with such a slug would be unreachable.
 RESERVED_SLUGS = frozenset(
-    {"api", "schema", "me", "join", "static", "admin", "dev", "login", "logout", "health", "favicon-ico", "robots-txt"}
+    {
+        "api",
+        "schema",
+        "me",
+        "join",
+        "static",
+        "admin",
+        "dev",
+        "login",
+        "logout",
+        "account",
+        "password",
+        "invitation",
+        "health",
+        "favicon-ico",
+        "robots-txt",
+    }
 )
 
 

@@ -1,12 +1,15 @@
 """Private tokens never reach the logs: the server's access log writes every request path,
-and paths are where the tokens live (``/me/…``, ``/join/…``, the confirm and cancel links)."""
+and paths are where the tokens live (``/me/…``, ``/join/…``, the confirm and cancel links, the organisers' reset and
+invitation links)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_PRIVATE_PATH = re.compile(r"(/(?:me|join)/|/register/(?:confirm|cancel)/)[^/?#\s\"]+")
+_PRIVATE_PATH = re.compile(
+    r"(/(?:me|join)/|/register/(?:confirm|cancel)/|/orga/password/reset/|/orga/invitation/)[^/?#\s\"]+"
+)
 REDACTED = "[token]"
 # uvicorn writes each request to "uvicorn.access"; Litestar's own logger may name the path too.
 LOGGERS = ("uvicorn.access", "uvicorn.error", "litestar")

@@ -142,6 +142,9 @@ async def provide_session_user(
     user = None if too_old else await db_session.get(User, user_id)
     if user is None or not user.is_active or user.auth_epoch != data.get(_EPOCH):
         request.clear_session()
+        # Nothing was written: end the transaction now, so that on SQLite a POST's write lock
+        # is not held while the session store deletes the row (see conferences/access.py).
+        await db_session.rollback()
         return None
     set_actor(db_session, user)
     return user
