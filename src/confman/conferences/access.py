@@ -77,13 +77,20 @@ async def provide_conference_access(
 ) -> ConferenceAccess:
     level = access_level(request.route_handler)
     service = ConferenceService(db_session)
-    if level is AccessLevel.READ:
-        return await service.access(conf, current_user)
-    if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
-        organiser = await provide_organiser(current_user)
-        return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
-    if level is AccessLevel.PUBLIC:
-        return await service.access(conf, None)
+    try:
+        if level is AccessLevel.READ:
+            return await service.access(conf, current_user)
+        if level is AccessLevel.ORGANISER or level is AccessLevel.OWNER:
+            organiser = await provide_organiser(current_user)
+            return await service.access(conf, organiser, write=True, owner=level is AccessLevel.OWNER)
+        if level is AccessLevel.PUBLIC:
+            return await service.access(conf, None)
+    except Exception:
+        # Litestar never closes a yield dependency (``db_session``) when a later dependency
+        # raises: end the transaction here, or a POST's SQLite write lock outlives the refusal
+        # while the organisers' session store waits to write (a 30 s stall, then a 500).
+        await db_session.rollback()
+        raise
     # check_conference_routes refuses such an app; this is only the last line.
     raise ImproperlyConfiguredException(f"{request.route_handler} asks for {DEPENDENCY} without opt[{ACCESS_OPT!r}]")
 

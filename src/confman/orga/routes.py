@@ -15,7 +15,8 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import conferences, signin
+from confman.orga import conferences, registration, signin
+from confman.orga import settings as conference_settings
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
 from confman.settings import Settings
@@ -28,6 +29,8 @@ HANDLERS: list[ControllerRouterHandler] = [
     conferences.conference_list,
     conferences.conference_create,
     conferences.conference_overview,
+    *conference_settings.HANDLERS,
+    *registration.HANDLERS,
 ]
 
 
