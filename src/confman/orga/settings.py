@@ -36,6 +36,7 @@ DELETE_TEMPLATE = "orga/settings/delete.html"
 PREVIEW_TEMPLATE = "orga/settings/_preview.html"
 
 SLUG_MISMATCH = N_("Type the conference's address exactly as shown.")
+NEW_DEFAULT_LANGUAGE = N_("Offer this language and save first; then fill in the title in it and make it the default.")
 
 # pydantic says "value_error" for a name it does not know; the page says what to do.
 _UNKNOWN = {"timezone": "unknown_zone", "default_language": "unknown_language", "languages": "unknown_language"}
@@ -176,7 +177,12 @@ async def settings_save(
     try:
         await ConferenceService(db_session).update(conference, ConferenceUpdate.model_validate(update))
     except (ValidationError, FieldError) as error:
-        context["errors"] = _errors(error)
+        errors = _errors(error)
+        default = update.get("default_language")
+        if "title" in errors and default and default not in context["shown_languages"]:
+            # The title's field in that language is not on the page yet: say so where it was chosen.
+            errors = {"default_language": NEW_DEFAULT_LANGUAGE}
+        context["errors"] = errors
         raise FormRejected(TEMPLATE, context, 400, NO_STORE) from None
     flash(request, N_("The settings were saved."))
     return see_other(conference_path(conference.slug, "settings/"))

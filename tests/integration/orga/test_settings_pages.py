@@ -145,6 +145,18 @@ async def test_title_needs_the_default_language(client: Client, organiser: Organ
     assert await _conference(settings) == before
 
 
+async def test_a_new_default_language_needs_its_title_first(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await _signed_in_with_conference(client, organiser)
+    before = await _conference(settings)
+    form = _full_form(default_language="pt", languages=["", "en", "es", "fr", "ru", "pt"])
+    answer = await post_form(client, PAGE, PAGE, form)
+    assert answer.status_code == 400
+    assert 'id="default_language-error">Offer this language and save first;' in answer.text
+    assert await _conference(settings) == before
+
+
 async def test_dropping_a_language_with_a_title_in_it_is_refused_by_the_field(
     client: Client, organiser: Organiser, settings: Settings
 ) -> None:
