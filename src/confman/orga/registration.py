@@ -292,6 +292,9 @@ async def _save_question(
     """Add (``key`` None) or change one question; the others and the rules stay as they are."""
     conference = access.conference
     service = RegistrationSettingsService(db_session)
+    # Read inside the lock that the update takes too: two organisers editing two questions at
+    # once both keep their change.
+    await placement.lock(db_session, conference)
     questions = list((await service.get(conference)).questions)
     index = next((i for i, question in enumerate(questions) if question.key == key), None)
     if key is not None and index is None:
@@ -387,7 +390,10 @@ async def question_save(
     return await _save_question(request, conference_access, organiser, db_session, settings, placement, key)
 
 
-async def _questions_and_index(db_session: DbSession, conference: Conference, key: str) -> tuple[list[Question], int]:
+async def _questions_and_index(
+    db_session: DbSession, placement: AppPlacement, conference: Conference, key: str
+) -> tuple[list[Question], int]:
+    await placement.lock(db_session, conference)
     questions = list((await RegistrationSettingsService(db_session).get(conference)).questions)
     index = next((i for i, question in enumerate(questions) if question.key == key), None)
     if index is None:
@@ -406,7 +412,7 @@ async def question_move(
 ) -> Response[Any]:
     """One place up or down (``direction``); at either end, nothing moves."""
     conference = conference_access.conference
-    questions, index = await _questions_and_index(db_session, conference, key)
+    questions, index = await _questions_and_index(db_session, placement, conference, key)
     other = index - 1 if text(await request.form(), "direction") == "up" else index + 1
     if 0 <= other < len(questions):
         questions[index], questions[other] = questions[other], questions[index]
@@ -431,7 +437,7 @@ async def question_remove(
     placement: AppPlacement,
 ) -> Response[Any]:
     conference = conference_access.conference
-    questions, index = await _questions_and_index(db_session, conference, key)
+    questions, index = await _questions_and_index(db_session, placement, conference, key)
     del questions[index]
     update = RegistrationSettingsUpdate(questions=questions)
     await RegistrationSettingsService(db_session).update(conference, update, settings, placement)

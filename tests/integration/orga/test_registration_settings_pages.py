@@ -176,6 +176,17 @@ async def test_add_a_choice_question_with_translated_labels(client: Client, orga
     assert {k: v for k, v in after.items() if k != "questions"} == {k: v for k, v in before.items() if k != "questions"}
 
 
+async def test_first_question_on_a_conference_without_rules_keeps_the_defaults(
+    client: Client, organiser: Organiser
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await sign_in(client, organiser.email)
+    defaults = await _rules(client, organiser)
+    answer = await post_form(client, NEW, NEW, {"key": "union", "kind": "short_text", "label.en": "Your union"})
+    assert answer.status_code == 303, answer.text
+    assert await _rules(client, organiser) == {**defaults, "questions": [QUESTIONS[0]]}
+
+
 async def test_bad_questions_are_refused_next_to_the_field(client: Client, organiser: Organiser) -> None:
     before = await _setup(client, organiser)
     cases = [
