@@ -60,7 +60,8 @@ def _choices(values: Mapping[str, Any], shown_languages: list[str]) -> dict[str,
     ]
     offered = list(dict.fromkeys(offered))
     return {
-        "zones": [(zone, zone) for zone in sorted(known_zones()) if "/" in zone or zone == "UTC"],
+        # Area/City names, plus the zone set now whatever its name (else the select would change it).
+        "zones": [(zone, zone) for zone in sorted(known_zones()) if "/" in zone or zone in {"UTC", values["timezone"]}],
         "language_options": [(code, f"{language_autonym(code)} ({code})") for code in offered],
     }
 

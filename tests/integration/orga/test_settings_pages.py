@@ -228,8 +228,13 @@ async def test_non_member_gets_the_404_of_a_missing_conference(
     missing = await client.get("/orga/no-such-conference/settings/")
     assert page.status_code == missing.status_code == 404
     home = await client.get("/orga/")
-    answer = await client.post(PAGE, data={"title.en": "Stolen", "_csrf_token": csrf_token(home.text)})
-    assert answer.status_code == 404
+    token = csrf_token(home.text)
+    for path in (PAGE, PAGE + "preview", PAGE + "delete"):
+        answer = await client.post(
+            path, data={"title.en": "Stolen", "confirm_slug": "climate-2027", "_csrf_token": token}
+        )
+        assert answer.status_code == 404, path
+    assert (await client.get(PAGE + "delete")).status_code == 404
     assert (await _conference(settings))["title"]["en"] == "The Revolutionary Alternative"
 
 
