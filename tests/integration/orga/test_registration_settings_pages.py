@@ -8,7 +8,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from confman.settings import Settings
-from tests.factories import Organiser, conference_payload, post_ok, put_registration_settings
+from tests.factories import (
+    Organiser,
+    conference_payload,
+    post_ok,
+    put_registration_settings,
+    registration_payload,
+    registrations,
+)
 from tests.orga import csrf_token, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
@@ -256,6 +263,23 @@ async def test_move_up_and_down_and_remove(client: Client, organiser: Organiser)
     page = await client.get(PAGE)
     assert "The question was removed." in page.text
     assert 'id="question-union"' not in page.text
+
+
+async def test_removing_an_answered_question_keeps_the_answers(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await _setup(client, organiser)
+    assert (await client.patch(API, json={"opens_at": None}, headers=organiser.headers)).status_code == 200
+    answer = await client.post(
+        "/api/v1/conferences/climate-2027/registrations",
+        json=registration_payload(answers={"union": "UCU", "diet": "vegan"}),
+    )
+    assert answer.status_code in {201, 202}, answer.text
+    removed = await post_form(client, PAGE, PAGE + "questions/union/remove", {})
+    assert removed.status_code == 303
+    assert [q["key"] for q in (await _rules(client, organiser))["questions"]] == ["diet", "first-time"]
+    # As the service has always done: answers given stay with their registrations.
+    assert [row.answers for row in await registrations(settings)] == [{"union": "UCU", "diet": "vegan"}]
 
 
 async def test_non_member_gets_404(
