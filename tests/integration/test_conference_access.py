@@ -76,6 +76,7 @@ ORGANISER_OPERATIONS = {
     ("DELETE", "/sessions/{session}"),
     ("GET", "/members"),
     ("PUT", "/registration-settings"),
+    ("PATCH", "/registration-settings"),
     ("GET", "/registrations"),
     ("GET", "/registrations/counts"),
     ("GET", "/registrations/export.csv"),

@@ -15,7 +15,8 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import account, audit_log, conferences, members, signin, tokens
+from confman.orga import account, audit_log, conferences, members, registration, signin, tokens
+from confman.orga import settings as conference_settings
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
 from confman.settings import Settings
@@ -35,6 +36,8 @@ HANDLERS: list[ControllerRouterHandler] = [
     *account.HANDLERS,
     *members.HANDLERS,
     audit_log.audit_page,
+    *conference_settings.HANDLERS,
+    *registration.HANDLERS,
 ]
 
 

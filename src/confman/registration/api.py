@@ -30,6 +30,7 @@ from confman.registration.schemas import (
     RegistrationCreate,
     RegistrationRead,
     RegistrationSettingsRead,
+    RegistrationSettingsUpdate,
     RegistrationSettingsWrite,
     RegistrationStatusUpdate,
     SubmitResult,
@@ -220,7 +221,10 @@ class RegistrationController(Controller):
 
     @put(
         "/registration-settings",
-        summary="Replace the registration rules (more seats promote from the waiting list)",
+        summary=(
+            "Replace all the registration rules: a field left out takes its default, so a PUT without "
+            "questions removes them (PATCH changes only what it names; more seats promote from the waiting list)"
+        ),
         opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
@@ -235,6 +239,27 @@ class RegistrationController(Controller):
     ) -> RegistrationSettingsRead:
         service = RegistrationSettingsService(db_session)
         return settings_read(await service.replace(conference_access.conference, data, settings, placement))
+
+    @patch(
+        "/registration-settings",
+        summary=(
+            "Change some registration rules: only the fields sent change; null clears opens_at, closes_at, "
+            "capacity or reminder_minutes (more seats promote from the waiting list)"
+        ),
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+    )
+    async def patch_registration_settings(
+        self,
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[RegistrationSettingsUpdate],
+        db_session: DbSession,
+        settings: AppSettings,
+        placement: AppPlacement,
+    ) -> RegistrationSettingsRead:
+        service = RegistrationSettingsService(db_session)
+        return settings_read(await service.update(conference_access.conference, data, settings, placement))
 
     @get(
         "/registrations/counts",

@@ -63,8 +63,16 @@ class Question(_Input):
         return self
 
 
+def unique_question_keys(questions: list[Question]) -> list[Question]:
+    keys = [question.key for question in questions]
+    if len(set(keys)) != len(keys):
+        raise ValueError("question keys must be unique")
+    return questions
+
+
 class RegistrationSettingsWrite(_Input):
-    """The whole set of a conference's registration rules (PUT replaces them)."""
+    """The whole set of a conference's registration rules (PUT replaces them: a field left
+    out takes its default). :class:`RegistrationSettingsUpdate` changes only what it names."""
 
     opens_at: datetime | None = Field(
         default=None, description="Empty: open now. Naive times are in the conference's zone."
@@ -88,10 +96,33 @@ class RegistrationSettingsWrite(_Input):
     @field_validator("questions")
     @classmethod
     def _unique_question_keys(cls, questions: list[Question]) -> list[Question]:
-        keys = [question.key for question in questions]
-        if len(set(keys)) != len(keys):
-            raise ValueError("question keys must be unique")
-        return questions
+        return unique_question_keys(questions)
+
+
+class RegistrationSettingsUpdate(_Input):
+    """A part of the registration rules (PATCH): only the fields sent change.
+
+    ``null`` clears a field that may be empty (``opens_at``, ``closes_at``, ``capacity``,
+    ``reminder_minutes``); for the others it is refused. ``questions`` and ``privacy_text``,
+    when sent, are replaced as a whole."""
+
+    opens_at: datetime | None = Field(
+        default=None, description="null: open now. Naive times are in the conference's zone."
+    )
+    closes_at: datetime | None = Field(default=None, description="null: open until the conference ends.")
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000, description="null: unlimited.")
+    waitlist: bool | None = None
+    double_opt_in: bool | None = None
+    privacy_text: TranslatedText | None = None
+    questions: Annotated[list[Question], Field(max_length=50)] | None = None
+    join_opens_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    join_closes_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    reminder_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60, description="null: no reminders.")
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_question_keys(cls, questions: list[Question] | None) -> list[Question] | None:
+        return unique_question_keys(questions) if questions is not None else None
 
 
 class RegistrationSettingsRead(BaseModel):

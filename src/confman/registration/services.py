@@ -8,6 +8,9 @@ e-mails), ``submit.py`` (the public submit and confirmation).
 
 from __future__ import annotations
 
+from collections.abc import Container
+from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +28,7 @@ from confman.registration.notices import Kind, RegistrationNotices
 from confman.registration.placement import LOCKED, Placement, Placer, place, tally
 from confman.registration.queries import conference_rules, registration_by_token, waitlist_position
 from confman.registration.rules import EffectiveSettings, effective
-from confman.registration.schemas import RegistrationSettingsWrite
+from confman.registration.schemas import RegistrationSettingsUpdate, RegistrationSettingsWrite
 from confman.registration.seats import release_all_seats
 from confman.settings import Settings
 
@@ -51,30 +54,40 @@ class RegistrationSettingsService:
         settings: Settings,
         placement: Placement = LOCKED,
     ) -> EffectiveSettings:
-        for field in data.privacy_text:
-            if field not in conference.languages:
-                raise FieldError(
-                    f"privacy_text.{field}", "language_not_offered", "language not offered by the conference"
-                )
-        for index, question in enumerate(data.questions):
-            for language in question.label:
-                if language not in conference.languages:
-                    raise FieldError(
-                        f"questions.{index}.label.{language}",
-                        "language_not_offered",
-                        "language not offered by the conference",
-                    )
-        opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
-        closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
-        if opens_at and closes_at and closes_at <= opens_at:
-            raise FieldError("closes_at", "before_start", "must be after opens_at")
+        """All the rules at once (PUT): a field not given takes its default."""
+        _check(conference, data)
         await placement.lock(self.db, conference)
+        return await self._write(conference, data, settings)
+
+    async def update(
+        self,
+        conference: Conference,
+        data: RegistrationSettingsUpdate,
+        settings: Settings,
+        placement: Placement = LOCKED,
+    ) -> EffectiveSettings:
+        """Only the rules ``data`` names (PATCH, and every organiser page): the others stay.
+        Read inside the lock, so two partial updates at once both keep what the other wrote."""
+        changes = data.model_dump(exclude_unset=True)
+        for field in NOT_NULL:
+            if field in changes and changes[field] is None:
+                raise FieldError(field, "null", "must not be null")
+        await placement.lock(self.db, conference)
+        current = await self.get(conference)
+        merged = RegistrationSettingsWrite.model_validate({**_write_values(current), **changes})
+        # Only what was sent is checked: rules written before a language was dropped stay as they were.
+        _check(conference, merged, changes)
+        return await self._write(conference, merged, settings)
+
+    async def _write(
+        self, conference: Conference, data: RegistrationSettingsWrite, settings: Settings
+    ) -> EffectiveSettings:
         row = await self.row(conference)
         if row is None:
             row = RegistrationSettings(conference_id=conference.id)
             self.db.add(row)
-        row.opens_at = opens_at
-        row.closes_at = closes_at
+        row.opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
+        row.closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
         row.capacity = data.capacity
         row.waitlist = data.waitlist
         row.double_opt_in = data.double_opt_in
@@ -88,6 +101,47 @@ class RegistrationSettingsService:
         # More seats: the head of the waiting list moves up at once.
         await Placer(self.db, RegistrationNotices(self.db, settings)).promote(conference, rules)
         return rules
+
+
+_ALL = frozenset(RegistrationSettingsWrite.model_fields)
+
+# Rules that always have a value: a PATCH may change them but not clear them.
+NOT_NULL = ("waitlist", "double_opt_in", "privacy_text", "questions", "join_opens_minutes", "join_closes_minutes")
+
+
+def _check(conference: Conference, data: RegistrationSettingsWrite, fields: Container[str] = _ALL) -> None:
+    """What the schema cannot know: the conference's languages and zone (of ``fields``)."""
+    for field in data.privacy_text if "privacy_text" in fields else ():
+        if field not in conference.languages:
+            raise FieldError(f"privacy_text.{field}", "language_not_offered", "language not offered by the conference")
+    for index, question in enumerate(data.questions if "questions" in fields else ()):
+        for language in question.label:
+            if language not in conference.languages:
+                raise FieldError(
+                    f"questions.{index}.label.{language}",
+                    "language_not_offered",
+                    "language not offered by the conference",
+                )
+    opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
+    closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise FieldError("closes_at", "before_start", "must be after opens_at")
+
+
+def _write_values(rules: EffectiveSettings) -> dict[str, Any]:
+    """The rules in force, as the input that would write them again."""
+    return {
+        "opens_at": rules.opens_at,
+        "closes_at": rules.closes_at,
+        "capacity": rules.capacity,
+        "waitlist": rules.waitlist,
+        "double_opt_in": rules.double_opt_in,
+        "privacy_text": dict(rules.privacy_text),
+        "questions": [question.model_dump() for question in rules.questions],
+        "join_opens_minutes": rules.join_opens_minutes,
+        "join_closes_minutes": rules.join_closes_minutes,
+        "reminder_minutes": rules.reminder_minutes,
+    }
 
 
 class RegistrationService:
