@@ -362,11 +362,18 @@ async def test_public_programme_and_session_carry_the_track_class_and_its_styles
     assert stale.headers["cache-control"] == "public, max-age=300"
 
 
-async def test_public_stylesheet_is_missing_for_a_draft_conference(client: Client, organiser: Organiser) -> None:
+async def test_draft_colours_are_only_in_the_organisers_stylesheet(client: Client, organiser: Organiser) -> None:
     await _conference(client, organiser, status="draft")
     await post_ok(client, organiser, f"{API}/tracks", {"slug": "ecology", "name": {"en": "E"}, "color": "#00aa00"})
 
     assert (await client.get("/climate-2027/tracks.css")).status_code == 404
+    anonymous = await client.get("/orga/climate-2027/tracks.css", follow_redirects=False)
+    assert anonymous.status_code == 303  # to the sign-in page
+    await sign_in(client, organiser.email)
+    sheet = await client.get("/orga/climate-2027/tracks.css")
+    assert sheet.status_code == 200
+    assert ".track-ecology{border-left:.3rem solid #00aa00;padding-left:.6rem}" in sheet.text
+    assert sheet.headers["cache-control"] == "private, no-cache"
 
 
 # Streams and the meeting URL
