@@ -249,9 +249,9 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
     documented = await openapi_operations(client)
 
     assert set(documented) == app_operations(client.app)
-    # 43 until issue 6 added attendance per session and who joined; 46 with issue 13's PATCH
-    # registration-settings.
-    assert len(documented) == 46
+    # 43 until issue 6 added attendance per session and who joined; issue 13 added PATCH
+    # registration-settings and the tracks' and streams' order (PUT .../tracks/order, .../streams/order).
+    assert len(documented) == 48
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:

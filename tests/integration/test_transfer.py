@@ -56,7 +56,8 @@ async def _build_rich_conference(client: AsyncTestClient[Litestar], organiser: O
         f"{BASE}/tracks",
         {"slug": "ecology", "name": {"en": "Ecology", "ru": "Экология"}, "color": "#2E7D32", "position": 1},
     )
-    await _post(client, organiser, f"{BASE}/tracks", {"slug": "history", "name": {"en": "History"}})
+    # Put first explicitly: a track without a position is appended after the last.
+    await _post(client, organiser, f"{BASE}/tracks", {"slug": "history", "name": {"en": "History"}, "position": 0})
     await _post(
         client,
         organiser,

@@ -33,9 +33,11 @@ from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.routes import BaseRoute, HTTPRoute
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.accounts.auth import CurrentUser, end_transaction, provide_organiser
 from confman.conferences.services import ConferenceAccess, ConferenceService
+from confman.db.models import User
 from confman.db.transactions import DbSession
 
 # The key in a route's ``opt``, and the name handlers ask for.
@@ -74,6 +76,19 @@ def access_level(handler: HTTPRouteHandler) -> AccessLevel | None:
 
 async def provide_conference_access(
     request: Request[Any, Any, Any], conf: FromPath[str], db_session: DbSession, current_user: CurrentUser
+) -> ConferenceAccess:
+    try:
+        return await _decide(request, conf, db_session, current_user)
+    except BaseException:
+        # A dependency that raises while Litestar resolves them never reaches the cleanup of
+        # ``db_session`` (its transaction would stay open, holding SQLite's write lock for a
+        # POST while the sign-in session is saved): end the transaction here.
+        await db_session.rollback()
+        raise
+
+
+async def _decide(
+    request: Request[Any, Any, Any], conf: str, db_session: AsyncSession, current_user: User | None
 ) -> ConferenceAccess:
     level = access_level(request.route_handler)
     service = ConferenceService(db_session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser
@@ -14,10 +14,12 @@ from confman.conferences.schemas import (
     ConferenceRead,
     ConferenceUpdate,
     StreamCreate,
+    StreamOrder,
     StreamOrganiserRead,
     StreamRead,
     StreamUpdate,
     TrackCreate,
+    TrackOrder,
     TrackRead,
     TrackUpdate,
 )
@@ -132,6 +134,19 @@ class TrackController(Controller):
     ) -> TrackRead:
         return track_read(await TrackService(db_session).create(conference_access.conference, data))
 
+    @put(
+        "/order",
+        summary="Put the tracks in this order (one programme change)",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+    )
+    async def order_tracks(
+        self, conference_access: ConferenceAccessDependency, data: JSONBody[TrackOrder], db_session: DbSession
+    ) -> list[TrackRead]:
+        tracks = await TrackService(db_session).reorder(conference_access.conference, data.tracks)
+        return [track_read(track) for track in tracks]
+
     @get("/{track:str}", summary="One track", opt=READ, raises=READ_ERRORS)
     async def get_track(
         self, conference_access: ConferenceAccessDependency, track: FromPath[str], db_session: DbSession
@@ -180,6 +195,22 @@ class StreamController(Controller):
     ) -> StreamOrganiserRead:
         stream = await StreamService(db_session).create(conference_access.conference, data)
         return StreamOrganiserRead(**stream_read(stream, organiser=False).model_dump(), meeting_url=stream.meeting_url)
+
+    @put(
+        "/order",
+        summary="Put the streams in this order (one programme change)",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+    )
+    async def order_streams(
+        self, conference_access: ConferenceAccessDependency, data: JSONBody[StreamOrder], db_session: DbSession
+    ) -> list[StreamOrganiserRead]:
+        streams = await StreamService(db_session).reorder(conference_access.conference, data.streams)
+        return [
+            StreamOrganiserRead(**stream_read(s, organiser=False).model_dump(), meeting_url=s.meeting_url)
+            for s in streams
+        ]
 
     @get("/{stream:str}", summary="One stream", opt=READ, raises=READ_ERRORS)
     async def get_stream(

@@ -92,13 +92,19 @@ class TrackCreate(_Input):
     slug: Slug
     name: TranslatedLine
     color: Colour | None = None
-    position: int = Field(default=0, ge=0, le=10_000)
+    position: int | None = Field(default=None, ge=0, le=10_000, description="Omitted: after the last track.")
 
 
 class TrackUpdate(_Input):
     name: TranslatedLine | None = None
     color: Colour | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class TrackOrder(_Input):
+    tracks: Annotated[list[Slug], Field(max_length=1000)] = Field(
+        description="Track slugs in their new order; tracks not named keep their order after these."
+    )
 
 
 class TrackRead(BaseModel):
@@ -115,7 +121,7 @@ class StreamCreate(_Input):
     meeting_url: WebUrl | None = Field(
         default=None, description="Secret: the meeting room. Only organisers see it; attendees reach it via /join/."
     )
-    position: int = Field(default=0, ge=0, le=10_000)
+    position: int | None = Field(default=None, ge=0, le=10_000, description="Omitted: after the last stream.")
 
 
 class StreamUpdate(_Input):
@@ -123,6 +129,12 @@ class StreamUpdate(_Input):
     public_url: WebUrl | None = None
     meeting_url: WebUrl | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class StreamOrder(_Input):
+    streams: Annotated[list[Slug], Field(max_length=1000)] = Field(
+        description="Stream slugs in their new order; streams not named keep their order after these."
+    )
 
 
 class StreamRead(BaseModel):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.exceptions import PermissionDeniedException
 from sqlalchemy import case, func, select
@@ -36,6 +37,8 @@ from confman.lib.timezones import utcnow
 from confman.lib.validation import is_slug
 
 CONFERENCE_NOT_FOUND = "Conference not found"
+
+Row = TypeVar("Row", Track, Stream)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,10 @@ class TrackService:
         check_translations(conference, "name", data.name, required=True)
         if await self.db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
             raise ConflictError("slug", "duplicate", "a track with this slug exists in this conference")
-        track = Track(conference_id=conference.id, **data.model_dump())
+        values = data.model_dump()
+        if values["position"] is None:
+            values["position"] = await _next_position(self.db, Track, conference)
+        track = Track(conference_id=conference.id, **values)
         self.db.add(track)
         await self.db.flush()
         await record_programme_change(self.db, conference)
@@ -229,6 +235,16 @@ class TrackService:
             await record_sessions_change(self.db, ConferenceSession.track_id == track.id)
             await record_programme_change(self.db, conference)
         return track
+
+    async def reorder(self, conference: Conference, slugs: Sequence[str]) -> Sequence[Track]:
+        """Put the tracks in the order of ``slugs`` (positions 0, 1, 2 …), those not named after
+        them in their present order: one programme change for the whole list."""
+        tracks = _reordered(await self.list(conference), slugs, "tracks")
+        if tracks is None:
+            return await self.list(conference)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return tracks
 
     async def delete(self, conference: Conference, track: Track) -> None:
         # Its sessions stay, without a track: that changes what their feeds say.
@@ -262,6 +278,8 @@ class StreamService:
         ):
             raise ConflictError("slug", "duplicate", "a stream with this slug exists in this conference")
         values = data.model_dump(mode="json")
+        if values["position"] is None:
+            values["position"] = await _next_position(self.db, Stream, conference)
         stream = Stream(conference_id=conference.id, **values)
         self.db.add(stream)
         await self.db.flush()
@@ -283,6 +301,15 @@ class StreamService:
             await record_sessions_change(self.db, ConferenceSession.stream_id == stream.id)
             await record_programme_change(self.db, conference)
         return stream
+
+    async def reorder(self, conference: Conference, slugs: Sequence[str]) -> Sequence[Stream]:
+        """As :meth:`TrackService.reorder`, for streams."""
+        streams = _reordered(await self.list(conference), slugs, "streams")
+        if streams is None:
+            return await self.list(conference)
+        await self.db.flush()
+        await record_programme_change(self.db, conference)
+        return streams
 
     async def delete(self, conference: Conference, stream: Stream) -> None:
         await record_sessions_change(self.db, ConferenceSession.stream_id == stream.id)
@@ -324,3 +351,31 @@ async def conference_counts(db: AsyncSession, conference: Conference) -> Confere
         ).all()
     }
     return ConferenceCounts(sessions=sessions, speakers=int(speakers or 0), registrations=registrations)
+
+
+async def _next_position(db: AsyncSession, model: type[Track] | type[Stream], conference: Conference) -> int:
+    """After the last one: new tracks and streams are appended, not put first."""
+    last = await db.scalar(select(func.max(model.position)).where(model.conference_id == conference.id))
+    return min(0 if last is None else last + 1, 10_000)
+
+
+def _reordered(rows: Sequence[Row], slugs: Sequence[str], field: str) -> list[Row] | None:
+    """``rows`` with positions following ``slugs`` (then the rest, in order); None if nothing moved.
+
+    Unknown or repeated slugs are refused, naming the list item, before anything changes.
+    """
+    by_slug = {row.slug: row for row in rows}
+    seen: set[str] = set()
+    for index, slug in enumerate(slugs):
+        if slug not in by_slug:
+            raise FieldError(f"{field}[{index}]", "unknown", f"no such slug in this conference: {slug!r}")
+        if slug in seen:
+            raise FieldError(f"{field}[{index}]", "repeated", f"named twice: {slug!r}")
+        seen.add(slug)
+    ordered = [by_slug[slug] for slug in slugs] + [row for row in rows if row.slug not in seen]
+    changed = False
+    for position, row in enumerate(ordered):
+        if row.position != position:
+            row.position = position
+            changed = True
+    return ordered if changed else None

@@ -82,3 +82,8 @@ def attendee_feed_url(base_url: str, feed_token: str) -> str:
 def join_url(base_url: str, join_token: str, session: str) -> str:
     """The gated join link of one session for one attendee."""
     return _join(base_url, f"/join/{quote(join_token)}/{quote(session)}")
+
+
+def tracks_css_url(conference: str, version: int) -> str:
+    """The conference's track colours, addressed by programme version (so cached for long)."""
+    return f"/{quote(conference)}/tracks.css?v={version}"

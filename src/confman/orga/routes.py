@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import account, audit_log, conferences, members, registration, signin, tokens
+from confman.orga import account, audit_log, conferences, members, registration, signin, streams, tokens, tracks
 from confman.orga import settings as conference_settings
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
@@ -38,6 +38,22 @@ HANDLERS: list[ControllerRouterHandler] = [
     audit_log.audit_page,
     *conference_settings.HANDLERS,
     *registration.HANDLERS,
+    tracks.track_list,
+    tracks.track_create,
+    tracks.track_edit,
+    tracks.track_update,
+    tracks.track_order,
+    tracks.track_delete_confirm,
+    tracks.track_delete,
+    tracks.orga_tracks_css,
+    streams.stream_list,
+    streams.stream_create,
+    streams.stream_edit,
+    streams.stream_update,
+    streams.stream_order,
+    streams.stream_reveal,
+    streams.stream_delete_confirm,
+    streams.stream_delete,
 ]
 
 

@@ -31,6 +31,7 @@ from confman.lib.urls import (
     speaker_ics_url,
     speaker_url,
     speakers_url,
+    tracks_css_url,
     webcal_url,
 )
 from confman.lib.viewer import Viewer
@@ -325,4 +326,5 @@ class ProgrammeDisplay:
             "schedule_json": schedule_url(self.base_url, slug, "json"),
             "schedule_xml": schedule_url(self.base_url, slug, "xml"),
             "languages": conference.languages,
+            "tracks_css": tracks_css_url(slug, conference.version),
         }

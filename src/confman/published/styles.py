@@ -1,0 +1,31 @@
+"""Track colours as a stylesheet: the CSP refuses ``style=`` attributes, so pages put a class
+``track-<slug>`` on what belongs to a track and this sheet gives the class its colour.
+
+Only values that cannot break out of a rule are written: colours that are exactly
+``#rrggbb`` and slugs of ``[a-z0-9-]`` (both already validated on the way in; checked again
+here, since a stylesheet is the wrong place to trust anything).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from confman.lib.validation import is_slug
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+CSS = "text/css"
+
+
+def track_stylesheet(tracks: Iterable[tuple[str, str | None]]) -> str:
+    """``.track-<slug>`` (a coloured left border) and ``.swatch.track-<slug>`` (a filled box) per
+    ``(slug, colour)``; tracks without a colour get no rule."""
+    lines = ["/* track colours */"]
+    for slug, colour in tracks:
+        if colour is None or not _COLOUR.fullmatch(colour) or not is_slug(slug):
+            continue
+        colour = colour.lower()
+        lines.append(f".track-{slug}{{border-left:.3rem solid {colour};padding-left:.6rem}}")
+        lines.append(f".swatch.track-{slug}{{border:1px solid #595959;padding:0;background-color:{colour}}}")
+    return "\n".join(lines) + "\n"
