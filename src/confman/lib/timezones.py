@@ -22,9 +22,15 @@ def get_zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@functools.lru_cache(maxsize=512)
+def zones_for_country(country: str) -> tuple[str, ...]:
+    """The country's IANA zones (CLDR's list, the one :func:`zone_for_country` reads), sorted."""
+    return tuple(sorted(z for z in get_global("territory_zones").get(country, ()) if is_known_zone(z)))
+
+
 def zone_for_country(country: str) -> str | None:
     """The country's zone when it has exactly one (GB → Europe/London), else None."""
-    zones = [z for z in get_global("territory_zones").get(country, ()) if is_known_zone(z)]
+    zones = zones_for_country(country)
     return zones[0] if len(zones) == 1 else None
 
 
