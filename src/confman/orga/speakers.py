@@ -30,7 +30,7 @@ from confman.lib.countries import country_name, known_countries
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, zone_city
 from confman.lib.templating import PageRenderer
-from confman.lib.timezones import zones_for_country
+from confman.lib.timezones import get_zone, utc_offset_label, utcnow, zone_for_country, zones_for_country
 from confman.orga.forms import field_errors, optional, text, translations
 from confman.orga.frame import NO_STORE, conference_path, orga_context, orga_page, see_other
 from confman.orga.session import flash
@@ -70,22 +70,28 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
 
 
 def zone_field(country: str | None, zone: str | None, language: str) -> dict[str, Any]:
-    """What the zone picker shows for ``country``: its zones, which one is chosen, whether to ask."""
+    """What the zone picker shows for ``country``: its zones (by UTC offset, then city), which
+    one is chosen, and whether to ask (its clocks show several times: no default then)."""
     zones = zones_for_country(country) if country else ()
-    options = [(z, f"{zone_city(z, language)} ({z})") for z in zones]
-    if len(zones) == 1:
-        chosen: str | None = zones[0]
-    elif zone in zones:
-        chosen = zone
-    else:
-        chosen = None
+    labelled = sorted(
+        ((z, zone_city(z, language), utc_offset_label(z)) for z in zones),
+        key=lambda item: (_offset_minutes(item[0]), _sort_key(item[1])),
+    )
+    options = [(z, f"{city} — {offset} ({z})") for z, city, offset in labelled]
+    default = zone_for_country(country) if country else None
+    chosen = zone if zone in zones else default
     return {
         "options": options,
         "value": chosen or "",
-        "several": len(zones) > 1,
+        "several": bool(zones) and default is None,
         "country_name": country_name(country, language) if country else "",
         "country": country or "",
     }
+
+
+def _offset_minutes(zone: str) -> int:
+    offset = utcnow().astimezone(get_zone(zone)).utcoffset()
+    return int(offset.total_seconds()) // 60 if offset else 0
 
 
 def _form_values(form: Mapping[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
@@ -175,25 +181,24 @@ def _form_context(
 
 
 def _check_zone(values: dict[str, Any], errors: dict[str, str]) -> None:
-    """The page's own rule: a country with several zones needs one of them chosen."""
+    """The page's own rule: a country whose clocks show several times needs one of its zones
+    chosen; where they all show one, the zone is the country's."""
     country = values["country"]
     zones = zones_for_country(country) if country else ()
-    if not zones:
+    if not zones or values["timezone"] in zones:
         return
-    if values["timezone"] not in zones:
-        if len(zones) == 1:
-            values["timezone"] = zones[0]
-        else:
-            values["timezone"] = None
-            errors.setdefault("timezone", SEVERAL_ZONES)
+    values["timezone"] = zone_for_country(country)
+    if values["timezone"] is None:
+        errors.setdefault("timezone", SEVERAL_ZONES)
 
 
-async def _upload(form: Mapping[str, Any]) -> bytes | None:
+async def _upload(form: Mapping[str, Any]) -> photos.PreparedPhoto | None:
+    """The form's photo, prepared (``FieldError`` if refused); None if none was chosen."""
     upload = form.get("photo")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
     # Never more than the limit and one byte (the request's own limit is a little higher).
-    return await upload.read(photos.MAX_UPLOAD_BYTES + 1)
+    return photos.prepare_photo(await upload.read(photos.MAX_UPLOAD_BYTES + 1))
 
 
 def _photo_preview(conference: Conference, speaker: Speaker, sha256: str | None) -> str | None:
@@ -289,9 +294,7 @@ async def speaker_create(
                 "links": links,
             }
         )
-        upload = await _upload(form)
-        if upload is not None:
-            photos.prepare_photo(upload)  # refused before anything is written
+        upload = await _upload(form)  # refused before anything is written
         if not errors:
             speaker = await SpeakerService(db_session).create(conference, data)
             if upload is not None:
@@ -373,8 +376,6 @@ async def speaker_update(
             }
         )
         upload = await _upload(form)
-        if upload is not None:
-            photos.prepare_photo(upload)
         if not errors:
             await service.update(conference, found, data)
             if upload is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, select
@@ -39,8 +40,21 @@ def _refuse(code: str, message: str) -> FieldError:
     return FieldError("photo", code, message)
 
 
-def prepare_photo(data: bytes) -> tuple[bytes, str, int, int]:
-    """(encoded bytes, content type, width, height) of an uploaded photo, or ``FieldError``."""
+@dataclass(frozen=True, slots=True)
+class PreparedPhoto:
+    """A photo ready to keep: re-encoded from its pixels, at most 800×800."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """The photo to keep from an upload, or ``FieldError("photo", code, …)``.
+
+    Runs in the caller's thread on purpose: the bomb check turns Pillow's warning into an
+    error with ``warnings.catch_warnings``, which is not safe across threads."""
     if not data:
         raise _refuse(PHOTO_EMPTY, "the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -84,20 +98,22 @@ def prepare_photo(data: bytes) -> tuple[bytes, str, int, int]:
     else:
         clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
         content_type = "image/jpeg"
-    return out.getvalue(), content_type, clean.width, clean.height
+    return PreparedPhoto(out.getvalue(), content_type, clean.width, clean.height)
 
 
-async def set_photo(db: AsyncSession, conference: Conference, speaker: Speaker, data: bytes) -> StoredFile:
-    """Give ``speaker`` the photo in ``data`` (refused with ``FieldError`` before anything is written)."""
-    encoded, content_type, width, height = prepare_photo(data)
+async def set_photo(
+    db: AsyncSession, conference: Conference, speaker: Speaker, photo: PreparedPhoto | bytes
+) -> StoredFile:
+    """Give ``speaker`` the photo (an upload is prepared first: refused before anything is written)."""
+    prepared = photo if isinstance(photo, PreparedPhoto) else prepare_photo(photo)
     old = speaker.photo_id
     stored = StoredFile(
         conference_id=conference.id,
-        content_type=content_type,
-        data=encoded,
-        width=width,
-        height=height,
-        sha256=hashlib.sha256(encoded).hexdigest(),
+        content_type=prepared.content_type,
+        data=prepared.data,
+        width=prepared.width,
+        height=prepared.height,
+        sha256=hashlib.sha256(prepared.data).hexdigest(),
     )
     db.add(stored)
     await db.flush()

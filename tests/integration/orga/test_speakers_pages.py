@@ -392,3 +392,81 @@ async def test_non_member_gets_404(
     await sign_in(client, other_organiser.email)
     for path in ("speakers/", "speakers/new", "speakers/alex-callinicos/edit", "speakers/zones?country=BR"):
         assert (await client.get(f"/orga/{CONF}/{path}")).status_code == 404, path
+
+
+async def test_country_whose_zones_keep_one_time_is_not_asked(
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
+) -> None:
+    await _conference(client, organiser)
+    await sign_in(client, organiser.email)
+    # Germany has two zones in the databases (Berlin, Büsingen) that keep the same time.
+    germany = await client.get(f"/orga/{CONF}/speakers/zones?country=DE")
+    assert '<option value="Europe/Berlin" selected>' in germany.text
+    assert "required" not in germany.text
+    # Spain's Canaries keep another time: asked.
+    spain = await client.get(f"/orga/{CONF}/speakers/zones?country=ES")
+    assert " selected>" not in spain.text
+    assert "Spain has several time zones: choose the speaker&#39;s." in spain.text
+    answer = await _post(client, NEW, _speaker(slug="de", name="Rosa", country="DE"))
+    assert answer.status_code == 303
+    api = await client.post(
+        f"/api/v1/conferences/{CONF}/speakers",
+        json=speaker_payload(slug="de-api", name="Karl", country="DE"),
+        headers=organiser.headers,
+    )
+    assert api.json()["timezone"] == "Europe/Berlin"
+    assert api.json()["warnings"] == []
+    assert [row[3] for row in await _speakers(settings)] == ["Europe/Berlin", "Europe/Berlin"]
+
+
+async def test_list_flags_speakers_without_zone(client: AsyncTestClient[Litestar], organiser: Organiser) -> None:
+    await _conference(client, organiser)
+    await post_ok(
+        client, organiser, f"/api/v1/conferences/{CONF}/speakers", speaker_payload(slug="s", name="S", country="BR")
+    )
+    await post_ok(client, organiser, f"/api/v1/conferences/{CONF}/speakers", speaker_payload())
+    await sign_in(client, organiser.email)
+    listing = await client.get(f"/orga/{CONF}/speakers/")
+    assert listing.text.count("no time zone") == 1
+    assert "Europe/London" in listing.text
+    edit = await client.get(f"/orga/{CONF}/speakers/s/edit")
+    assert "Brazil has several time zones, choose the speaker&#39;s." in edit.text
+
+
+async def test_photo_of_unannounced_speaker_is_not_public(
+    client: AsyncTestClient[Litestar], organiser: Organiser
+) -> None:
+    await _announced_speaker_with_photo(client, organiser)
+    gone = await client.delete(
+        f"/api/v1/conferences/{CONF}/sessions/{session_payload()['slug']}", headers=organiser.headers
+    )
+    assert gone.status_code == 204
+    client.cookies.clear()
+    assert (await client.get(f"/{CONF}/speakers/alex-callinicos/photo")).status_code == 404
+
+
+async def test_remove_photo_and_delete_speaker_delete_the_file(
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
+) -> None:
+    await _announced_speaker_with_photo(client, organiser)
+    assert await _files(settings) == 1
+    edit = await client.get(f"/orga/{CONF}/speakers/alex-callinicos/edit")
+    assert f'src="/orga/{CONF}/speakers/alex-callinicos/photo?v=' in edit.text
+    answer = await client.post(
+        f"/orga/{CONF}/speakers/alex-callinicos/edit",
+        data={"name": "Alex Callinicos", "country": "GB", "remove_photo": "on", "_csrf_token": csrf_token(edit.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert await _files(settings) == 0
+    assert (await _speakers(settings))[0][4] is None
+    # A new photo, then the speaker removed: the photo goes with them.
+    await client.post(
+        f"/orga/{CONF}/speakers/alex-callinicos/edit",
+        data={"name": "Alex Callinicos", "country": "GB", "_csrf_token": csrf_token(edit.text)},
+        files={"photo": ("a.webp", _png(), "image/webp")},
+    )
+    assert await _files(settings) == 1
+    await client.post(f"/orga/{CONF}/speakers/alex-callinicos/delete", data={"_csrf_token": csrf_token(edit.text)})
+    assert await _speakers(settings) == []
+    assert await _files(settings) == 0
