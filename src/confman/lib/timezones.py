@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from importlib import resources
 
 from babel.core import get_global
 
@@ -22,10 +23,58 @@ def get_zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@functools.lru_cache(maxsize=512)
+def zones_for_country(country: str) -> tuple[str, ...]:
+    """The country's IANA zones (CLDR's list), most populous first where tzdata's ``zone.tab``
+    says so, then by name."""
+    order = _zone_tab_order()
+    zones = {z for z in get_global("territory_zones").get(country, ()) if is_known_zone(z)}
+    return tuple(sorted(zones, key=lambda z: (order.get(z, len(order)), z)))
+
+
+@functools.cache
+def _zone_tab_order() -> dict[str, int]:
+    """Zone → its row in tzdata's ``zone.tab`` (by country: the most populous zone first)."""
+    try:
+        tab = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):  # pragma: no cover - tzdata is a dependency
+        return {}
+    rows = [line.split("\t") for line in tab.splitlines() if line and not line.startswith("#")]
+    return {row[2]: index for index, row in enumerate(rows) if len(row) >= 3}
+
+
+@functools.lru_cache(maxsize=1024)
+def _behaviour(zone: str, year: int) -> tuple[timedelta | None, ...]:
+    """The zone's UTC offsets through ``year`` and the next two (a sample per fortnight)."""
+    tz = get_zone(zone)
+    start = datetime(year, 1, 1, 12, tzinfo=UTC)
+    return tuple((start + timedelta(days=14 * i)).astimezone(tz).utcoffset() for i in range(0, 79))
+
+
+def distinct_zones(country: str) -> tuple[str, ...]:
+    """The country's zones that keep different times from this year on, one for each (the
+    first in :func:`zones_for_country`'s order): Germany's Berlin and Büsingen count once,
+    Spain's Madrid and the Canaries twice."""
+    year = utcnow().year
+    seen: dict[tuple[timedelta | None, ...], str] = {}
+    for zone in zones_for_country(country):
+        seen.setdefault(_behaviour(zone, year), zone)
+    return tuple(seen.values())
+
+
 def zone_for_country(country: str) -> str | None:
-    """The country's zone when it has exactly one (GB → Europe/London), else None."""
-    zones = [z for z in get_global("territory_zones").get(country, ()) if is_known_zone(z)]
+    """The country's zone when its clocks all show one time (GB → Europe/London,
+    DE → Europe/Berlin), else None (BR, US, RU…: the speaker's zone must be asked)."""
+    zones = distinct_zones(country)
     return zones[0] if len(zones) == 1 else None
+
+
+def utc_offset_label(zone: str, moment: datetime | None = None) -> str:
+    """ "UTC−03:00": the zone's offset now (or at ``moment``)."""
+    offset = (moment or utcnow()).astimezone(get_zone(zone)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "\u2212"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def to_utc(value: datetime, zone: str) -> datetime:

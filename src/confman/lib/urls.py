@@ -25,6 +25,11 @@ def speaker_url(base_url: str, conference: str, speaker: str) -> str:
     return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/")
 
 
+def speaker_photo_url(base_url: str, conference: str, speaker: str, sha256: str) -> str:
+    # The version changes with the photo, so the file may be cached for a long time.
+    return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/photo?v={sha256[:16]}")
+
+
 def speakers_url(base_url: str, conference: str) -> str:
     return _join(base_url, f"/{quote(conference)}/speakers/")
 

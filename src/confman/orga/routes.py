@@ -15,7 +15,18 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import account, audit_log, conferences, members, registration, signin, streams, tokens, tracks
+from confman.orga import (
+    account,
+    audit_log,
+    conferences,
+    members,
+    registration,
+    signin,
+    speakers,
+    streams,
+    tokens,
+    tracks,
+)
 from confman.orga import settings as conference_settings
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
@@ -54,6 +65,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     streams.stream_reveal,
     streams.stream_delete_confirm,
     streams.stream_delete,
+    *speakers.HANDLERS,
 ]
 
 

@@ -26,6 +26,7 @@ from confman.db.models import (
     SessionStatus,
     Speaker,
     SpeakerRole,
+    StoredFile,
     Stream,
     Track,
 )
@@ -76,6 +77,8 @@ class PublicSpeaker:
     links: list[dict[str, str]]
     # The frab person guid.
     guid: uuid.UUID
+    # The photo's SHA-256 (its ETag and the version in its URL); None: no photo.
+    photo: str | None = None
     sessions: list[PublicSession] = field(default_factory=list)
 
 
@@ -240,7 +243,9 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
                 Speaker.bio,
                 Speaker.links,
                 Speaker.guid,
+                StoredFile.sha256,
             )
+            .outerjoin(StoredFile, StoredFile.id == Speaker.photo_id)
             .where(Speaker.conference_id == conference.id)
             .order_by(Speaker.id)
         )
@@ -267,3 +272,35 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         # Speakers without a public session are not announced.
         speakers=[speaker for speaker in speakers.values() if speaker.sessions],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPhoto:
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+async def load_public_photo(db: AsyncSession, conference: str, speaker: str) -> PublicPhoto | None:
+    """The photo of speaker ``speaker`` if the public may see it: the conference is published
+    and the speaker announced (in a session that is not a draft); else None."""
+    announced = (
+        select(SessionSpeaker.speaker_id)
+        .join(ConferenceSession, ConferenceSession.id == SessionSpeaker.session_id)
+        .where(SessionSpeaker.speaker_id == Speaker.id, ConferenceSession.status != SessionStatus.DRAFT)
+        .exists()
+    )
+    row = (
+        await db.execute(
+            select(StoredFile.content_type, StoredFile.data, StoredFile.sha256)
+            .join(Speaker, Speaker.photo_id == StoredFile.id)
+            .join(Conference, Conference.id == Speaker.conference_id)
+            .where(
+                Conference.slug == conference,
+                Conference.status == ConferenceStatus.PUBLISHED,
+                Speaker.slug == speaker,
+                announced,
+            )
+        )
+    ).first()
+    return PublicPhoto(row.content_type, row.data, row.sha256) if row else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER
@@ -10,12 +12,35 @@ from confman.conferences.access import ORGANISER, READ, ConferenceAccessDependen
 from confman.db.models import Speaker
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name
+from confman.lib.i18n import parse_accept_language, ui_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
-from confman.speakers.schemas import SpeakerCreate, SpeakerLinkRead, SpeakerRead, SpeakerUpdate
-from confman.speakers.services import SpeakerService
+from confman.speakers.photos import photo_of, photo_versions
+from confman.speakers.schemas import SpeakerCreate, SpeakerLinkRead, SpeakerRead, SpeakerUpdate, SpeakerWarning
+from confman.speakers.services import SpeakerService, speaker_warnings
 
 
-def speaker_read(speaker: Speaker, sessions: list[str]) -> SpeakerRead:
+def caller_language(request: Request[Any, Any, Any]) -> str:
+    """The interface language of an API caller, from ``Accept-Language`` (English by default)."""
+    for tag in parse_accept_language(request.headers.get("accept-language", "")):
+        language = ui_language(tag)
+        if language != "en" or tag.lower().startswith("en"):
+            return language
+    return "en"
+
+
+def speaker_read(
+    speaker: Speaker,
+    sessions: list[str],
+    *,
+    photo: str | None = None,
+    organiser_language: str | None = None,
+) -> SpeakerRead:
+    """``organiser_language``: the caller is an organiser; warnings in that language."""
+    warnings = (
+        [SpeakerWarning(code=code, message=message) for code, message in speaker_warnings(speaker, organiser_language)]
+        if organiser_language is not None
+        else []
+    )
     return SpeakerRead(
         slug=speaker.slug,
         guid=speaker.guid,
@@ -26,6 +51,8 @@ def speaker_read(speaker: Speaker, sessions: list[str]) -> SpeakerRead:
         bio=speaker.bio,
         links=[SpeakerLinkRead(**link) for link in speaker.links],
         sessions=sessions,
+        photo_sha256=photo,
+        warnings=warnings,
     )
 
 
@@ -35,30 +62,49 @@ class SpeakerController(Controller):
 
     @get("/", summary="The conference's speakers with their countries", opt=READ, raises=READ_ERRORS)
     async def list_speakers(
-        self, conference_access: ConferenceAccessDependency, db_session: DbSession
+        self, request: Request[Any, Any, Any], conference_access: ConferenceAccessDependency, db_session: DbSession
     ) -> list[SpeakerRead]:
         conference, service = conference_access.conference, SpeakerService(db_session)
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
-        return [speaker_read(s, sessions.get(s.id, [])) for s in await service.list(conference)]
+        photos = await photo_versions(db_session, conference)
+        language = caller_language(request) if conference_access.is_organiser else None
+        return [
+            speaker_read(s, sessions.get(s.id, []), photo=photos.get(s.id), organiser_language=language)
+            for s in await service.list(conference)
+        ]
 
     @post("/", summary="Add a speaker", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_speaker(
-        self, conference_access: ConferenceAccessDependency, data: JSONBody[SpeakerCreate], db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[SpeakerCreate],
+        db_session: DbSession,
     ) -> SpeakerRead:
-        return speaker_read(await SpeakerService(db_session).create(conference_access.conference, data), [])
+        speaker = await SpeakerService(db_session).create(conference_access.conference, data)
+        return speaker_read(speaker, [], organiser_language=caller_language(request))
 
     @get("/{speaker:str}", summary="One speaker", opt=READ, raises=READ_ERRORS)
     async def get_speaker(
-        self, conference_access: ConferenceAccessDependency, speaker: FromPath[str], db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        speaker: FromPath[str],
+        db_session: DbSession,
     ) -> SpeakerRead:
         conference, service = conference_access.conference, SpeakerService(db_session)
         found = await service.get(conference, speaker)
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
-        return speaker_read(found, sessions.get(found.id, []))
+        photo = await photo_of(db_session, found)
+        language = caller_language(request) if conference_access.is_organiser else None
+        return speaker_read(
+            found, sessions.get(found.id, []), photo=photo.sha256 if photo else None, organiser_language=language
+        )
 
     @patch("/{speaker:str}", summary="Change a speaker", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_speaker(
         self,
+        request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         speaker: FromPath[str],
         data: JSONBody[SpeakerUpdate],
@@ -67,7 +113,13 @@ class SpeakerController(Controller):
         conference, service = conference_access.conference, SpeakerService(db_session)
         found = await service.update(conference, await service.get(conference, speaker), data)
         sessions = await service.session_slugs(conference, public_only=False)
-        return speaker_read(found, sessions.get(found.id, []))
+        photo = await photo_of(db_session, found)
+        return speaker_read(
+            found,
+            sessions.get(found.id, []),
+            photo=photo.sha256 if photo else None,
+            organiser_language=caller_language(request),
+        )
 
     @delete(
         "/{speaker:str}",

@@ -43,6 +43,11 @@ class SpeakerLinkRead(BaseModel):
     url: str
 
 
+class SpeakerWarning(BaseModel):
+    code: str = Field(description="Stable: `speaker_without_zone`.")
+    message: str = Field(description="In the caller's language (Accept-Language).")
+
+
 class SpeakerRead(BaseModel):
     slug: str
     guid: uuid.UUID
@@ -53,3 +58,8 @@ class SpeakerRead(BaseModel):
     bio: dict[str, str]
     links: list[SpeakerLinkRead]
     sessions: list[str] = Field(description="Slugs of the speaker's sessions (public ones without a token).")
+    photo_sha256: str | None = Field(default=None, description="The photo's SHA-256 (its ETag); null: no photo.")
+    warnings: list[SpeakerWarning] = Field(
+        default_factory=list,
+        description="For organisers: things to fix, such as a speaker without a time zone (no night warnings).",
+    )

@@ -4,16 +4,44 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.services import check_translations
 from confman.conferences.versioning import record_programme_change, record_sessions_change
 from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
+from confman.db.models.web import StoredFile
+from confman.lib.countries import country_name
 from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.i18n import N_, translations
 from confman.lib.timezones import zone_for_country
 from confman.lib.validation import is_slug
 from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
+
+SPEAKER_WITHOUT_ZONE = "speaker_without_zone"
+WITHOUT_ZONE = N_("%(name)s has no time zone, so a slot in their night cannot be flagged: choose their zone.")
+WITHOUT_ZONE_IN = N_(
+    "%(name)s has no time zone, so a slot in their night cannot be flagged: "
+    "%(country)s has several time zones, choose the speaker's."
+)
+
+
+def speaker_warnings(speaker: Speaker, language: str = "en") -> list[tuple[str, str]]:
+    """(code, message in ``language``) of what an organiser should fix about ``speaker``.
+
+    The API accepts a speaker without a zone (imports bring them, and a country with several
+    zones cannot default one), but such a speaker's night slots go unnoticed: say so."""
+    if speaker.timezone is not None:
+        return []
+    gettext = translations(language).gettext
+    if speaker.country:
+        message = gettext(WITHOUT_ZONE_IN) % {
+            "name": speaker.name,
+            "country": country_name(speaker.country, language),
+        }
+    else:
+        message = gettext(WITHOUT_ZONE) % {"name": speaker.name}
+    return [(SPEAKER_WITHOUT_ZONE, message)]
 
 
 class SpeakerService:
@@ -86,8 +114,11 @@ class SpeakerService:
 
     async def delete(self, conference: Conference, speaker: Speaker) -> None:
         await record_sessions_change(self.db, _sessions_of(speaker))
+        photo_id = speaker.photo_id
         await self.db.delete(speaker)
         await self.db.flush()
+        if photo_id is not None:  # the photo belongs to the speaker alone
+            await self.db.execute(delete(StoredFile).where(StoredFile.id == photo_id))
         await record_programme_change(self.db, conference)
 
 
