@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import conferences, signin, tokens
+from confman.orga import conferences, sessions, signin, tokens
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
 from confman.settings import Settings
@@ -32,6 +32,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     tokens.token_list,
     tokens.token_create,
     tokens.token_revoke,
+    *sessions.HANDLERS,
 ]
 
 
