@@ -75,19 +75,6 @@ def access_level(handler: HTTPRouteHandler) -> AccessLevel | None:
 async def provide_conference_access(
     request: Request[Any, Any, Any], conf: FromPath[str], db_session: DbSession, current_user: CurrentUser
 ) -> ConferenceAccess:
-    try:
-        return await _decide(request, conf, db_session, current_user)
-    except BaseException:
-        # Litestar does not run the cleanup of dependencies resolved before one that raises,
-        # so the request's transaction would stay open (on SQLite, holding the write lock of
-        # a POST while the organisers' session store writes its row: "database is locked").
-        await db_session.rollback()
-        raise
-
-
-async def _decide(
-    request: Request[Any, Any, Any], conf: str, db_session: DbSession, current_user: CurrentUser
-) -> ConferenceAccess:
     level = access_level(request.route_handler)
     service = ConferenceService(db_session)
     try:
