@@ -38,6 +38,7 @@ from confman.lib.timezones import to_utc, to_zone
 from confman.orga.forms import INVALID, MESSAGES, checkbox, field_errors, optional, text, translations
 from confman.orga.frame import NO_STORE, conference_path, orga_context, orga_page, see_other
 from confman.orga.session import flash
+from confman.programme.flags import conference_flags
 from confman.programme.schemas import SessionCreate, SessionUpdate
 from confman.programme.services import MAX_SESSION_LENGTH, SessionService
 from confman.settings import AppSettings
@@ -92,6 +93,12 @@ _DAY_MINUTES = int(MAX_SESSION_LENGTH.total_seconds() // 60)
 
 def _sessions_path(slug: str, rest: str = "") -> str:
     return conference_path(slug, "sessions/" + rest)
+
+
+async def _warnings(db: DbSession, conference: Conference, language: str) -> dict[str, list[str]]:
+    """Each session's open flags (night, double booking, overlap …) in the organiser's language."""
+    flags = await conference_flags(db, conference, language)
+    return {slug: [flag.message(language) for flag in found] for slug, found in flags.items()}
 
 
 # --- choices -------------------------------------------------------------------------------
@@ -169,7 +176,9 @@ class Filters:
         return True
 
 
-def _row(conference: Conference, session: ConferenceSession, language: str) -> dict[str, Any]:
+def _row(
+    conference: Conference, session: ConferenceSession, language: str, warnings: Sequence[str] = ()
+) -> dict[str, Any]:
     zone = conference.timezone
     start = to_zone(session.starts_at, zone)
     return {
@@ -183,6 +192,7 @@ def _row(conference: Conference, session: ConferenceSession, language: str) -> d
         "start": f"{format_short_day(start.date(), language)} {format_clock(session.starts_at, zone, language)}",
         "speakers": [link.speaker.name for link in session.speaker_links],
         "edit_url": _sessions_path(conference.slug, f"{session.slug}/edit"),
+        "warnings": list(warnings),
     }
 
 
@@ -199,8 +209,9 @@ async def _list_context(
     language = context["viewer"].language
     every = await SessionService(db).list(conference, public_only=False)
     choices = await _choices(db, conference, language, speakers=False)
+    warnings = await _warnings(db, conference, language)
     context.update(
-        sessions=[_row(conference, s, language) for s in every if filters.keeps(s)],
+        sessions=[_row(conference, s, language, warnings.get(s.slug, ())) for s in every if filters.keeps(s)],
         total=len(every),
         filters=filters,
         filters_query=filters.query(),
@@ -598,14 +609,11 @@ async def session_edit(
     conference = conference_access.conference
     found = await SessionService(db_session).get(conference, session, public_only=False)
     context = _frame(request, conference_access, organiser, settings)
-    choices = await _choices(db_session, conference, context["viewer"].language)
+    language = context["viewer"].language
+    choices = await _choices(db_session, conference, language)
+    warnings = (await _warnings(db_session, conference, language)).get(found.slug, [])
     _show_form(
-        context,
-        conference,
-        choices,
-        _stored_form(conference, found),
-        session_slug=found.slug,
-        warnings=SessionService.night_warnings(conference, found),
+        context, conference, choices, _stored_form(conference, found), session_slug=found.slug, warnings=warnings
     )
     return orga_page(page_renderer, FORM_TEMPLATE, context)
 
@@ -623,9 +631,11 @@ async def session_update(
     conference = conference_access.conference
     service = SessionService(db_session)
     found = await service.get(conference, session, public_only=False)
-    slug, warnings = found.slug, SessionService.night_warnings(conference, found)
+    slug = found.slug
     context = _frame(request, conference_access, organiser, settings)
-    choices = await _choices(db_session, conference, context["viewer"].language)
+    language = context["viewer"].language
+    choices = await _choices(db_session, conference, language)
+    warnings = (await _warnings(db_session, conference, language)).get(slug, [])
     form = await request.form()
     entered = read_form(form, conference, creating=False, had_meeting_url=found.meeting_url is not None)
     entered.values["slug"] = slug

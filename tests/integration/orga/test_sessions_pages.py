@@ -282,20 +282,26 @@ async def test_an_unchanged_save_raises_nothing(
     assert (await _version(settings), await _session_rows(settings)) == before
 
 
-async def test_warnings_show_on_the_session_form(client: AsyncTestClient[Litestar], organiser: Organiser) -> None:
+async def test_warnings_show_on_the_session_form_and_in_the_list(
+    client: AsyncTestClient[Litestar], organiser: Organiser
+) -> None:
     await _signed_in_with_conference(client, organiser)
-    # 11:00 in São Paulo is 01:00 the next day in Sydney.
-    await post_ok(
-        client,
-        organiser,
-        f"{API}/sessions",
-        session_payload(
-            starts_at="2027-11-14T11:00:00", ends_at="2027-11-14T12:00:00", speakers=[{"speaker": "erima-dall"}]
-        ),
-    )
-    page = await client.get(edit_path("limits-of-cop26"))
-    assert "Warnings" in page.text
-    assert "Erima Dall speaks at night in their zone: 01:00–02:00 Australia/Sydney" in html.unescape(page.text)
+    # 11:00 in São Paulo is 01:00 the next day in Sydney; the second session books her twice.
+    for slug in ("limits-of-cop26", "climate-jobs"):
+        payload = session_payload(
+            slug=slug,
+            title={"en": slug.replace("-", " ").title()},
+            starts_at="2027-11-14T11:00:00",
+            ends_at="2027-11-14T12:00:00",
+            speakers=[{"speaker": "erima-dall"}],
+        )
+        await post_ok(client, organiser, f"{API}/sessions", payload)
+    page = html.unescape((await client.get(edit_path("limits-of-cop26"))).text)
+    assert "Warnings" in page
+    assert "Erima Dall speaks at night in their zone: 01:00–02:00 Australia/Sydney" in page
+    assert "Erima Dall is also in “Climate Jobs” at the same time" in page
+    listed = html.unescape((await client.get(SESSIONS)).text)
+    assert "Erima Dall is also in “Limits Of Cop26” at the same time" in listed
 
 
 async def test_deleting_asks_first_then_removes_the_session(
