@@ -21,6 +21,7 @@ from confman.orga import (
     conferences,
     members,
     registration,
+    sessions,
     signin,
     speakers,
     streams,
@@ -66,6 +67,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     streams.stream_delete_confirm,
     streams.stream_delete,
     *speakers.HANDLERS,
+    *sessions.HANDLERS,
 ]
 
 

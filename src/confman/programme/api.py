@@ -18,6 +18,7 @@ from confman.programme.schemas import (
     SessionOrganiserRead,
     SessionRead,
     SessionSpeakerRead,
+    SessionStatusChange,
     SessionUpdate,
     SpeakerList,
 )
@@ -94,6 +95,27 @@ class SessionController(Controller):
     ) -> SessionOrganiserRead:
         session = await SessionService(db_session).create(conference_access.conference, data)
         return session_read(conference_access.conference, session, settings, organiser=True)  # type: ignore[return-value]
+
+    @post(
+        "/status",
+        summary="Give several sessions one status (confirm a batch of drafts) in one programme change",
+        description="Every session named or none: an unknown slug answers 400 naming `sessions[i]`, "
+        "and nothing changes. The programme version rises once, if any session changed.",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+        status_code=200,
+    )
+    async def set_sessions_status(
+        self,
+        conference_access: ConferenceAccessDependency,
+        data: JSONBody[SessionStatusChange],
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> list[SessionOrganiserRead]:
+        conference = conference_access.conference
+        sessions = await SessionService(db_session).set_status(conference, data.sessions, data.status)
+        return [session_read(conference, s, settings, organiser=True) for s in sessions]  # type: ignore[misc]
 
     @get("/{session:str}", summary="One session", opt=READ, raises=READ_ERRORS)
     async def get_session(

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import SessionKind, SessionStatus, SpeakerRole
 from confman.lib.validation import LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
@@ -59,6 +59,19 @@ class SessionUpdate(BaseModel):
     meeting_url: WebUrl | None = None
     recording_url: WebUrl | None = None
     speakers: SpeakerList | None = None
+
+
+class SessionStatusChange(BaseModel):
+    """Several sessions to one status at once (confirming a batch of drafts): one programme change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Plain strings, so that a malformed slug is refused like an unknown one: ``sessions[i]``.
+    sessions: Annotated[
+        list[Annotated[str, StringConstraints(max_length=200)]],
+        Field(min_length=1, max_length=1000, description="The sessions' slugs."),
+    ]
+    status: SessionStatus
 
 
 class SessionSpeakerRead(BaseModel):

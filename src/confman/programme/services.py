@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -141,6 +142,38 @@ class SessionService:
         if _public_state(session) != before:
             await record_session_change(self.db, session)
             await record_programme_change(self.db, conference)
+
+    async def set_status(
+        self, conference: Conference, slugs: Sequence[str], status: SessionStatus
+    ) -> builtins.list[ConferenceSession]:
+        """Give the sessions ``slugs`` names one status, as one change of the programme.
+
+        Each session whose status changes gets a new revision; the programme gets one new
+        version however many changed (none if none did). An unknown slug refuses the whole
+        change, naming it (``sessions[i]``), before anything is written. The sessions come
+        back in the order named, each once.
+        """
+        wanted = [slug for slug in slugs if is_slug(slug)]
+        found = {
+            session.slug: session
+            for session in await self.db.scalars(
+                select(ConferenceSession)
+                .where(ConferenceSession.conference_id == conference.id, ConferenceSession.slug.in_(wanted))
+                .options(*_with_everything())
+            )
+        }
+        for index, slug in enumerate(slugs):
+            if slug not in found:
+                raise FieldError(f"sessions[{index}]", "unknown_session", f"no session {slug!r} in this conference")
+        sessions = [found[slug] for slug in dict.fromkeys(slugs)]
+        changed = [session for session in sessions if session.status is not status]
+        for session in changed:
+            session.status = status
+        for session in changed:
+            await record_session_change(self.db, session)
+        if changed:
+            await record_programme_change(self.db, conference)
+        return sessions
 
     async def delete(self, conference: Conference, session: ConferenceSession) -> None:
         await self.db.delete(session)
