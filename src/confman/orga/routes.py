@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
-from confman.orga import conferences, signin
+from confman.orga import conferences, schedule, signin
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
 from confman.settings import Settings
@@ -28,6 +28,10 @@ HANDLERS: list[ControllerRouterHandler] = [
     conferences.conference_list,
     conferences.conference_create,
     conferences.conference_overview,
+    schedule.schedule_page,
+    schedule.schedule_move,
+    schedule.schedule_undo,
+    schedule.schedule_redo,
 ]
 
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import Conference, ConferenceSession, SessionSpeaker, SessionStatus, Speaker, Stream
+from confman.db.models import Conference, ConferenceSession, SessionSpeaker, SessionStatus, Speaker, Stream, Track
 from confman.lib.i18n import N_, translations
 from confman.lib.timezones import to_zone
 
@@ -70,6 +70,7 @@ class ScheduledSession:
     stream: str | None = None
     stream_name: str | None = None
     speakers: tuple[ScheduledSpeaker, ...] = ()
+    track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,10 @@ async def load_schedule(
                 ConferenceSession.status,
                 Stream.slug,
                 Stream.name,
+                Track.slug,
             )
             .outerjoin(Stream, Stream.id == ConferenceSession.stream_id)
+            .outerjoin(Track, Track.id == ConferenceSession.track_id)
             .where(ConferenceSession.conference_id == conference.id)
             .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
         )
@@ -209,8 +212,9 @@ async def load_schedule(
             stream=stream,
             stream_name=stream_name,
             speakers=tuple(speakers[session_id]),
+            track=track,
         )
-        for session_id, slug, title, starts_at, ends_at, status, stream, stream_name in rows
+        for session_id, slug, title, starts_at, ends_at, status, stream, stream_name, track in rows
     ]
 
 
