@@ -111,6 +111,7 @@ class Card:
     track: str | None
     stream: str
     time_label: str
+    move_href: str
     day: str
     start: str
     duration: int
@@ -221,6 +222,7 @@ def _card(
     columns: Mapping[str, int],
     zone: str,
     language: str,
+    page_url: str,
 ) -> Card:
     local_start, local_end = to_zone(session.starts_at, zone), to_zone(session.ends_at, zone)
     begins = _minutes(local_start) if session.starts_at >= day_start else 0
@@ -242,6 +244,7 @@ def _card(
         track=session.track,
         stream=session.stream or "",
         time_label=f"{format_clock(session.starts_at, zone, language)}–{format_clock(session.ends_at, zone, language)}",
+        move_href=f"{page_url}{'&' if '?' in page_url else '?'}{urlencode({'move': session.slug})}#move-form",
         day=local_start.date().isoformat(),
         start=f"{local_start:%H:%M}",
         duration=int((session.ends_at - session.starts_at).total_seconds() // 60),
@@ -264,6 +267,7 @@ def board_context(
     day: date | None,
     language: str,
     history: Mapping[str, list[Any]],
+    moving: str | None = None,
 ) -> dict[str, Any]:
     """Everything the grid shows, as plain data (it survives a rolled-back request)."""
     flags = schedule_flags(
@@ -298,6 +302,7 @@ def board_context(
             columns=column_of,
             zone=zone,
             language=language,
+            page_url=schedule_url(conference.slug, day=shown, zone=zone_param),
         )
         for session in todays
     ]
@@ -318,7 +323,10 @@ def board_context(
         for s in sessions
         if not s.stream
     ]
+    moved = next((s for s in sessions if s.slug == moving), None)
     return {
+        "moving": _move_values(moved, zone) if moved else {},
+        "session_options": [(s.slug, s.title) for s in sessions],
         "zone": zone,
         "zone_param": zone_param or "",
         "conference_zone": conference.timezone,
@@ -348,6 +356,17 @@ def board_context(
         "undo_url": conference_path(conference.slug, "schedule/undo"),
         "redo_url": conference_path(conference.slug, "schedule/redo"),
         "page_url": schedule_url(conference.slug, day=shown, zone=zone_param),
+    }
+
+
+def _move_values(session: ScheduledSession, zone: str) -> dict[str, str]:
+    local = to_zone(session.starts_at, zone)
+    return {
+        "session": session.slug,
+        "day": local.date().isoformat(),
+        "start": f"{local:%H:%M}",
+        "duration": str(int((session.ends_at - session.starts_at).total_seconds() // 60)),
+        "stream": session.stream or "",
     }
 
 
@@ -421,6 +440,7 @@ async def _board(
     zone: str,
     day: date | None,
     language: str,
+    moving: str | None = None,
 ) -> dict[str, Any]:
     with db.no_autoflush:  # a refused move's changes must not reach the database
         sessions = await load_sessions(db, conference, language)
@@ -433,6 +453,7 @@ async def _board(
         day=day,
         language=language,
         history=_history(request, conference.slug),
+        moving=moving,
     )
 
 
@@ -463,7 +484,13 @@ async def schedule_page(
     zone = _chosen_zone(request.query_params.get("zone"), conference)
     day = _chosen_day(request.query_params.get("day"))
     context["board"] = await _board(
-        request, db_session, conference, zone=zone, day=day, language=context["viewer"].language
+        request,
+        db_session,
+        conference,
+        zone=zone,
+        day=day,
+        language=context["viewer"].language,
+        moving=request.query_params.get("move"),
     )
     context["board"]["notice"] = _take_notice(request)
     context["board"]["errors"] = {}
@@ -471,16 +498,24 @@ async def schedule_page(
     return _answer(request, page_renderer, context)
 
 
-def _read_move(form: Mapping[str, Any], zone: str) -> tuple[dict[str, str], dict[str, str], SessionUpdate | None]:
-    """The move form's values, its errors by field, and the change it asks for."""
-    values = {
-        "session": text(form, "session", limit=64),
-        "day": text(form, "day", limit=20),
-        "start": text(form, "start", limit=10),
-        "duration": text(form, "duration", limit=10),
-        "stream": text(form, "stream", limit=64),
-        "adjust": text(form, "adjust", limit=20),
+def _current(session: ConferenceSession, zone: str) -> dict[str, str]:
+    """The move form's values for where ``session`` is now (what a field left out keeps)."""
+    local = to_zone(session.starts_at, zone)
+    return {
+        "day": local.date().isoformat(),
+        "start": f"{local:%H:%M}",
+        "duration": str(int((session.ends_at - session.starts_at).total_seconds() // 60)),
+        "stream": session.stream.slug if session.stream else "",
     }
+
+
+def _read_move(
+    form: Mapping[str, Any], zone: str, current: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str], SessionUpdate | None]:
+    """The move form's values, its errors by field, and the change it asks for. A field the
+    form leaves out keeps the session's current value (the cards' quarter-hour buttons send none)."""
+    values = {name: text(form, name, limit=64) if name in form else current[name] for name in current}
+    values["adjust"] = text(form, "adjust", limit=20)
     errors: dict[str, str] = {}
     day = _chosen_day(values["day"])
     if day is None:
@@ -515,8 +550,8 @@ def _read_move(form: Mapping[str, Any], zone: str) -> tuple[dict[str, str], dict
                 "stream": values["stream"] or None,
             }
         )
-    except ValidationError as error:
-        return values, {_FIELDS.get(k, k): m for k, m in field_errors(error).items()}, None
+    except ValidationError:
+        return values, {"stream": UNKNOWN_STREAM}, None
     return values, errors, update
 
 
@@ -537,9 +572,10 @@ async def schedule_move(
     form = await request.form()
     zone = _chosen_zone(text(form, "zone"), conference)
     shown_day = _chosen_day(text(form, "shown_day"))
-    values, errors, update = _read_move(form, zone)
     service = SessionService(db_session)
-    session = await service.get(conference, values["session"], public_only=False)
+    session = await service.get(conference, text(form, "session", limit=64), public_only=False)
+    values, errors, update = _read_move(form, zone, _current(session, zone))
+    values["session"] = session.slug
     title = conference.text(session.title)
     before = _place(session)
     if update is not None:
@@ -556,7 +592,7 @@ async def schedule_move(
         board = await _board(
             request, db_session, conference, zone=zone, day=shown_day, language=context["viewer"].language
         )
-        board.update(errors=errors, error_session=values["session"], values=values, notice=None)
+        board.update(errors=errors, moving=values, notice=None)
         context.update(board=board, zones=sorted(known_zones()))
         template = "orga/schedule/_board.html" if request.headers.get("hx-request") else "orga/schedule/page.html"
         raise FormRejected(template, context, 400, NO_STORE)

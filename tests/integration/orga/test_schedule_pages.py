@@ -165,17 +165,34 @@ async def test_move_in_another_zone_reads_the_start_there(
     assert (moved["starts_at"], moved["stream"]) == ("2027-11-14T11:00:00Z", None)
 
 
-async def test_move_buttons_shift_and_resize_by_a_quarter_hour(
+async def test_card_buttons_shift_and_resize_by_a_quarter_hour(
     client: AsyncTestClient[Litestar], organiser: Organiser
 ) -> None:
     await _ready(client, organiser)
-    fields = {"session": "opening", "day": "2027-11-14", "start": "10:00", "duration": "60", "stream": "main"}
-    assert (await _move(client, **fields, adjust="later")).status_code == 303
+    # A card's buttons send the session and the step only: the rest stays as it is.
+    assert (await _move(client, session="opening", adjust="later")).status_code == 303
     assert (await _session(client, organiser, "opening"))["starts_at"] == "2027-11-14T10:15:00Z"
-    fields["start"] = "10:15"
-    assert (await _move(client, **fields, adjust="longer")).status_code == 303
+    assert (await _move(client, session="opening", adjust="longer")).status_code == 303
     moved = await _session(client, organiser, "opening")
-    assert (moved["starts_at"], moved["ends_at"]) == ("2027-11-14T10:15:00Z", "2027-11-14T11:30:00Z")
+    assert (moved["starts_at"], moved["ends_at"], moved["stream"]) == (
+        "2027-11-14T10:15:00Z",
+        "2027-11-14T11:30:00Z",
+        "main",
+    )
+
+
+async def test_move_link_fills_in_the_form_without_javascript(
+    client: AsyncTestClient[Litestar], organiser: Organiser
+) -> None:
+    await _ready(client, organiser)
+    page = await client.get(PAGE)
+    assert f'href="{PAGE}?day=2027-11-14&amp;move=late#move-form"' in page.text
+    form = (await client.get(PAGE, params={"day": "2027-11-14", "move": "late"})).text.split('id="move-form"')[1]
+    assert '<option value="late" selected>' in form
+    assert 'value="2027-11-14"' in form
+    assert 'value="23:30"' in form
+    assert 'value="60"' in form
+    assert '<option value="side" selected>' in form
 
 
 async def test_move_outside_the_conference_days_is_refused_and_writes_nothing(
@@ -186,7 +203,8 @@ async def test_move_outside_the_conference_days_is_refused_and_writes_nothing(
     answer = await _move(client, session="opening", day="2027-11-20", start="10:00", duration="60", stream="main")
     assert answer.status_code == 400
     assert "This falls outside the conference&#39;s days." in answer.text
-    assert 'id="start-opening-error"' in answer.text
+    assert 'id="start-error"' in answer.text
+    assert 'value="2027-11-20"' in answer.text  # the form keeps what was typed
     unchanged = await _session(client, organiser, "opening")
     assert unchanged["starts_at"] == "2027-11-14T10:00:00Z"
     assert await _version(client, organiser) == version
@@ -200,7 +218,7 @@ async def test_move_with_bad_values_names_each_field_and_writes_nothing(
     answer = await _move(client, session="opening", day="someday", start="25:99", duration="0", stream="nowhere")
     assert answer.status_code == 400
     for field in ("day", "start", "duration"):
-        assert f'id="{field}-opening-error"' in answer.text
+        assert f'id="{field}-error"' in answer.text
     answer = await _move(client, session="opening", day="2027-11-14", start="10:00", duration="60", stream="nowhere")
     assert answer.status_code == 400
     assert "Choose a stream from the list." in answer.text

@@ -7,7 +7,17 @@
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(minutes) { return pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60); }
   function minutesOf(text) { var p = text.split(":"); return parseInt(p[0], 10) * 60 + parseInt(p[1], 10); }
-  function formOf(card) { return document.getElementById("move-" + card.getAttribute("data-session")); }
+  // The one "Move a session" form, filled in with where the card is now.
+  function formOf(card) {
+    var form = document.getElementById("move-form");
+    if (!form) { return null; }
+    form.elements.session.value = card.getAttribute("data-session");
+    form.elements.day.value = card.getAttribute("data-day");
+    form.elements.start.value = card.getAttribute("data-start");
+    form.elements.duration.value = card.getAttribute("data-duration");
+    form.elements.stream.value = card.getAttribute("data-stream");
+    return form;
+  }
   var lastCard = null;
 
   function send(card, form) {
@@ -111,6 +121,12 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".card-actions button");
     if (button) { lastCard = button.closest(".card").id; }
+    // "Move" fills in the form below the grid and takes the keyboard there.
+    var link = event.target.closest && event.target.closest("a.card-move");
+    if (link) {
+      var form = formOf(link.closest(".card"));
+      if (form) { event.preventDefault(); form.elements.day.focus(); form.scrollIntoView({ block: "center" }); }
+    }
   });
 
   // A refused move answers 400 with the grid and its messages: show it.
