@@ -325,6 +325,8 @@ def board_context(
     ]
     moved = next((s for s in sessions if s.slug == moving), None)
     return {
+        "notice": None,
+        "errors": {},
         "moving": _move_values(moved, zone) if moved else {},
         "session_options": [(s.slug, s.title) for s in sessions],
         "zone": zone,

@@ -87,9 +87,15 @@ class Flag:
 
 def _night_overlap(start: datetime, end: datetime, zone: str) -> bool:
     """Whether [start, end) meets 23:00–07:00 in ``zone`` on any night it spans."""
-    local_start = to_zone(start, zone)
+    local_start, local_end = to_zone(start, zone), to_zone(end, zone)
+    if (
+        local_start.date() == local_end.date()
+        and local_start.hour >= NIGHT_ENDS
+        and (local_end.hour, local_end.minute, local_end.second, local_end.microsecond) <= (NIGHT_STARTS, 0, 0, 0)
+    ):
+        return False  # within one day's waking hours: the usual case, decided without the loop
     night_day = local_start.date() - timedelta(days=1)
-    last_day = to_zone(end, zone).date()
+    last_day = local_end.date()
     tz = local_start.tzinfo
     while night_day <= last_day:
         night_start = datetime(night_day.year, night_day.month, night_day.day, NIGHT_STARTS, tzinfo=tz)
