@@ -23,7 +23,7 @@ async def _programme(client: AsyncTestClient[Litestar], organiser: Organiser) ->
     for position, (slug, name) in enumerate((("main", "Main hall"), ("side", "Side room"))):
         await post_ok(client, organiser, f"{API}/streams", {"slug": slug, "name": name, "position": position})
     for slug, name, country, zone in (
-        ("ana", "Ana Souza", "BR", "America/Sao_Paulo"),
+        ("ana", "Ана Souza", "BR", "America/Sao_Paulo"),
         ("bob", "Bob Jones", "GB", None),
         ("cai", "Caio Lima", "BR", None),  # Brazil has several zones: none is guessed
     ):
@@ -108,7 +108,7 @@ async def test_grid_places_sessions_by_stream_and_quarter_hour_in_the_conference
     assert "Main hall" in page.text
     assert "Side room" in page.text
     # Each speaker's local time, in their own zone.
-    assert "Ana Souza 7:00\u202fAM Sao Paulo" in page.text
+    assert "Ана Souza 7:00\u202fAM Sao Paulo" in page.text
     # The session without a stream is beside the grid, escaped.
     assert "Loose &lt;b&gt;end&lt;/b&gt;" in page.text
     assert "<b>end</b>" not in page.text
@@ -235,7 +235,7 @@ async def test_flags_show_on_cards_and_in_the_list(client: AsyncTestClient[Lites
     assert "badge-speaker_without_zone" in card["panel"]
     assert "badge-speaker_night" in card["late"]
     flags = page.split('id="flags-title"')[1]
-    assert "Ana Souza is also in “Panel” at the same time" in flags
+    assert "Ана Souza is also in “Panel” at the same time" in flags
     assert "Overlaps “Opening” on the stream Main hall" in flags
     assert "Caio Lima has no time zone: their night cannot be checked" in flags
     assert "Bob Jones speaks at night in their zone: 23:30–00:30 Europe/London" in flags
@@ -317,6 +317,32 @@ async def test_htmx_move_answers_the_grid_fragment(client: AsyncTestClient[Lites
     panel = answer.text.split('id="card-panel"')[1].split("</article>")[0]
     assert "badge-stream_overlap" not in panel
     assert "badge-speaker_without_zone" in panel
+
+
+async def test_htmx_refused_move_answers_the_fragment_with_its_message_and_writes_nothing(
+    client: AsyncTestClient[Litestar], organiser: Organiser
+) -> None:
+    await _ready(client, organiser)
+    version = await _version(client, organiser)
+    token = csrf_token((await client.get(PAGE)).text)
+    answer = await client.post(
+        MOVE,
+        data={"session": "panel", "day": "2027-12-01", "zone": "Europe/London", "_csrf_token": token},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert answer.status_code == 400
+    assert answer.text.lstrip().startswith('<div id="schedule-board"')
+    assert 'id="day-error"' not in answer.text
+    assert 'id="start-error"' in answer.text
+    assert (await _session(client, organiser, "panel"))["starts_at"] == "2027-11-14T10:30:00Z"
+    assert await _version(client, organiser) == version
+    undo = await client.post(
+        f"/orga/{SLUG}/schedule/undo",
+        data={"zone": "Europe/London", "_csrf_token": token},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert undo.status_code == 200
+    assert "There is nothing to undo." in undo.text
 
 
 async def test_schedule_of_a_conference_of_others_is_not_found(
