@@ -612,7 +612,8 @@ async def schedule_move(
         settings,
         page_renderer,
         zone=zone,
-        day=shown_day or to_zone(session.starts_at, zone).date(),
+        # Without JS, to the day the session is on now (its card has the focus there).
+        day=shown_day if request.headers.get("hx-request") and shown_day else to_zone(session.starts_at, zone).date(),
         message=MOVED,
         values={"title": title},
         anchor=f"#card-{session.slug}",

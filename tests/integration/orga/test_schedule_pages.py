@@ -112,6 +112,11 @@ async def test_grid_places_sessions_by_stream_and_quarter_hour_in_the_conference
     # The session without a stream is beside the grid, escaped.
     assert "Loose &lt;b&gt;end&lt;/b&gt;" in page.text
     assert "<b>end</b>" not in page.text
+    assets = re.findall(r'(?:href|src)="(/static/orga/schedule\.(?:css|js)\?v=[^"]+)"', page.text)
+    assert len(assets) == 2
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200
+    assert 'style="' not in page.text  # the CSP refuses style attributes: positions are classes
     second = await client.get(PAGE, params={"day": "2027-11-15"})
     # The late session began the day before: the grid starts at midnight.
     assert _card_classes(second.text, "late") == "card col-3 row-start-2 row-span-2 status-confirmed flagged"
@@ -141,7 +146,7 @@ async def test_move_by_form_changes_times_and_stream_and_raises_the_version_by_o
     version = await _version(client, organiser)
     answer = await _move(client, session="opening", day="2027-11-15", start="09:00", duration="90", stream="side")
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"{PAGE}?day=2027-11-14#card-opening"
+    assert answer.headers["location"] == f"{PAGE}?day=2027-11-15#card-opening"
     moved = await _session(client, organiser, "opening")
     assert (moved["starts_at"], moved["ends_at"], moved["stream"]) == (
         "2027-11-15T09:00:00Z",
