@@ -21,6 +21,7 @@ from confman.orga import (
     conferences,
     members,
     registration,
+    schedule,
     sessions,
     signin,
     speakers,
@@ -68,6 +69,10 @@ HANDLERS: list[ControllerRouterHandler] = [
     streams.stream_delete,
     *speakers.HANDLERS,
     *sessions.HANDLERS,
+    schedule.schedule_page,
+    schedule.schedule_move,
+    schedule.schedule_undo,
+    schedule.schedule_redo,
 ]
 
 

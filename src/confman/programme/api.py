@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post, put
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER
@@ -10,9 +12,11 @@ from confman.conferences.access import ORGANISER, READ, ConferenceAccessDependen
 from confman.db.models import Conference, ConferenceSession
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name
+from confman.lib.i18n import SOURCE_LANGUAGE, UI_LANGUAGES, parse_accept_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
 from confman.lib.timezones import to_zone
 from confman.lib.urls import session_url
+from confman.programme.flags import Flag, conference_flags
 from confman.programme.schemas import (
     SessionCreate,
     SessionOrganiserRead,
@@ -20,14 +24,57 @@ from confman.programme.schemas import (
     SessionSpeakerRead,
     SessionStatusChange,
     SessionUpdate,
+    SessionWarning,
     SpeakerList,
 )
 from confman.programme.services import SessionService
 from confman.settings import AppSettings
 
 
+def caller_language(request: Request[Any, Any, Any]) -> str:
+    """The interface language the caller asks for (``Accept-Language``), else English."""
+    for tag in parse_accept_language(request.headers.get("accept-language", "")):
+        language = tag.split("-", 1)[0].lower()
+        if language in UI_LANGUAGES:
+            return language
+    return SOURCE_LANGUAGE
+
+
+def session_warnings(flags: list[Flag], language: str) -> list[SessionWarning]:
+    return [
+        SessionWarning(
+            code=flag.code.value,
+            message=flag.message(language),
+            speaker=flag.speaker,
+            other_session=flag.other_session,
+        )
+        for flag in flags
+    ]
+
+
+async def _organiser_read(
+    request: Request[Any, Any, Any],
+    db: DbSession,
+    conference: Conference,
+    session: ConferenceSession,
+    settings: AppSettings,
+) -> SessionOrganiserRead:
+    """One session as organisers see it, its flags checked against the whole conference."""
+    language = caller_language(request)
+    flags = await conference_flags(db, conference, language)
+    return session_read(
+        conference, session, settings, organiser=True, flags=flags.get(session.slug, []), language=language
+    )  # type: ignore[return-value]
+
+
 def session_read(
-    conference: Conference, session: ConferenceSession, settings: AppSettings, *, organiser: bool
+    conference: Conference,
+    session: ConferenceSession,
+    settings: AppSettings,
+    *,
+    organiser: bool,
+    flags: list[Flag] | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> SessionRead:
     public = SessionRead(
         slug=session.slug,
@@ -64,7 +111,7 @@ def session_read(
         **public.model_dump(),
         meeting_url=session.meeting_url,
         recording_url=session.recording_url,
-        warnings=SessionService.night_warnings(conference, session),
+        warnings=session_warnings(flags or [], language),
     )
 
 
@@ -79,22 +126,35 @@ class SessionController(Controller):
         raises=READ_ERRORS,
     )
     async def list_sessions(
-        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> list[SessionRead]:
         conference, organiser = conference_access.conference, conference_access.is_organiser
         sessions = await SessionService(db_session).list(conference, public_only=not organiser)
-        return [session_read(conference, s, settings, organiser=organiser) for s in sessions]
+        if not organiser:
+            return [session_read(conference, s, settings, organiser=False) for s in sessions]
+        # The flags of the whole conference, once (two queries), then each session's share.
+        language = caller_language(request)
+        flags = await conference_flags(db_session, conference, language)
+        return [
+            session_read(conference, s, settings, organiser=True, flags=flags.get(s.slug, []), language=language)
+            for s in sessions
+        ]
 
     @post("/", summary="Add a session", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_session(
         self,
+        request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         data: JSONBody[SessionCreate],
         db_session: DbSession,
         settings: AppSettings,
     ) -> SessionOrganiserRead:
         session = await SessionService(db_session).create(conference_access.conference, data)
-        return session_read(conference_access.conference, session, settings, organiser=True)  # type: ignore[return-value]
+        return await _organiser_read(request, db_session, conference_access.conference, session, settings)
 
     @post(
         "/status",
@@ -120,6 +180,7 @@ class SessionController(Controller):
     @get("/{session:str}", summary="One session", opt=READ, raises=READ_ERRORS)
     async def get_session(
         self,
+        request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         db_session: DbSession,
@@ -127,7 +188,9 @@ class SessionController(Controller):
     ) -> SessionRead:
         conference, organiser = conference_access.conference, conference_access.is_organiser
         found = await SessionService(db_session).get(conference, session, public_only=not organiser)
-        return session_read(conference, found, settings, organiser=organiser)
+        if organiser:
+            return await _organiser_read(request, db_session, conference, found, settings)
+        return session_read(conference, found, settings, organiser=False)
 
     @patch(
         "/{session:str}",
@@ -138,6 +201,7 @@ class SessionController(Controller):
     )
     async def update_session(
         self,
+        request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         data: JSONBody[SessionUpdate],
@@ -147,7 +211,7 @@ class SessionController(Controller):
         conference, service = conference_access.conference, SessionService(db_session)
         found = await service.get(conference, session, public_only=False)
         await service.update(conference, found, data)
-        return session_read(conference, found, settings, organiser=True)  # type: ignore[return-value]
+        return await _organiser_read(request, db_session, conference, found, settings)
 
     @put(
         "/{session:str}/speakers",
@@ -158,6 +222,7 @@ class SessionController(Controller):
     )
     async def set_session_speakers(
         self,
+        request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         session: FromPath[str],
         data: JSONBody[SpeakerList],
@@ -167,7 +232,7 @@ class SessionController(Controller):
         conference, service = conference_access.conference, SessionService(db_session)
         found = await service.get(conference, session, public_only=False)
         await service.update(conference, found, SessionUpdate(speakers=data))
-        return session_read(conference, found, settings, organiser=True)  # type: ignore[return-value]
+        return await _organiser_read(request, db_session, conference, found, settings)
 
     @delete(
         "/{session:str}",

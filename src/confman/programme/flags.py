@@ -26,7 +26,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import Conference, ConferenceSession, SessionSpeaker, SessionStatus, Speaker, Stream
+from confman.db.models import Conference, ConferenceSession, SessionSpeaker, SessionStatus, Speaker, Stream, Track
 from confman.lib.i18n import N_, translations
 from confman.lib.timezones import to_zone
 
@@ -70,6 +70,7 @@ class ScheduledSession:
     stream: str | None = None
     stream_name: str | None = None
     speakers: tuple[ScheduledSpeaker, ...] = ()
+    track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,15 @@ class Flag:
 
 def _night_overlap(start: datetime, end: datetime, zone: str) -> bool:
     """Whether [start, end) meets 23:00–07:00 in ``zone`` on any night it spans."""
-    local_start = to_zone(start, zone)
+    local_start, local_end = to_zone(start, zone), to_zone(end, zone)
+    if (
+        local_start.date() == local_end.date()
+        and local_start.hour >= NIGHT_ENDS
+        and (local_end.hour, local_end.minute, local_end.second, local_end.microsecond) <= (NIGHT_STARTS, 0, 0, 0)
+    ):
+        return False  # within one day's waking hours: the usual case, decided without the loop
     night_day = local_start.date() - timedelta(days=1)
-    last_day = to_zone(end, zone).date()
+    last_day = local_end.date()
     tz = local_start.tzinfo
     while night_day <= last_day:
         night_start = datetime(night_day.year, night_day.month, night_day.day, NIGHT_STARTS, tzinfo=tz)
@@ -182,8 +189,10 @@ async def load_schedule(
                 ConferenceSession.status,
                 Stream.slug,
                 Stream.name,
+                Track.slug,
             )
             .outerjoin(Stream, Stream.id == ConferenceSession.stream_id)
+            .outerjoin(Track, Track.id == ConferenceSession.track_id)
             .where(ConferenceSession.conference_id == conference.id)
             .order_by(ConferenceSession.starts_at, ConferenceSession.slug)
         )
@@ -209,8 +218,9 @@ async def load_schedule(
             stream=stream,
             stream_name=stream_name,
             speakers=tuple(speakers[session_id]),
+            track=track,
         )
-        for session_id, slug, title, starts_at, ends_at, status, stream, stream_name in rows
+        for session_id, slug, title, starts_at, ends_at, status, stream, stream_name, track in rows
     ]
 
 

@@ -103,7 +103,21 @@ class SessionRead(BaseModel):
     url: str
 
 
+class SessionWarning(BaseModel):
+    code: str = Field(
+        description="Stable: speaker_night, speaker_double_booked, stream_overlap, outside_conference, "
+        "speaker_without_zone."
+    )
+    message: str = Field(description="In the caller's language (Accept-Language; English otherwise).")
+    speaker: str | None = Field(default=None, description="The speaker's slug, when the flag is about one.")
+    other_session: str | None = Field(default=None, description="The other session's slug (double booking, overlap).")
+
+
 class SessionOrganiserRead(SessionRead):
     meeting_url: str | None = Field(description="This session's own meeting URL (secret), if any.")
     recording_url: str | None = Field(description="The recording, shown to registrants after the session.")
-    warnings: list[str] = Field(description="Things to check, such as a speaker's slot at night in their zone.")
+    warnings: list[SessionWarning] = Field(
+        description="The schedule's flags for this session, checked against the whole conference: a speaker's "
+        "slot at night in their zone, a speaker booked twice at once, two sessions overlapping on a stream, a "
+        "session outside the conference's days, a speaker without a zone."
+    )
