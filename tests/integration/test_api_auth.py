@@ -250,8 +250,9 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
 
     assert set(documented) == app_operations(client.app)
     # 43 until issue 6 added attendance per session and who joined; issue 13 added PATCH
-    # registration-settings and the tracks' and streams' order (PUT .../tracks/order, .../streams/order).
-    assert len(documented) == 48
+    # registration-settings, the tracks' and streams' order (PUT .../tracks/order, .../streams/order)
+    # and the sessions' status in bulk (POST .../sessions/status).
+    assert len(documented) == 49
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:

@@ -73,6 +73,7 @@ ORGANISER_OPERATIONS = {
     ("PATCH", "/speakers/{speaker}"),
     ("DELETE", "/speakers/{speaker}"),
     ("POST", "/sessions"),
+    ("POST", "/sessions/status"),
     ("PATCH", "/sessions/{session}"),
     ("PUT", "/sessions/{session}/speakers"),
     ("DELETE", "/sessions/{session}"),

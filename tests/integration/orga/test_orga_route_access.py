@@ -24,6 +24,7 @@ VALUES = {
     "speaker": "alex-callinicos",
     "session": "limits-of-cop26",
     "member_id": "1",
+    "token_id": "1",
 }
 
 
