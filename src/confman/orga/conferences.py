@@ -120,7 +120,7 @@ async def conference_overview(
                 "session": slug,
                 "title": titles.get(slug, slug),
                 "message": flag.message(language),
-                "url": conference_path(conference.slug, f"sessions/{slug}/"),
+                "url": conference_path(conference.slug, f"sessions/{slug}/edit"),
             }
             for slug in sorted(flags, key=lambda slug: order.get(slug, 0))
             for flag in flags[slug]

@@ -1,0 +1,91 @@
+"""Every organiser operation of the API has an organiser page that does the same.
+
+The list is taken from the app: a new API operation fails this test until it is named here,
+with the /orga/ route (by name) that does it in the browser, or with the issue that will.
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+# (method, path) of the API -> the organiser pages' route names doing the same.
+PAGES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/api/v1/tokens"): ("orga:token-create", "orga:login-submit"),
+    ("GET", "/api/v1/tokens"): ("orga:tokens",),
+    ("DELETE", "/api/v1/tokens/{token_id}"): ("orga:token-revoke",),
+    ("GET", "/api/v1/conferences"): ("orga:conferences",),
+    ("POST", "/api/v1/conferences"): ("orga:conference-create",),
+    ("GET", "/api/v1/conferences/{conf}"): ("orga:overview", "orga:settings"),
+    ("PATCH", "/api/v1/conferences/{conf}"): ("orga:settings-save", "orga:publish"),
+    ("DELETE", "/api/v1/conferences/{conf}"): ("orga:conference-delete",),
+    ("GET", "/api/v1/conferences/{conf}/members"): ("orga:members",),
+    ("POST", "/api/v1/conferences/{conf}/members"): ("orga:member-invite", "orga:member-role"),
+    ("DELETE", "/api/v1/conferences/{conf}/members/{member_id}"): ("orga:member-remove",),
+    ("GET", "/api/v1/conferences/{conf}/tracks"): ("orga:tracks",),
+    ("POST", "/api/v1/conferences/{conf}/tracks"): ("orga:track-create",),
+    ("GET", "/api/v1/conferences/{conf}/tracks/{track}"): ("orga:track",),
+    ("PATCH", "/api/v1/conferences/{conf}/tracks/{track}"): ("orga:track-update",),
+    ("DELETE", "/api/v1/conferences/{conf}/tracks/{track}"): ("orga:track-delete",),
+    ("PUT", "/api/v1/conferences/{conf}/tracks/order"): ("orga:track-order",),
+    ("GET", "/api/v1/conferences/{conf}/streams"): ("orga:streams",),
+    ("POST", "/api/v1/conferences/{conf}/streams"): ("orga:stream-create",),
+    ("GET", "/api/v1/conferences/{conf}/streams/{stream}"): ("orga:stream", "orga:stream-reveal"),
+    ("PATCH", "/api/v1/conferences/{conf}/streams/{stream}"): ("orga:stream-update",),
+    ("DELETE", "/api/v1/conferences/{conf}/streams/{stream}"): ("orga:stream-delete",),
+    ("PUT", "/api/v1/conferences/{conf}/streams/order"): ("orga:stream-order",),
+    ("GET", "/api/v1/conferences/{conf}/speakers"): ("orga:speakers",),
+    ("POST", "/api/v1/conferences/{conf}/speakers"): ("orga:speaker-create",),
+    ("GET", "/api/v1/conferences/{conf}/speakers/{speaker}"): ("orga:speaker-edit",),
+    ("PATCH", "/api/v1/conferences/{conf}/speakers/{speaker}"): ("orga:speaker-update",),
+    ("DELETE", "/api/v1/conferences/{conf}/speakers/{speaker}"): ("orga:speaker-delete",),
+    ("GET", "/api/v1/conferences/{conf}/sessions"): ("orga:sessions", "orga:schedule"),
+    ("POST", "/api/v1/conferences/{conf}/sessions"): ("orga:session-create",),
+    ("POST", "/api/v1/conferences/{conf}/sessions/status"): ("orga:sessions-status",),
+    ("GET", "/api/v1/conferences/{conf}/sessions/{session}"): ("orga:session-edit",),
+    ("PATCH", "/api/v1/conferences/{conf}/sessions/{session}"): ("orga:session-update", "orga:schedule-move"),
+    ("DELETE", "/api/v1/conferences/{conf}/sessions/{session}"): ("orga:session-delete",),
+    ("PUT", "/api/v1/conferences/{conf}/sessions/{session}/speakers"): ("orga:session-update",),
+    ("GET", "/api/v1/conferences/{conf}/registration-settings"): ("orga:registration",),
+    ("PUT", "/api/v1/conferences/{conf}/registration-settings"): ("orga:registration-save", "orga:question-save"),
+    ("PATCH", "/api/v1/conferences/{conf}/registration-settings"): ("orga:registration-save", "orga:question-save"),
+}
+# Operations whose page comes with the next issue (organisers see their audience), and the
+# attendees' own operations, which no organiser does.
+LATER = {
+    ("GET", "/api/v1/conferences/{conf}/registrations"),
+    ("GET", "/api/v1/conferences/{conf}/registrations/export.csv"),
+    ("GET", "/api/v1/conferences/{conf}/registrations/counts"),
+    ("GET", "/api/v1/conferences/{conf}/registrations/{registration_id}"),
+    ("PATCH", "/api/v1/conferences/{conf}/registrations/{registration_id}"),
+    ("POST", "/api/v1/conferences/{conf}/registrations/{registration_id}/resend"),
+    ("GET", "/api/v1/conferences/{conf}/attendance"),
+    ("GET", "/api/v1/conferences/{conf}/sessions/{session}/attendance"),
+}
+ATTENDEES = {
+    ("POST", "/api/v1/conferences/{conf}/registrations"),
+    ("POST", "/api/v1/conferences/{conf}/registrations/confirm"),
+    ("POST", "/api/v1/conferences/{conf}/registrations/cancel"),
+}
+
+
+def _operations(app: Litestar, prefix: str) -> dict[tuple[str, str], str]:
+    found = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(prefix):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            for method in handler.http_methods - {"OPTIONS", "HEAD"}:
+                found[(method, path)] = handler.name or ""
+    return found
+
+
+def test_every_organiser_operation_of_the_api_has_its_page(app: Litestar) -> None:
+    api = set(_operations(app, "/api/"))
+    assert api == set(PAGES) | LATER | ATTENDEES, "name the organiser page of each new API operation"
+    pages = set(_operations(app, "/orga").values())
+    missing = {op: names for op, names in PAGES.items() if not set(names) <= pages}
+    assert missing == {}
