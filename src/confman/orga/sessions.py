@@ -65,8 +65,9 @@ STATUS_LABELS: dict[str, str] = {
 }
 ROLE_LABELS: dict[str, str] = {
     SpeakerRole.SPEAKER: N_("Speaker"),
-    SpeakerRole.CHAIR: N_("Chair"),
-    SpeakerRole.MODERATOR: N_("Moderator"),
+    # Not "Chair"/"Moderator": those are plural messages elsewhere, and one catalogue entry is either.
+    SpeakerRole.CHAIR: N_("Session chair"),
+    SpeakerRole.MODERATOR: N_("Session moderator"),
 }
 # What each bulk action says once done.
 BULK_DONE: dict[str, str] = {

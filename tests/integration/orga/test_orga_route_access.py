@@ -28,6 +28,11 @@ VALUES = {
 }
 
 
+def _value(parameter: re.Match[str]) -> str:
+    name, kind = parameter.group(1), parameter.group(2)
+    return VALUES.get(name, "1" if kind == "int" else "x")
+
+
 def orga_routes(app: Litestar) -> list[tuple[str, str, AccessLevel | None]]:
     """(method, path with values, declared level) for every /orga/ route but OPTIONS."""
     found = []
@@ -36,7 +41,7 @@ def orga_routes(app: Litestar) -> list[tuple[str, str, AccessLevel | None]]:
             continue
         for handler in route.route_handlers:
             for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
-                path = re.sub(r"\{(\w+):\w+\}", lambda m: VALUES.get(m.group(1), "x"), route.path)
+                path = re.sub(r"\{(\w+):(\w+)\}", _value, route.path)
                 found.append((method, path, access_level(handler)))
     return found
 
