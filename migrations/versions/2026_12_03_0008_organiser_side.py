@@ -188,6 +188,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stored_file", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stored_file_conference_id"), ["conference_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_stored_file_sha256"), ["sha256"], unique=False)
 
     with _keeping_session_speakers(), op.batch_alter_table("speaker", schema=None) as batch_op:
         batch_op.add_column(sa.Column("photo_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
@@ -203,6 +204,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_speaker_photo_id_stored_file"), type_="foreignkey")
         batch_op.drop_column("photo_id")
     with op.batch_alter_table("stored_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stored_file_sha256"))
         batch_op.drop_index(batch_op.f("ix_stored_file_conference_id"))
 
     op.drop_table("stored_file")

@@ -25,9 +25,9 @@ def speaker_url(base_url: str, conference: str, speaker: str) -> str:
     return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/")
 
 
-def speaker_photo_url(base_url: str, conference: str, speaker: str, sha256: str) -> str:
-    # The version changes with the photo, so the file may be cached for a long time.
-    return _join(base_url, f"/{quote(conference)}/speakers/{quote(speaker)}/photo?v={sha256[:16]}")
+def media_url(base_url: str, name: str) -> str:
+    """An uploaded image, named by its content's hash: cached for a year, never stale."""
+    return _join(base_url, f"/media/{quote(name)}")
 
 
 def speakers_url(base_url: str, conference: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import (
@@ -77,7 +77,7 @@ class PublicSpeaker:
     links: list[dict[str, str]]
     # The frab person guid.
     guid: uuid.UUID
-    # The photo's SHA-256 (its ETag and the version in its URL); None: no photo.
+    # The photo's file name under /media/: its SHA-256 and extension; None: no photo.
     photo: str | None = None
     sessions: list[PublicSession] = field(default_factory=list)
 
@@ -243,7 +243,7 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
                 Speaker.bio,
                 Speaker.links,
                 Speaker.guid,
-                StoredFile.sha256,
+                media_name(StoredFile.sha256, StoredFile.content_type),
             )
             .outerjoin(StoredFile, StoredFile.id == Speaker.photo_id)
             .where(Speaker.conference_id == conference.id)
@@ -272,6 +272,46 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         # Speakers without a public session are not announced.
         speakers=[speaker for speaker in speakers.values() if speaker.sessions],
     )
+
+
+# Uploaded images by content type, and the extension of their /media/ name.
+MEDIA_EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp", "image/png": "png"}
+
+
+def media_name(sha256: Any, content_type: Any) -> Any:
+    """``{sha256}.{ext}`` in SQL: a file's public name, from its hash and type."""
+    return sha256 + case(*((content_type == kind, "." + ext) for kind, ext in MEDIA_EXTENSIONS.items()), else_="")
+
+
+async def load_media(db: AsyncSession, name: str) -> PublicPhoto | None:
+    """An uploaded image by its /media/ name, if the public may see it: the photo of an
+    announced speaker of a published conference (the hash alone would reveal nothing, but a
+    draft's files stay private all the same)."""
+    sha256, _, ext = name.partition(".")
+    content_type = next((kind for kind, known in MEDIA_EXTENSIONS.items() if known == ext), None)
+    if content_type is None or len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        return None
+    announced = (
+        select(SessionSpeaker.speaker_id)
+        .join(ConferenceSession, ConferenceSession.id == SessionSpeaker.session_id)
+        .where(SessionSpeaker.speaker_id == Speaker.id, ConferenceSession.status != SessionStatus.DRAFT)
+        .exists()
+    )
+    row = (
+        await db.execute(
+            select(StoredFile.content_type, StoredFile.data, StoredFile.sha256)
+            .join(Speaker, Speaker.photo_id == StoredFile.id)
+            .join(Conference, Conference.id == Speaker.conference_id)
+            .where(
+                StoredFile.sha256 == sha256,
+                StoredFile.content_type == content_type,
+                Conference.status == ConferenceStatus.PUBLISHED,
+                announced,
+            )
+            .limit(1)
+        )
+    ).first()
+    return PublicPhoto(row.content_type, row.data, row.sha256) if row else None
 
 
 @dataclass(frozen=True, slots=True)

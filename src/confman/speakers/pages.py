@@ -11,8 +11,8 @@ from confman.calendar.feeds import speaker_ics
 from confman.db.transactions import DbSession
 from confman.lib.conditional import is_fresh, not_modified, validator_headers
 from confman.lib.errors import not_found
-from confman.lib.urls import speaker_photo_url
-from confman.published.model import PublicSpeaker, load_public_photo
+from confman.lib.urls import media_url
+from confman.published.model import PublicSpeaker, load_media, load_public_photo
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
@@ -71,7 +71,7 @@ async def speaker_page(
 
 
 def _photo_url(base_url: str, display: ProgrammeDisplay, speaker: PublicSpeaker) -> str:
-    return speaker_photo_url(base_url, display.programme.conference.slug, speaker.slug, speaker.photo or "")
+    return media_url(base_url, speaker.photo or "")
 
 
 # A versioned URL (``?v=``) names one photo forever; without it, ask again each time.
@@ -94,6 +94,19 @@ async def speaker_photo(
     etag = f'"{photo.sha256}"'
     cache_control = _FOREVER if v is not None and photo.sha256.startswith(v) and len(v) >= 8 else _REVALIDATE
     headers = {**validator_headers(etag, None, cache_control), "X-Content-Type-Options": "nosniff"}
+    if is_fresh(request, etag, None):
+        return not_modified(headers)
+    return Response(photo.data, media_type=photo.content_type, headers=headers)
+
+
+@get("/media/{name:str}", name="media", include_in_schema=False)
+async def media_file(request: Request[Any, Any, Any], name: FromPath[str], db_session: DbSession) -> Response[bytes]:
+    """An uploaded image at its content-hashed name (DESIGN.md: ``/media/{hash}.{ext}``)."""
+    photo = await load_media(db_session, name)
+    if photo is None:
+        raise not_found("File not found")
+    etag = f'"{photo.sha256}"'
+    headers = {**validator_headers(etag, None, _FOREVER), "X-Content-Type-Options": "nosniff"}
     if is_fresh(request, etag, None):
         return not_modified(headers)
     return Response(photo.data, media_type=photo.content_type, headers=headers)

@@ -34,5 +34,5 @@ class StoredFile(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     width: Mapped[int]
     height: Mapped[int]
-    # SHA-256 of ``data``: the file's ETag.
-    sha256: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of ``data``: the file's ETag and its public name, /media/{sha256}.{ext}.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
