@@ -4,12 +4,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import SessionKind, SessionStatus, SpeakerRole
 from confman.lib.validation import LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
 
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
+# Paths below .../sessions/ that name no session (POST .../sessions/status, /orga/…/sessions/new).
+RESERVED_SESSION_SLUGS = frozenset({"status", "new"})
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_SESSION_SLUGS:
+        raise ValueError(f"{value!r} is reserved for the site's own pages")
+    return value
+
+
+SessionSlug = Annotated[Slug, AfterValidator(_not_reserved)]
 
 
 class SessionSpeakerIn(BaseModel):
@@ -25,7 +36,7 @@ SpeakerList = Annotated[list[SessionSpeakerIn], Field(max_length=100, descriptio
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slug: Slug
+    slug: SessionSlug
     title: TranslatedLine
     abstract: TranslatedText = Field(default_factory=dict)
     kind: SessionKind = SessionKind.TALK

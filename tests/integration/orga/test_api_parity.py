@@ -7,6 +7,7 @@ with the /orga/ route (by name) that does it in the browser, or with the issue t
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -89,3 +90,15 @@ def test_every_organiser_operation_of_the_api_has_its_page(app: Litestar) -> Non
     pages = set(_operations(app, "/orga").values())
     missing = {op: names for op, names in PAGES.items() if not set(names) <= pages}
     assert missing == {}
+
+
+async def test_session_slugs_that_name_pages_are_refused(client: Any, organiser: Any) -> None:
+    from tests.factories import conference_payload, post_ok, session_payload
+
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    for slug in ("status", "new"):
+        answer = await client.post(
+            "/api/v1/conferences/climate-2027/sessions", json=session_payload(slug=slug), headers=organiser.headers
+        )
+        assert answer.status_code == 400
+        assert answer.json()["extra"][0]["key"] == "slug"
