@@ -44,6 +44,8 @@ ONE_WORKER_MODULES = {
     "tests/integration/test_registration_race.py",
     "tests/integration/test_seat_race.py",
     "tests/e2e/test_attendee_journey_browser.py",
+    # Its tests build on each other on one server per database.
+    "tests/e2e/test_organiser_journey_browser.py",
 }
 
 

@@ -378,31 +378,31 @@ def _listed(page: str) -> list[str]:
     return [slug for slug in ("one", "two", "three", "four") if f'name="sessions" value="{slug}"' in page]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("", ["one", "two", "three", "four"]),
-        ("?status=draft", ["one", "two", "three"]),
-        ("?status=confirmed", ["four"]),
-        ("?track=ecology", ["one", "four"]),
-        ("?track=-", ["three"]),
-        ("?stream=main", ["one", "three"]),
-        ("?stream=-", ["four"]),
-        ("?q=cop26", ["three", "four"]),
-        ("?q=%D0%BF%D1%80%D0%B8%D1%80%D0%BE%D0%B4%D0%B0", ["one"]),  # "природа"
-        ("?status=draft&stream=main&q=after", ["three"]),
-        ("?status=nonsense", ["one", "two", "three", "four"]),
-        ("?track=nowhere", []),
-    ],
-)
+FILTERS = [
+    ("", ["one", "two", "three", "four"]),
+    ("?status=draft", ["one", "two", "three"]),
+    ("?status=confirmed", ["four"]),
+    ("?track=ecology", ["one", "four"]),
+    ("?track=-", ["three"]),
+    ("?stream=main", ["one", "three"]),
+    ("?stream=-", ["four"]),
+    ("?q=cop26", ["three", "four"]),
+    ("?q=%D0%BF%D1%80%D0%B8%D1%80%D0%BE%D0%B4%D0%B0", ["one"]),  # "природа"
+    ("?status=draft&stream=main&q=after", ["three"]),
+    ("?status=nonsense", ["one", "two", "three", "four"]),
+    ("?track=nowhere", []),
+]
+
+
 async def test_list_filters_by_status_track_stream_and_title(
-    client: AsyncTestClient[Litestar], organiser: Organiser, query: str, expected: list[str]
+    client: AsyncTestClient[Litestar], organiser: Organiser
 ) -> None:
     await _signed_in_with_conference(client, organiser)
     await _three_drafts_and_a_confirmed(client, organiser)
-    page = await client.get(SESSIONS + query)
-    assert page.status_code == 200
-    assert _listed(page.text) == expected
+    for query, expected in FILTERS:
+        page = await client.get(SESSIONS + query)
+        assert page.status_code == 200, query
+        assert _listed(page.text) == expected, query
 
 
 async def test_list_shows_each_session_with_its_start_in_the_conference_zone(
@@ -467,24 +467,24 @@ async def test_bulk_cancel_and_back_to_draft(
     ]
 
 
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"status": "confirmed"}, "Select at least one session."),
-        ({"sessions": ["one", "gone"], "status": "confirmed"}, "This session no longer exists; reload the page."),
-        ({"sessions": ["one"], "status": "published"}, "Please check this value."),
-    ],
-)
+BULK_REFUSALS = [
+    ({"status": "confirmed"}, "Select at least one session."),
+    ({"sessions": ["one", "gone"], "status": "confirmed"}, "This session no longer exists; reload the page."),
+    ({"sessions": ["one"], "status": "published"}, "Please check this value."),
+]
+
+
 async def test_bulk_status_refusals_change_nothing(
-    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings, data: dict[str, Any], message: str
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
 ) -> None:
     await _signed_in_with_conference(client, organiser)
     await _three_drafts_and_a_confirmed(client, organiser)
     before = (await _version(settings), await _session_rows(settings))
-    answer = await post_form(client, SESSIONS, f"/orga/{CONF}/sessions/status", data)
-    assert answer.status_code == 400
-    assert message in html.unescape(answer.text)
-    assert (await _version(settings), await _session_rows(settings)) == before
+    for data, message in BULK_REFUSALS:
+        answer = await post_form(client, SESSIONS, f"/orga/{CONF}/sessions/status", data)
+        assert answer.status_code == 400, data
+        assert message in html.unescape(answer.text), data
+        assert (await _version(settings), await _session_rows(settings)) == before, data
 
 
 async def test_api_bulk_status_confirms_in_one_programme_change(
@@ -513,21 +513,21 @@ async def test_api_bulk_status_confirms_in_one_programme_change(
     assert await _version(settings) == before + 1
 
 
-@pytest.mark.parametrize("unknown", ["gone", "Not A Slug", "x" * 200])
 async def test_api_bulk_status_with_an_unknown_session_names_it_and_writes_nothing(
-    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings, unknown: str
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
 ) -> None:
     await _conference(client, organiser)
     await _three_drafts_and_a_confirmed(client, organiser)
     before = (await _version(settings), await _session_rows(settings))
-    answer = await client.post(
-        f"{API}/sessions/status",
-        json={"sessions": ["one", unknown, "two"], "status": "confirmed"},
-        headers=organiser.headers,
-    )
-    assert answer.status_code == 400
-    assert [(e["key"], e["code"]) for e in answer.json()["extra"]] == [("sessions[1]", "unknown_session")]
-    assert (await _version(settings), await _session_rows(settings)) == before
+    for unknown in ["gone", "Not A Slug", "x" * 200]:
+        answer = await client.post(
+            f"{API}/sessions/status",
+            json={"sessions": ["one", unknown, "two"], "status": "confirmed"},
+            headers=organiser.headers,
+        )
+        assert answer.status_code == 400, unknown
+        assert [(e["key"], e["code"]) for e in answer.json()["extra"]] == [("sessions[1]", "unknown_session")]
+        assert (await _version(settings), await _session_rows(settings)) == before
 
 
 async def test_api_bulk_status_is_for_members_only(
@@ -614,64 +614,56 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), BAD_INPUT)
 async def test_bad_input_on_edit_shows_its_message_next_to_the_field_and_changes_nothing(
-    client: AsyncTestClient[Litestar],
-    organiser: Organiser,
-    settings: Settings,
-    changes: dict[str, str],
-    field: str,
-    message: str,
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
 ) -> None:
     await _signed_in_with_conference(client, organiser)
     await post_ok(client, organiser, f"{API}/sessions", session_payload(speakers=[{"speaker": "alex-callinicos"}]))
     before = (await _version(settings), await _session(client, organiser, "limits-of-cop26"))
     path = edit_path("limits-of-cop26")
-    answer = await post_form(client, path, path, _form(**{"status": "confirmed", **changes}))
-    assert answer.status_code == 400
-    assert answer.headers["cache-control"] == "no-store"
-    assert _error_of(answer.text, field) == message
-    assert f'aria-describedby="{field}-error' in answer.text
-    assert "Please correct the fields marked below." in answer.text
-    assert (await _version(settings), await _session(client, organiser, "limits-of-cop26")) == before
+    for case in BAD_INPUT:
+        changes, field, message = case.values
+        answer = await post_form(client, path, path, _form(**{"status": "confirmed", **changes}))
+        assert answer.status_code == 400, case.id
+        assert answer.headers["cache-control"] == "no-store"
+        assert _error_of(answer.text, field) == message, case.id
+        assert f'aria-describedby="{field}-error' in answer.text, case.id
+        assert "Please correct the fields marked below." in answer.text
+        assert (await _version(settings), await _session(client, organiser, "limits-of-cop26")) == before, case.id
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), BAD_INPUT)
 async def test_bad_input_on_create_shows_its_message_next_to_the_field_and_creates_nothing(
-    client: AsyncTestClient[Litestar],
-    organiser: Organiser,
-    settings: Settings,
-    changes: dict[str, str],
-    field: str,
-    message: str,
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
 ) -> None:
     await _signed_in_with_conference(client, organiser)
     before = await _version(settings)
-    answer = await post_form(client, NEW, NEW, _form(**changes))
-    assert answer.status_code == 400
-    assert _error_of(answer.text, field) == message
-    assert await _session_rows(settings) == []
-    assert await _version(settings) == before
+    for case in BAD_INPUT:
+        changes, field, message = case.values
+        answer = await post_form(client, NEW, NEW, _form(**changes))
+        assert answer.status_code == 400, case.id
+        assert _error_of(answer.text, field) == message, case.id
+        assert await _session_rows(settings) == [], case.id
+        assert await _version(settings) == before, case.id
 
 
-@pytest.mark.parametrize(
-    ("slug", "message"),
-    [
-        ("", "This field is required."),
-        ("Not a slug!", "Use lower-case letters, digits and hyphens."),
-        ("taken", "This is already taken."),
-    ],
-)
+BAD_SLUGS = [
+    ("", "This field is required."),
+    ("Not a slug!", "Use lower-case letters, digits and hyphens."),
+    ("taken", "This is already taken."),
+]
+
+
 async def test_bad_slug_on_create_is_refused(
-    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings, slug: str, message: str
+    client: AsyncTestClient[Litestar], organiser: Organiser, settings: Settings
 ) -> None:
     await _signed_in_with_conference(client, organiser)
     await post_ok(client, organiser, f"{API}/sessions", session_payload(slug="taken"))
     before = (await _version(settings), await _session_rows(settings))
-    answer = await post_form(client, NEW, NEW, _form(slug=slug))
-    assert answer.status_code == 400
-    assert _error_of(answer.text, "slug") == message
-    assert (await _version(settings), await _session_rows(settings)) == before
+    for slug, message in BAD_SLUGS:
+        answer = await post_form(client, NEW, NEW, _form(slug=slug))
+        assert answer.status_code == 400, slug
+        assert _error_of(answer.text, "slug") == message, slug
+        assert (await _version(settings), await _session_rows(settings)) == before
 
 
 async def test_a_refused_form_keeps_what_was_entered(client: AsyncTestClient[Litestar], organiser: Organiser) -> None:
