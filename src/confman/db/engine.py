@@ -57,6 +57,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
     busy_ms = int(settings.sqlite_busy_timeout * 1000)
 
@@ -70,6 +74,8 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds only ASCII: searching "иван" must find "Иванова", as on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:

@@ -36,6 +36,10 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("speakers", N_("Speakers"), "speakers/"),
     ("sessions", N_("Sessions"), "sessions/"),
     ("schedule", N_("Schedule"), "schedule/"),
+    ("registrations", N_("Registrations"), "registrations/"),
+    ("attendance", N_("Attendance"), "attendance/"),
+    ("messages", N_("Messages"), "messages/"),
+    ("reach", N_("Reach"), "reach/"),
     ("members", N_("Members"), "members/"),
     ("audit", N_("Changes"), "audit/"),
 )

@@ -21,8 +21,8 @@ from confman.accounts.auth import BEARER, NOBODY
 from confman.conferences.access import ORGANISER, PUBLIC, READ, ConferenceAccessDependency
 from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import DbSession
-from confman.lib.errors import FieldError
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
+from confman.registration.filters import parse
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
 from confman.registration.rules import EffectiveSettings, RegistrationClosed
 from confman.registration.schemas import (
@@ -164,14 +164,18 @@ class RegistrationSubmitController(Controller):
         settings: AppSettings,
         status: FromQuery[RegistrationStatus | None] = None,
         country: Annotated[str | None, QueryParameter(max_length=2)] = None,
+        zone: Annotated[str | None, QueryParameter(max_length=64, description="IANA time zone")] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[RegistrationRead]:
-        if q is not None and "\x00" in q:
-            raise FieldError("q", "control_characters", "must not contain control characters (such as NUL)")
         conference, service = conference_access.conference, RegistrationService(db_session, settings)
-        rows = await service.find(conference, status=status, country=country, search=q, limit=limit, offset=offset)
+        rules = await RegistrationSettingsService(db_session).get(conference)
+        audience = parse(
+            {"status": status.value if status else None, "country": country, "zone": zone, "q": q},
+            rules.questions,
+        )
+        rows = await service.find(conference, audience, limit=limit, offset=offset)
         positions = await service.positions(conference)
         return [registration_read(row, positions) for row in rows]
 

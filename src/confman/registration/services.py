@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import (
@@ -24,6 +24,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, utcnow
+from confman.registration.filters import EVERYONE, AudienceFilter
 from confman.registration.notices import Kind, RegistrationNotices
 from confman.registration.placement import LOCKED, Placement, Placer, place, tally
 from confman.registration.queries import conference_rules, registration_by_token, waitlist_position
@@ -192,30 +193,21 @@ class RegistrationService:
     async def find(
         self,
         conference: Conference,
+        audience: AudienceFilter = EVERYONE,
         *,
-        status: RegistrationStatus | None = None,
-        country: str | None = None,
-        search: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Registration]:
-        query = select(Registration).where(Registration.conference_id == conference.id)
-        if status is not None:
-            query = query.where(Registration.status == status)
-        if country is not None:
-            query = query.where(Registration.country == country.upper())
-        if search:
-            pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                or_(
-                    func.lower(Registration.name).like(pattern, escape="\\"),
-                    Registration.email.like(pattern, escape="\\"),
-                )
-            )
-        query = query.order_by(Registration.id).offset(offset)
+        """The registrations ``audience`` names, oldest first (by id)."""
+        clauses = audience.clauses(conference.id, self.db.get_bind().dialect.name)
+        query = select(Registration).where(*clauses).order_by(Registration.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return list(await self.db.scalars(query))
+
+    async def count(self, conference: Conference, audience: AudienceFilter = EVERYONE) -> int:
+        clauses = audience.clauses(conference.id, self.db.get_bind().dialect.name)
+        return int(await self.db.scalar(select(func.count()).select_from(Registration).where(*clauses)) or 0)
 
     async def get(self, conference: Conference, registration_id: int) -> Registration:
         registration = await self.db.scalar(
