@@ -9,8 +9,6 @@ in the body is the authority): they do not read the caller's token at all.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post, put
@@ -19,9 +17,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from confman.accounts.auth import BEARER, NOBODY
 from confman.conferences.access import ORGANISER, PUBLIC, READ, ConferenceAccessDependency
-from confman.db.models import Conference, Registration, RegistrationStatus
+from confman.db.models import Registration, RegistrationStatus
 from confman.db.transactions import DbSession
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
+from confman.registration.export import csv_filename, registrations_csv
 from confman.registration.filters import parse
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
 from confman.registration.rules import EffectiveSettings, RegistrationClosed
@@ -85,39 +84,6 @@ def registration_read(registration: Registration, positions: dict[int, int]) -> 
         confirmed_at=registration.confirmed_at,
         cancelled_at=registration.cancelled_at,
     )
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(value: object) -> str:
-    text = "" if value is None else ("yes" if value is True else "no" if value is False else str(value))
-    if isinstance(value, list):
-        text = "; ".join(str(item) for item in value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def registrations_csv(
-    conference: Conference, rows: list[Registration], positions: dict[int, int], keys: list[str]
-) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["id", "name", "email", "country", "timezone", "language", "status", "waitlist_position",
-         "registered_at", "confirmed_at", "cancelled_at", *(f"answer:{key}" for key in keys)]
-    )  # fmt: skip
-    for row in rows:
-        writer.writerow(
-            [csv_cell(value) for value in (
-                row.id, row.name, row.email, row.country, row.timezone, row.language, row.status.value,
-                positions.get(row.id), row.created_at.isoformat(),
-                row.confirmed_at.isoformat() if row.confirmed_at else None,
-                row.cancelled_at.isoformat() if row.cancelled_at else None,
-                *(row.answers.get(key) for key in keys),
-            )]
-        )  # fmt: skip
-    return out.getvalue()
 
 
 class RegistrationSubmitController(Controller):
@@ -304,7 +270,7 @@ class RegistrationController(Controller):
         return Response(
             body,
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{conference.slug}-registrations.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{csv_filename(conference)}"'},
         )
 
     @get("/registrations/{registration_id:int}", summary="One registration", opt=ORGANISER, security=BEARER)
