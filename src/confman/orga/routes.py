@@ -17,10 +17,13 @@ from confman.lib.csrf import form_csrf
 from confman.lib.templating import PageRenderer
 from confman.orga import (
     account,
+    attendance,
     audit_log,
     conferences,
     members,
     registration,
+    registration_detail,
+    registrations,
     schedule,
     sessions,
     signin,
@@ -73,6 +76,9 @@ HANDLERS: list[ControllerRouterHandler] = [
     schedule.schedule_move,
     schedule.schedule_undo,
     schedule.schedule_redo,
+    *registrations.HANDLERS,
+    *registration_detail.HANDLERS,
+    *attendance.HANDLERS,
 ]
 
 
