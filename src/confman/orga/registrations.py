@@ -4,7 +4,7 @@ with counts by status and by country at the top; the filtered list as CSV.
 The filter is the shared audience filter (``registration/filters.py``): the same query string
 names the same registrations here, in the CSV export, in the API's list and as the recipients
 of a message, so the page links to the export and to the message form with its own filter.
-A page costs a fixed number of queries at any size: counts by GROUP BY, the page's rows by
+A page costs a fixed number of queries at any size: counts in one GROUP BY, the page's rows by
 LIMIT/OFFSET, waiting-list positions for the page's waiting rows only. The detail and its
 actions are in ``orga/registration_detail.py``.
 """
@@ -34,7 +34,7 @@ from confman.orga.frame import conference_path, orga_context, orga_page
 from confman.orga.speakers import country_choices
 from confman.registration.export import csv_filename, registrations_csv
 from confman.registration.filters import ANSWER_PREFIX, FILTERABLE, AudienceFilter, parse
-from confman.registration.roster import positions_of, present_values
+from confman.registration.roster import facets, positions_of
 from confman.registration.schemas import Question, QuestionKind
 from confman.registration.services import RegistrationService, RegistrationSettingsService
 from confman.settings import AppSettings
@@ -179,10 +179,10 @@ async def _list_context(
     params = request.query_params
     service = RegistrationService(db, settings)
     rules = await RegistrationSettingsService(db).get(conference)
-    by_status = await service.counts(conference)
-    by_country = await service.counts_by_country(conference)
-    countries = await present_values(db, conference.id, Registration.country)
-    zones = await present_values(db, conference.id, Registration.timezone)
+    # The service's counts (RegistrationService.counts, .counts_by_country) and the values
+    # present, in one pass over the registrations.
+    figures = await facets(db, conference.id)
+    by_status, by_country, countries, zones = figures.by_status, figures.by_country, figures.countries, figures.zones
     selects = answer_selects(rules.questions, language, conference.default_language, formatting)
     slug = conference.slug
     list_url = registrations_path(slug)
@@ -192,7 +192,7 @@ async def _list_context(
         | {select.name: _one(params, select.name) for select in selects},
         statuses=list(STATUS_LABELS.items()),
         countries=sorted(((code, country_name(code, formatting)) for code in countries), key=lambda c: c[1].casefold()),
-        zones=sorted(zones),
+        zones=zones,
         answer_selects=selects,
         counts=[(status.value, count, f"{list_url}?status={status.value}") for status, count in by_status.items()],
         all_count=sum(by_status.values()),
@@ -225,7 +225,11 @@ async def _list_context(
     page = min(page, last_page)
     offset = (page - 1) * PAGE_SIZE
     rows = await service.find(conference, audience, limit=PAGE_SIZE, offset=offset)
-    waiting = [row.id for row in rows if row.status is RegistrationStatus.WAITLISTED]
+    waiting = {
+        row.id: row.waitlist_seq
+        for row in rows
+        if row.status is RegistrationStatus.WAITLISTED and row.waitlist_seq is not None
+    }
     positions = await positions_of(db, conference.id, waiting)
     query = audience.query_string()
     context.update(

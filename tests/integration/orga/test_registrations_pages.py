@@ -16,6 +16,8 @@ from sqlalchemy import select
 from confman.attendees.services import record_join
 from confman.db.models import Conference, ConferenceSession, Registration, RegistrationStatus
 from confman.lib.timezones import utcnow
+from confman.registration.roster import facets
+from confman.registration.services import RegistrationService
 from confman.settings import Settings
 from tests.factories import (
     Organiser,
@@ -157,6 +159,13 @@ async def test_list_statements_do_not_grow_and_pages_keep_the_filter(
     await _conference(client, organiser, capacity=2, slug="small-2027")
     await _conference(client, organiser, capacity=2, slug="large-2027")
     await _add_people(settings, "large-2027", 57)
+    async with database(settings) as db:  # the page's one pass gives the service's counts
+        conference = await db.scalar(select(Conference).where(Conference.slug == "large-2027"))
+        assert conference is not None
+        service, figures = RegistrationService(db, settings), await facets(db, conference.id)
+        assert figures.by_status == await service.counts(conference)
+        assert figures.by_country == await service.counts_by_country(conference)
+        assert figures.countries == ["BR", "GB", "RU", "TR"]
     await sign_in(client, organiser.email)
     for params in ({}, {"country": "GB"}):
         small, _ = await _list_statements(client, "small-2027", params)
