@@ -339,7 +339,8 @@ async def message_page(
                 "subject": message.subject[language],
                 "body": render_markdown(message.body.get(language, "")),
             }
-            for language in conference.languages
+            # As sent: a language the conference has dropped since is shown too.
+            for language in dict.fromkeys([*conference.languages, *message.subject])
             if message.subject.get(language)
         ],
         filter_words=(
