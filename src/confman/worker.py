@@ -34,12 +34,13 @@ from confman.lib.timezones import utcnow
 from confman.mail import outbox
 from confman.mail.messages import RenderRequest, build_message, render
 from confman.mail.transport import DeliveryError, Transport, transport_for
+from confman.outreach import notices as outreach_notices
 from confman.registration import notices as registration_notices
 from confman.settings import Settings
 
 log = logging.getLogger("confman.mail")
 # The modules that word the e-mails: importing them registers their renderers.
-NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices, account_notices)
+NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices, account_notices, outreach_notices)
 
 
 class MailWorker:

@@ -187,6 +187,8 @@ class OrgaServer:
     email: str
     password: str
     log: Path
+    # The server's environment: the CLI run with it acts on the same database and mailbox.
+    env: dict[str, str]
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -262,7 +264,7 @@ def orga_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
                 assert server.poll() is None, f"confman run exited:\n{log.read_text()}"
                 assert time.monotonic() < deadline, f"confman run did not answer in 60 s:\n{log.read_text()}"
                 time.sleep(0.1)
-        yield OrgaServer(base_url, request.param, ORGANISER_EMAIL, ORGANISER_PASSWORD, log)
+        yield OrgaServer(base_url, request.param, ORGANISER_EMAIL, ORGANISER_PASSWORD, log, env)
     finally:
         server.terminate()
         try:

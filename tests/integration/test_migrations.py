@@ -34,6 +34,7 @@ CONFMAN_TABLES = {
     "api_token",
     "audit_record",
     "attendee_link",
+    "attendee_message",
     "conference",
     "conference_member",
     "conference_session",

@@ -6,6 +6,7 @@ import pytest
 
 from confman.attendees.notices import REMINDER
 from confman.mail.messages import MailContent, RenderRequest, register, registered_kinds
+from confman.outreach.services import ATTENDEE_MESSAGE
 from confman.registration.notices import Kind
 from confman.worker import NOTICES
 
@@ -15,9 +16,10 @@ def test_the_worker_registers_a_wording_for_every_kind_the_domains_queue() -> No
         "confman.registration.notices",
         "confman.attendees.notices",
         "confman.accounts.notices",
+        "confman.outreach.notices",
     ]
     # "placed" is never sent: the placement at COMMIT renames it to "confirmed" or "waitlisted".
-    assert registered_kinds() >= {kind.value for kind in Kind if kind is not Kind.PLACED} | {REMINDER}
+    assert registered_kinds() >= {kind.value for kind in Kind if kind is not Kind.PLACED} | {REMINDER, ATTENDEE_MESSAGE}
     assert Kind.PLACED not in registered_kinds()
 
 

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import OutboxMail
@@ -67,6 +68,9 @@ class MailContent:
     programme_heading: str = ""
     footer: str = ""
     attachments: list[Attachment] = field(default_factory=list)
+    # Safe HTML (sanitised Markdown) that the HTML part shows instead of ``paragraphs``, which
+    # the text part still shows: an organiser's message. A plain ``str`` here is escaped.
+    body_html: Markup | None = None
 
 
 @dataclass

@@ -21,6 +21,7 @@ from confman.orga import (
     audit_log,
     conferences,
     members,
+    messages,
     registration,
     registration_detail,
     registrations,
@@ -79,6 +80,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     *registrations.HANDLERS,
     *registration_detail.HANDLERS,
     *attendance.HANDLERS,
+    *messages.HANDLERS,
 ]
 
 

@@ -20,6 +20,7 @@ from confman.db.models.audit import AuditRecord
 from confman.db.models.conferences import Conference, ConferenceStatus, Stream, Track
 from confman.db.models.events import PAYLOAD_VERSION, PUBLIC_EVENTS, Event, OutboxEvent
 from confman.db.models.mail import MailStatus, OutboxMail
+from confman.db.models.messages import AttendeeMessage
 from confman.db.models.programme import (
     ConferenceSession,
     SessionKind,
@@ -45,6 +46,7 @@ __all__ = [
     "AccountTokenPurpose",
     "ApiToken",
     "AttendeeLink",
+    "AttendeeMessage",
     "AuditRecord",
     "Conference",
     "ConferenceMember",

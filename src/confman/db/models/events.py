@@ -40,6 +40,8 @@ class Event(enum.StrEnum):
     SEAT_GRANTED = "seat.granted"
     # A followed session starts soon: its reminder is due.
     REMINDER_DUE = "reminder.due"
+    # An organiser sent a message to attendees (payload: the message's id and its recipients).
+    MESSAGE_SENT = "message.sent"
 
 
 PUBLIC_EVENTS = frozenset(

@@ -39,8 +39,10 @@ class OutboxMail(Base):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True, default=None
     )
-    # No index: events are looked up from e-mails, not the other way round.
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_event.id", ondelete="SET NULL"), default=None)
+    # Indexed (0009): a message to attendees counts its deliveries by event.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_event.id", ondelete="SET NULL"), index=True, default=None
+    )
     context: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     # Set when queued with the event in the same flush; never loaded (the worker needs no event).
     event: Mapped[OutboxEvent | None] = relationship(lazy="raise")

