@@ -20,6 +20,7 @@ from confman.orga import (
     audit_log,
     conferences,
     members,
+    reach,
     registration,
     schedule,
     sessions,
@@ -73,6 +74,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     schedule.schedule_move,
     schedule.schedule_undo,
     schedule.schedule_redo,
+    *reach.HANDLERS,
 ]
 
 
