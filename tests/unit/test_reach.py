@@ -77,5 +77,6 @@ def test_best_start_hours_equal_the_wall_clock_computation_in_the_conference_zon
 def test_reach_of_no_attendees_is_zero_everywhere() -> None:
     start = datetime(2027, 11, 14, 12, tzinfo=UTC)
     assert session_reach([Slot("a", start, start + timedelta(hours=1))], {}) == {"a": Reach(0, 0)}
-    assert Reach(0, 0).share == 0.0 and Reach(0, 0).percent == 0
+    assert Reach(0, 0).share == 0.0
+    assert Reach(0, 0).percent == 0
     assert {item.reach for item in start_reach(date(2027, 11, 14), 60, {}, "Europe/London")} == {Reach(0, 0)}
