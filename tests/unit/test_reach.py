@@ -59,7 +59,7 @@ def test_session_reach_equals_the_wall_clock_computation_around_dst_changes() ->
 def test_best_start_hours_equal_the_wall_clock_computation_in_the_conference_zone() -> None:
     for zone in ("Europe/London", "America/Sao_Paulo"):
         for day in DAYS:
-            for length in (15, 60, 180):
+            for length in (15, 60, 180, 285, 345):  # 285 and 345 end across the DST change
                 starts = start_reach(day, length, ZONES, zone)
                 local_starts = [item.start.replace(tzinfo=None) for item in starts]
                 wall = [datetime.combine(day, time(0)) + timedelta(minutes=m) for m in range(0, 24 * 60, 30)]

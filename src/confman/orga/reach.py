@@ -11,7 +11,8 @@ refuses them; geometry is in SVG attributes, colours in ``static/orga/reach.css`
 
 ``who=all`` (the default) counts everyone registered and not cancelled — confirmed, waiting
 and not yet confirmed — as the schedule builder does; ``who=confirmed`` only the confirmed.
-The page costs four queries (access, zones, countries, sessions), whatever the registrations.
+Beyond the frame's, the page costs two queries (the attendees by zone and country, the sessions),
+whatever the registrations.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_decimal, format_percent
@@ -36,8 +38,7 @@ from confman.orga.frame import conference_path, orga_context, orga_page
 from confman.programme.reach import (
     Reach,
     StartReach,
-    audience_countries,
-    audience_zones,
+    audience_counts,
     best_start_hours,
     session_reach,
     start_reach,
@@ -62,7 +63,17 @@ _ROW, _LABEL_WIDTH, _BAR_MAX, _VALUE_WIDTH, _TITLE_CHARS = 22, 300, 300, 60, 38
 
 def format_share(reach: Reach, language: str) -> str:
     """A share as the organiser's language writes a whole percentage ("72 %", "72%")."""
-    return format_percent(reach.percent / 100, locale=babel_locale(language))
+    return _percent(reach.percent, language)
+
+
+@lru_cache(maxsize=4096)
+def _percent(percent: int, language: str) -> str:
+    return format_percent(percent / 100, locale=babel_locale(language))
+
+
+@lru_cache(maxsize=4096)
+def _number(count: int, language: str) -> str:
+    return format_decimal(count, locale=babel_locale(language))
 
 
 @dataclass(frozen=True)
@@ -127,43 +138,87 @@ def read_params(
     return values, errors, values["who"] == "confirmed", day, length
 
 
-def start_chart(starts: Sequence[StartReach], best: set[datetime], language: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ColumnBar:
+    x: float
+    y: float
+    width: float
+    height: float
+    best: bool
+    label: str
+    label_x: float
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class GridLine:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartChart:
+    width: float
+    height: float
+    bars: list[ColumnBar]
+    axis_x: float
+    label_y: float
+    grid: list[GridLine]
+
+
+@dataclass(frozen=True, slots=True)
+class RowBar:
+    y: float
+    text_y: float
+    label: str
+    x: float
+    width: float
+    height: float
+    value_x: float
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionChart:
+    width: float
+    height: float
+    bars: list[RowBar]
+    label_x: float
+    full_x: float
+
+
+def start_chart(starts: Sequence[StartReach], best: set[datetime], language: str) -> StartChart:
     """A column per start time, as tall as its share; a label every three hours."""
     bars = []
     for index, item in enumerate(starts):
         height = round(item.reach.share * _PLOT_HEIGHT, 1)
         x = _AXIS_LEFT + index * (_BAR + _GAP)
         bars.append(
-            {
-                "x": x,
-                "y": round(_TOP + _PLOT_HEIGHT - height, 1),
-                "width": _BAR,
-                "height": height,
-                "best": item.start in best,
-                "label": f"{item.start:%H:%M}" if item.start.minute == 0 and item.start.hour % 3 == 0 else "",
-                "label_x": x + _BAR / 2,
-                "title": f"{item.start:%H:%M} {format_share(item.reach, language)}",
-            }
+            ColumnBar(
+                x=x,
+                y=round(_TOP + _PLOT_HEIGHT - height, 1),
+                width=_BAR,
+                height=height,
+                best=item.start in best,
+                label=f"{item.start:%H:%M}" if item.start.minute == 0 and item.start.hour % 3 == 0 else "",
+                label_x=x + _BAR / 2,
+                title=f"{item.start:%H:%M} {format_share(item.reach, language)}",
+            )
         )
-    width = _AXIS_LEFT + len(starts) * (_BAR + _GAP) + _GAP
-    return {
-        "width": width,
-        "height": _TOP + _PLOT_HEIGHT + _BOTTOM,
-        "bars": bars,
-        "axis_x": _AXIS_LEFT - 4,
-        "label_y": _TOP + _PLOT_HEIGHT + 16,
-        "grid": [
-            {
-                "y": round(_TOP + _PLOT_HEIGHT * (1 - fraction), 1),
-                "label": format_percent(fraction, locale=babel_locale(language)),
-            }
+    return StartChart(
+        width=_AXIS_LEFT + len(starts) * (_BAR + _GAP) + _GAP,
+        height=_TOP + _PLOT_HEIGHT + _BOTTOM,
+        bars=bars,
+        axis_x=_AXIS_LEFT - 4,
+        label_y=_TOP + _PLOT_HEIGHT + 16,
+        grid=[
+            GridLine(round(_TOP + _PLOT_HEIGHT * (1 - fraction), 1), _percent(round(100 * fraction), language))
             for fraction in (0, 0.5, 1)
         ],
-        "plot_right": width,
-    }
+    )
 
 
-def session_chart(rows: Sequence[SessionRow]) -> dict[str, Any]:
+def session_chart(rows: Sequence[SessionRow]) -> SessionChart:
     """A bar per session, as long as its share, its time and title on the left."""
     bars = []
     for index, row in enumerate(rows):
@@ -171,24 +226,50 @@ def session_chart(rows: Sequence[SessionRow]) -> dict[str, Any]:
         title = row.title if len(row.title) <= _TITLE_CHARS else row.title[: _TITLE_CHARS - 1] + "…"
         length = round(row.reach.share * _BAR_MAX, 1)
         bars.append(
-            {
-                "y": y,
-                "text_y": y + _ROW * 0.65,
-                "label": f"{row.when} · {title}",
-                "x": _LABEL_WIDTH,
-                "width": length,
-                "height": _ROW - 6,
-                "value_x": _LABEL_WIDTH + length + 4,
-                "value": row.share,
-            }
+            RowBar(
+                y=y,
+                text_y=y + _ROW * 0.65,
+                label=f"{row.when} · {title}",
+                x=_LABEL_WIDTH,
+                width=length,
+                height=_ROW - 6,
+                value_x=_LABEL_WIDTH + length + 4,
+                value=row.share,
+            )
         )
-    return {
-        "width": _LABEL_WIDTH + _BAR_MAX + _VALUE_WIDTH,
-        "height": _TOP * 2 + len(rows) * _ROW,
-        "bars": bars,
-        "label_x": _LABEL_WIDTH - 6,
-        "full_x": _LABEL_WIDTH + _BAR_MAX,
-    }
+    return SessionChart(
+        width=_LABEL_WIDTH + _BAR_MAX + _VALUE_WIDTH,
+        height=_TOP * 2 + len(rows) * _ROW,
+        bars=bars,
+        label_x=_LABEL_WIDTH - 6,
+        full_x=_LABEL_WIDTH + _BAR_MAX,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """A row of the zones' or the countries' table."""
+
+    key: str
+    name: str | None
+    detail: str
+    count: int
+    count_label: str
+    share: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartRow:
+    time: str
+    in_day: int
+    share: str
+    best: bool
+
+
+@lru_cache(maxsize=4096)
+def _offset(zone: str, moment: datetime) -> str:
+    # Cached: zoneinfo keeps only a few zones loaded, and a page names a hundred.
+    return utc_offset_label(zone, moment)
 
 
 @get("/{conf:str}/reach/", name="orga:reach", opt=ORGANISER)
@@ -207,8 +288,7 @@ async def reach_page(
     language, formatting = context["viewer"].language, context["viewer"].formatting
     days = _conference_days(conference)
     values, errors, confirmed_only, day, length = read_params(request.query_params, days)
-    zones = await audience_zones(db_session, conference, confirmed_only)
-    countries = await audience_countries(db_session, conference, confirmed_only)
+    zones, countries = await audience_counts(db_session, conference, confirmed_only)
     sessions = await _sessions(db_session, conference, language)
     total = sum(zones.values())
     conference_zone = conference.timezone
@@ -219,24 +299,25 @@ async def reach_page(
         return format_share(Reach(count, total), formatting)
 
     zone_rows = [
-        {
-            "zone": zone,
-            "city": zone_city(zone, formatting),
-            "offset": utc_offset_label(zone, offset_moment),
-            "count": count,
-            "count_label": format_decimal(count, locale=babel_locale(formatting)),
-            "share": share(count),
-        }
+        CountRow(
+            key=zone,
+            name=zone_city(zone, formatting),
+            detail=_offset(zone, offset_moment),
+            count=count,
+            count_label=_number(count, formatting),
+            share=share(count),
+        )
         for zone, count in sorted(zones.items(), key=lambda item: (-item[1], item[0]))
     ]
     country_rows = [
-        {
-            "code": code or "",
-            "name": country_name(code, language) if code else None,
-            "count": count,
-            "count_label": format_decimal(count, locale=babel_locale(formatting)),
-            "share": share(count),
-        }
+        CountRow(
+            key=code or "",
+            name=country_name(code, language) if code else None,
+            detail="",
+            count=count,
+            count_label=_number(count, formatting),
+            share=share(count),
+        )
         for code, count in sorted(countries.items(), key=lambda item: (-item[1], item[0] or "~"))
     ]
     reaches = session_reach([_Timed(slug, start, end) for slug, _, start, end in sessions], zones)
@@ -258,7 +339,7 @@ async def reach_page(
         values=values,
         errors=errors,
         total=total,
-        total_label=format_decimal(total, locale=babel_locale(formatting)),
+        total_label=_number(total, formatting),
         who_confirmed=confirmed_only,
         conference_zone=conference_zone,
         conference_city=zone_city(conference_zone, formatting),
@@ -272,15 +353,18 @@ async def reach_page(
         min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
         starts=[
-            {
-                "time": f"{item.start:%H:%M}",
-                "in_day": item.reach.in_day,
-                "share": format_share(item.reach, formatting),
-                "best": item.start in best_moments,
-            }
+            StartRow(
+                f"{item.start:%H:%M}",
+                item.reach.in_day,
+                format_share(item.reach, formatting),
+                item.start in best_moments,
+            )
             for item in starts
         ],
-        best=[{"time": f"{item.start:%H:%M}", "share": format_share(item.reach, formatting)} for item in best],
+        best=[
+            StartRow(f"{item.start:%H:%M}", item.reach.in_day, format_share(item.reach, formatting), True)
+            for item in best
+        ],
         start_chart=start_chart(starts, best_moments, formatting),
         page_url=conference_path(conference.slug, "reach/"),
     )

@@ -19,8 +19,9 @@ sessions × distinct day windows (a few dozen at most), whatever the registratio
 from __future__ import annotations
 
 import functools
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -90,14 +91,22 @@ async def audience_zones(db: AsyncSession, conference: Conference, confirmed_onl
     return dict(rows.tuples().all())
 
 
-async def audience_countries(db: AsyncSession, conference: Conference, confirmed_only: bool) -> dict[str | None, int]:
-    """Registered attendees by country (None: not given), counted as :func:`audience_zones`."""
+async def audience_counts(
+    db: AsyncSession, conference: Conference, confirmed_only: bool
+) -> tuple[dict[str, int], dict[str | None, int]]:
+    """Registered attendees by zone and by country (None: not given), counted as
+    :func:`audience_zones`, from one scan: ``GROUP BY`` zone and country together."""
     rows = await db.execute(
-        select(Registration.country, func.count())
+        select(Registration.timezone, Registration.country, func.count())
         .where(*_audience(conference, confirmed_only))
-        .group_by(Registration.country)
+        .group_by(Registration.timezone, Registration.country)
     )
-    return dict(rows.tuples().all())
+    zones: dict[str, int] = defaultdict(int)
+    countries: dict[str | None, int] = defaultdict(int)
+    for zone, country, count in rows.tuples():
+        zones[zone] += count
+        countries[country] += count
+    return dict(zones), dict(countries)
 
 
 # -- the day window -----------------------------------------------------------------------------
@@ -122,43 +131,69 @@ def day_window(zone: str, day: date) -> tuple[datetime, datetime]:
     )
 
 
-Windows = tuple[tuple[datetime, datetime], ...]
+@functools.lru_cache(maxsize=65536)
+def _window_seconds(zone: str, day: date) -> tuple[int, int]:
+    start, end = day_window(zone, day)
+    return int(start.timestamp()), int(end.timestamp())
 
 
-def _groups(zone_counts: Mapping[str, int], first: date, last: date) -> list[tuple[Windows, int]]:
+@dataclass(frozen=True)
+class _Group:
+    """Attendees whose day windows fall at the same moments (as POSIX seconds, in order)."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    count: int
+
+    def has(self, start: int, end: int) -> bool:
+        index = bisect_right(self.starts, start) - 1
+        return index >= 0 and end <= self.ends[index]
+
+
+def _groups(zone_counts: Mapping[str, int], first: date, last: date) -> list[_Group]:
     """The attendees grouped by their day windows over the UTC dates ``first``–``last`` (and a
     day either side: a local date is at most one day off the UTC one). Zones unknown to zoneinfo
     count in the total but are never "in their day"."""
     days = [first + timedelta(days=offset) for offset in range(-1, (last - first).days + 2)]
-    grouped: dict[Windows, int] = defaultdict(int)
+    grouped: dict[tuple[tuple[int, int], ...], int] = defaultdict(int)
     for zone, count in zone_counts.items():
         if count <= 0:
             continue
-        windows = tuple(day_window(zone, day) for day in days) if is_known_zone(zone) else ()
+        windows = tuple(_window_seconds(zone, day) for day in days) if is_known_zone(zone) else ()
         grouped[windows] += count
-    return list(grouped.items())
+    return [
+        _Group(tuple(start for start, _ in windows), tuple(end for _, end in windows), count)
+        for windows, count in grouped.items()
+    ]
 
 
-def _reach(starts_at: datetime, ends_at: datetime, groups: Sequence[tuple[Windows, int]], total: int) -> Reach:
-    in_day = 0
-    for windows, count in groups:
-        for window_start, window_end in windows:
-            if window_start <= starts_at and ends_at <= window_end:
-                in_day += count
-                break
-    return Reach(in_day, total)
+class _Counter:
+    """In-day counts of [start, end) moments against the groups, each distinct slot counted once
+    (the parallel streams of a programme share their slots)."""
+
+    def __init__(self, zone_counts: Mapping[str, int], first: date, last: date) -> None:
+        self.groups = _groups(zone_counts, first, last)
+        self.total = sum(count for count in zone_counts.values() if count > 0)
+        self.seen: dict[tuple[int, int], Reach] = {}
+
+    def reach(self, starts_at: datetime, ends_at: datetime) -> Reach:
+        key = (int(starts_at.timestamp()), int(ends_at.timestamp()))
+        found = self.seen.get(key)
+        if found is None:
+            in_day = sum(group.count for group in self.groups if group.has(*key))
+            found = self.seen[key] = Reach(in_day, self.total)
+        return found
 
 
 def session_reach(sessions: Iterable[Timed], zone_counts: Mapping[str, int]) -> dict[str, Reach]:
     """Each session's reach (by slug): the attendees for whom it falls in their day."""
     sessions = list(sessions)
-    total = sum(count for count in zone_counts.values() if count > 0)
     if not sessions:
         return {}
     first = min(s.starts_at for s in sessions).astimezone(UTC).date()
     last = max(s.ends_at for s in sessions).astimezone(UTC).date()
-    groups = _groups(zone_counts, first, last)
-    return {s.slug: _reach(s.starts_at, s.ends_at, groups, total) for s in sessions}
+    counter = _Counter(zone_counts, first, last)
+    return {s.slug: counter.reach(s.starts_at, s.ends_at) for s in sessions}
 
 
 def start_times(day: date, zone: str, step_minutes: int = 30) -> list[datetime]:
@@ -180,15 +215,9 @@ def start_reach(
     in time order."""
     starts = start_times(day, zone, step_minutes)
     length = timedelta(minutes=length_minutes)
-    total = sum(count for count in zone_counts.values() if count > 0)
-    first = starts[0].astimezone(UTC).date()
-    last = (starts[-1] + length).astimezone(UTC).date()
-    groups = _groups(zone_counts, first, last)
-    found = []
-    for start in starts:
-        utc = start.astimezone(UTC)
-        found.append(StartReach(start, _reach(utc, utc + length, groups, total)))
-    return found
+    counter = _Counter(zone_counts, starts[0].astimezone(UTC).date(), (starts[-1].astimezone(UTC) + length).date())
+    # In UTC: aware arithmetic in a zone would add wall-clock time across a DST change.
+    return [StartReach(start, counter.reach(start, start.astimezone(UTC) + length)) for start in starts]
 
 
 def best_start_hours(
