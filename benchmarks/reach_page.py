@@ -47,7 +47,7 @@ STATUSES = [RegistrationStatus.CONFIRMED] * 16 + [
 
 
 async def _registrations(settings: Settings, count: int) -> None:
-    chooser = random.Random(14)
+    chooser = random.Random(14)  # noqa: S311 - reproducible test data, not secrets
     zones = sorted(z for z in known_zones() if "/" in z and not z.startswith("Etc/"))
     popular = chooser.sample(zones, 150)
     weights = [1 / (rank + 1) for rank in range(len(popular))]  # a few big cities, a long tail
