@@ -22,6 +22,7 @@ from confman.orga import (
     conferences,
     members,
     messages,
+    reach,
     registration,
     registration_detail,
     registrations,
@@ -81,6 +82,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     *registration_detail.HANDLERS,
     *attendance.HANDLERS,
     *messages.HANDLERS,
+    *reach.HANDLERS,
 ]
 
 

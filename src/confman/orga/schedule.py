@@ -38,6 +38,7 @@ from confman.orga.forms import field_errors, text
 from confman.orga.frame import NO_STORE, orga_context, orga_page, see_other
 from confman.orga.schedule_board import ROW_MINUTES, board_context, schedule_url, stream_choices
 from confman.programme.flags import load_schedule as load_sessions
+from confman.programme.reach import audience_zones
 from confman.programme.schemas import SessionUpdate
 from confman.programme.services import MAX_SESSION_LENGTH, SessionService
 from confman.settings import AppSettings
@@ -142,6 +143,7 @@ async def _board(
     with db.no_autoflush:  # a refused move's changes must not reach the database
         sessions = await load_sessions(db, conference, language)
         streams = await stream_choices(db, conference)
+        audience = await audience_zones(db, conference, confirmed_only=False)
     return board_context(
         conference=conference,
         sessions=sessions,
@@ -151,6 +153,7 @@ async def _board(
         language=language,
         history=_history(request, conference.slug),
         moving=moving,
+        audience=audience,
     )
 
 

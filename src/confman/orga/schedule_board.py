@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,12 +13,14 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.models import Conference, Stream
+from confman.db.models import Conference, SessionStatus, Stream
 from confman.lib.i18n import N_, format_clock, format_short_day, zone_city
 from confman.lib.timezones import get_zone, to_zone
 from confman.orga.frame import conference_path
+from confman.orga.reach import format_share
 from confman.programme.flags import Flag, FlagCode, ScheduledSession, schedule_flags
 from confman.programme.flags import load_schedule as load_sessions
+from confman.programme.reach import Reach, session_reach, start_reach
 
 ROW_MINUTES = 15
 FIRST_MINUTE, LAST_MINUTE = 8 * 60, 20 * 60  # the grid shows at least 08:00–20:00
@@ -73,6 +76,7 @@ class Card:
     continues_after: bool
     speakers: tuple[SpeakerTime, ...]
     badges: tuple[BadgeView, ...]
+    reach: str | None = None  # "72 %": the share of attendees for whom it falls in their day
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ def _card(
     zone: str,
     language: str,
     page_url: str,
+    reach: Reach | None = None,
 ) -> Card:
     local_start, local_end = to_zone(session.starts_at, zone), to_zone(session.ends_at, zone)
     begins = _minutes(local_start) if session.starts_at >= day_start else 0
@@ -206,6 +211,7 @@ def _card(
         continues_after=session.ends_at > day_end,
         speakers=speakers,
         badges=tuple(BadgeView(f.code.value, BADGES[f.code], f.message(language)) for f in flags),
+        reach=format_share(reach, language) if reach and reach.total else None,
     )
 
 
@@ -219,8 +225,10 @@ def board_context(
     language: str,
     history: Mapping[str, list[Any]],
     moving: str | None = None,
+    audience: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the grid shows, as plain data (it survives a rolled-back request)."""
+    """Everything the grid shows, as plain data (it survives a rolled-back request).
+    ``audience``: the registered attendees by zone, for each card's and each hour's reach."""
     flags = schedule_flags(
         sessions, zone=conference.timezone, starts_on=conference.starts_on, ends_on=conference.ends_on
     )
@@ -243,6 +251,14 @@ def board_context(
     columns = [Column(index + 2, slug, name) for index, (slug, name) in enumerate(streams)]
     columns.append(Column(len(columns) + 2, "", ""))
     column_of = {column.slug: column.index for column in columns}
+    audience = audience or {}
+    reaches = session_reach([s for s in todays if s.status is not SessionStatus.CANCELLED], audience)
+    reach_length = _usual_length(sessions)
+    hour_reach = (
+        {f"{item.start:%H:00}": item.reach for item in start_reach(shown, reach_length, audience, zone, 60)}
+        if audience
+        else {}
+    )
     cards = [
         _card(
             session,
@@ -254,13 +270,21 @@ def board_context(
             zone=zone,
             language=language,
             page_url=schedule_url(conference.slug, day=shown, zone=zone_param),
+            reach=reaches.get(session.slug),
         )
         for session in todays
     ]
-    hours = [
-        {"label": f"{minute // 60:02d}:00", "row": (minute - first_minute) // ROW_MINUTES + 2}
-        for minute in range(first_minute, last_minute, 60)
-    ]
+    hours = []
+    for minute in range(first_minute, last_minute, 60):
+        label = f"{minute // 60:02d}:00"
+        reach = hour_reach.get(label)
+        hours.append(
+            {
+                "label": label,
+                "row": (minute - first_minute) // ROW_MINUTES + 2,
+                "reach": format_share(reach, language) if reach else None,
+            }
+        )
     unplaced = [
         {
             "slug": s.slug,
@@ -303,6 +327,8 @@ def board_context(
         "flag_items": flag_views(
             sessions, flags, conference.slug, conference.timezone, language, zone_param=zone_param
         ),
+        "reach_length": reach_length if hour_reach else None,
+        "reach_url": conference_path(conference.slug, "reach/"),
         "can_undo": bool(history.get("undo")),
         "can_redo": bool(history.get("redo")),
         "move_url": conference_path(conference.slug, "schedule/move"),
@@ -310,6 +336,14 @@ def board_context(
         "redo_url": conference_path(conference.slug, "schedule/redo"),
         "page_url": schedule_url(conference.slug, day=shown, zone=zone_param),
     }
+
+
+def _usual_length(sessions: Sequence[ScheduledSession]) -> int:
+    """The median length of the sessions in minutes, to the nearest 5 (60 without sessions):
+    the length the grid's hours show the reach of."""
+    active = (s for s in sessions if s.status is not SessionStatus.CANCELLED)
+    lengths = [int((s.ends_at - s.starts_at).total_seconds() // 60) for s in active]
+    return max(5, 5 * round(statistics.median_low(lengths) / 5)) if lengths else 60
 
 
 def _move_values(session: ScheduledSession, zone: str) -> dict[str, str]:
