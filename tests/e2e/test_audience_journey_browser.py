@@ -13,8 +13,10 @@ import csv
 import email
 import email.policy
 import io
+import re
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -38,7 +40,13 @@ PEOPLE = [
     ("Pat Waiting", "pat@example.org", "DE", "Europe/Berlin", "en"),
 ]
 # (slug, start in Berlin, minutes)
-SESSIONS = [("morning", "2027-06-01T09:00", 60), ("afternoon", "2027-06-01T16:00", 60), ("evening", "2027-06-02T20:00", 90)]
+SESSIONS = [
+    ("morning", "2027-06-01T09:00", 60),
+    ("afternoon", "2027-06-01T16:00", 60),
+    ("evening", "2027-06-02T22:00", 90),
+]
+# The message, by language: each attendee must get theirs.
+SUBJECTS = {"en": "News from Reach", "es": "Noticias de Reach", "ru": "Новости конференции"}
 
 
 def _cli(server: OrgaServer, *args: str) -> str:
@@ -81,16 +89,23 @@ def _set_up(server: OrgaServer) -> None:
             assert answer.status_code == 201, answer.text
 
 
-def _deliver(server: OrgaServer) -> list[EmailMessage]:
-    """Run the worker once (as the production worker process does) and read the local mailbox."""
-    _cli(server, "worker", "--once")
+def _deliver(server: OrgaServer, *expected: tuple[str, str]) -> list[EmailMessage]:
+    """The local mailbox once it holds an e-mail to each (address, subject part) of ``expected``
+    (the server's embedded worker sends every second)."""
     folder = Path(server.env["CONFMAN_MAILBOX_DIR"])
-    found = []
-    for path in sorted(folder.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        found.append(message)
-    return found
+    deadline = time.monotonic() + 30
+    while True:
+        found = []
+        for path in sorted(folder.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            found.append(message)
+        have = {(str(m["To"]), str(m["Subject"])) for m in found}
+        missing = [e for e in expected if not any(to == e[0] and e[1] in subject for to, subject in have)]
+        if not missing:
+            return found
+        assert time.monotonic() < deadline, f"not delivered: {missing}; mailbox: {sorted(have)}"
+        time.sleep(0.5)
 
 
 def expected_in_day_share(zones: list[str], start: datetime, minutes: int) -> float:
@@ -144,12 +159,13 @@ def cancel_one_registration(page: Page, server: OrgaServer) -> None:
     expect(page.locator("h1")).to_have_text("Kenji Sato")
     page.locator("#confirm-cancel").check()
     page.locator("#cancel-registration").click()
-    expect(page.locator("main")).to_contain_text("The head of the waiting list got the seat")
+    expect(page.locator(".notice-ok")).to_contain_text("The head of the waiting list got the seat")
     # Pat, who waited, now has Kenji's seat, and both are e-mailed.
     filter_confirmed(page, server)
     expect(rows.filter(has_text="Pat Waiting")).to_have_count(1)
     expect(rows.filter(has_text="Kenji Sato")).to_have_count(0)
-    mails = {(str(m["To"]), _kind(m)) for m in _deliver(server)}
+    delivered = _deliver(server, ("pat@example.org", "You're in"), ("kenji@example.org", "Registration cancelled"))
+    mails = {(str(m["To"]), _kind(m)) for m in delivered}
     assert ("pat@example.org", "promoted") in mails, mails
     assert ("kenji@example.org", "cancelled") in mails, mails
 
@@ -157,7 +173,8 @@ def cancel_one_registration(page: Page, server: OrgaServer) -> None:
 def _kind(message: EmailMessage) -> str:
     """What an English e-mail reports, read from its subject (each kind has its own words)."""
     subject = str(message["Subject"])
-    for kind, words in (("promoted", "You're in"), ("cancelled", "Registration cancelled"), ("confirmed", "You are registered")):
+    kinds = (("promoted", "You're in"), ("cancelled", "Registration cancelled"), ("confirmed", "You are registered"))
+    for kind, words in kinds:
         if words in subject:
             return kind
     return subject
@@ -172,3 +189,66 @@ def export_the_filtered_list(page: Page, server: OrgaServer) -> None:
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert sorted(row["name"] for row in rows) == ["María López", "Pat Waiting", "Олег Петров"]
     assert {row["status"] for row in rows} == {"confirmed"}
+
+
+def write_to_the_filtered_set(page: Page, server: OrgaServer) -> None:
+    filter_confirmed(page, server)
+    page.get_by_role("link", name="Write to these attendees").click()
+    expect(page.locator("#recipient-count")).to_contain_text("This message goes to 3 attendees.")
+    for language, subject in SUBJECTS.items():
+        page.locator(f'[id="subject.{language}"]').fill(subject)
+        page.locator(f'[id="body.{language}"]').fill(f"**{subject}**: <script>alert(1)</script> the programme grew.")
+    page.locator("button[name=action][value=preview]").click()
+    expect(page.locator("#preview-ru")).to_contain_text(SUBJECTS["ru"])
+    expect(page.locator("#preview-es strong")).to_have_text(SUBJECTS["es"])
+    page.locator("button[name=action][value=send]").click()
+    expect(page.locator(".notice-ok")).to_contain_text("Sent to 3 attendees.")
+    languages = {address: language for _, address, _, _, language in PEOPLE}
+    expected = [(address, SUBJECTS[languages[address]]) for address in ("maria@example.org", "oleg@example.org")]
+    delivered = _deliver(server, *expected, ("pat@example.org", SUBJECTS["en"]))
+    received = {str(m["To"]): m for m in delivered if str(m["Subject"]) in SUBJECTS.values()}
+    assert set(received) == {"maria@example.org", "oleg@example.org", "pat@example.org"}
+    for address, message in received.items():
+        language = languages[address]
+        assert message["Subject"] == SUBJECTS[language], address
+        assert message["Content-Language"] == language, address
+        html = message.get_body(preferencelist=("html",))
+        assert html is not None
+        content = html.get_content()
+        assert "<script>" not in content
+        link = re.search(r'href="(http://127\.0\.0\.1:\d+/me/[^"]+)"', content)
+        assert link, content
+        assert httpx.get(link.group(1), timeout=30).status_code == 200
+
+
+def read_the_reach(page: Page, server: OrgaServer) -> None:
+    """The confirmed attendees are in Tokyo, Los Angeles and Berlin (the fourth waits)."""
+    zones = [zone for _, _, _, zone, _ in PEOPLE[:3]]
+    page.goto(server.url(ORGA))
+    page.get_by_role("navigation", name="Conference").get_by_role("link", name="Reach").click()
+    page.locator("#who-confirmed").check()
+    page.locator("select#day").select_option("2027-06-01")
+    page.locator("input#length").fill("60")
+    page.locator("#reach-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"who=confirmed&day=2027-06-01&length=60"))
+    expect(page.locator("#reach-total")).to_have_attribute("data-total", "3")
+    expect(page.get_by_role("img", name=re.compile("."))).not_to_have_count(0)
+    for slug, start, minutes in SESSIONS:
+        begins = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(ZONE))
+        expected = round(expected_in_day_share(zones, begins, minutes) * len(zones))
+        cell = page.locator(f'#reach-sessions-table tr[data-session="{slug}"] td.reach-in-day')
+        expect(cell).to_have_attribute("data-in-day", str(expected))
+    # A new hour-long session on the first day, at each start the page offers.
+    starts = page.locator("#reach-starts-table tr[data-start]")
+    assert starts.count() >= 24
+    for index in range(starts.count()):
+        row = starts.nth(index)
+        clock = row.get_attribute("data-start")
+        assert clock is not None
+        begins = datetime.fromisoformat(f"2027-06-01T{clock}").replace(tzinfo=ZoneInfo(ZONE))
+        expected = round(expected_in_day_share(zones, begins, 60) * len(zones))
+        assert row.locator("td.reach-in-day").get_attribute("data-in-day") == str(expected), clock
+    for zone in zones:
+        expect(page.locator(f'#reach-zones-table tr[data-zone="{zone}"] td.reach-count')).to_have_attribute(
+            "data-count", "1"
+        )

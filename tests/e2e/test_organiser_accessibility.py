@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page
 
@@ -37,6 +38,11 @@ PAGES = [
     ORGA + "members/",
     ORGA + "audit/",
     ORGA + "settings/delete",
+    ORGA + "registrations/",
+    ORGA + "attendance/",
+    ORGA + "messages/",
+    ORGA + "messages/new",
+    ORGA + "reach/",
     "/orga/account/",
     "/orga/tokens/",
 ]
@@ -86,3 +92,16 @@ def test_no_accessibility_violations_on_organiser_pages(
     page.wait_for_url(re.compile(r"/orga/$"))
     for path in PAGES:
         check(page, axe_script, demo_server.url(path + suffix), f"{lang}, {width}")
+    # One registration's page: someone registers first (the demo starts with none).
+    answer = httpx.post(
+        demo_server.url(f"/api/v1/conferences/{CONFERENCE}/registrations"),
+        json={"name": f"Зоя Axe {lang}", "email": f"axe-{lang}@example.org", "country": "UA",
+              "timezone": "Europe/Kyiv", "language": lang, "consent": True,
+              "answers": {"interest": "study", "first-time": True}},
+        timeout=30,
+    )  # fmt: skip
+    assert answer.status_code in (201, 202), answer.text
+    page.goto(demo_server.url(ORGA + "registrations/?q=axe-" + lang))
+    detail = page.locator("table.registration-table a").first.get_attribute("href")
+    assert detail is not None
+    check(page, axe_script, demo_server.url(detail + suffix), f"{lang}, {width}")

@@ -19,7 +19,9 @@ def is_known_zone(name: str) -> bool:
     return name in known_zones()
 
 
+@functools.cache
 def get_zone(name: str) -> zoneinfo.ZoneInfo:
+    # zoneinfo keeps only 8 zones strongly: a page over 150 zones reread their files each time.
     return zoneinfo.ZoneInfo(name)
 
 
