@@ -14,8 +14,6 @@ import email
 import email.policy
 import io
 import re
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -49,16 +47,14 @@ SESSIONS = [
 SUBJECTS = {"en": "News from Reach", "es": "Noticias de Reach", "ru": "Новости конференции"}
 
 
-def _cli(server: OrgaServer, *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "confman", *args], env=server.env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
-def _set_up(server: OrgaServer) -> None:
-    """The conference, its sessions and four registrations, through the API (not what is tested)."""
-    headers = {"Authorization": f"Bearer {_cli(server, 'token', 'create', '--email', server.email)}"}
+def _set_up(page: Page, server: OrgaServer) -> None:
+    """The conference, its sessions and four registrations, through the API with a token made
+    on the tokens page (the journey's subject is what follows)."""
+    page.goto(server.url("/orga/tokens/"))
+    page.fill("#name", "audience journey")
+    page.get_by_role("button", name="Create a token").click()
+    secret = page.locator("#new-token").input_value()
+    headers = {"Authorization": f"Bearer {secret}"}
     with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as api:
 
         def ok(method: str, path: str, payload: Any) -> None:
@@ -130,9 +126,9 @@ def sign_in(page: Page, server: OrgaServer) -> None:
 
 def test_organiser_sees_and_reaches_their_audience(orga_server: OrgaServer, new_context: NewContext) -> None:
     server = orga_server
-    _set_up(server)
     page = new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     sign_in(page, server)
+    _set_up(page, server)
     read_the_reach(page, server)
     cancel_one_registration(page, server)
     export_the_filtered_list(page, server)
