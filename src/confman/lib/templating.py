@@ -88,11 +88,18 @@ def create_environment(directory: Path = TEMPLATES_DIR) -> Environment:
     return environment
 
 
+@functools.cache
+def shared_environment() -> Environment:
+    """The templates never change while a process runs (``auto_reload=False``): every app of the
+    process compiles each of them once (tests build an app per test)."""
+    return create_environment()
+
+
 class PageRenderer:
     """Renders a template to bytes in a language; shared by every page handler of an app."""
 
     def __init__(self, environment: Environment | None = None) -> None:
-        self.environment = environment or create_environment()
+        self.environment = environment or shared_environment()
 
     def render(self, template_name: str, language: str, context: Mapping[str, Any]) -> bytes:
         template = self.environment.get_template(template_name)

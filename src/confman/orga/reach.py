@@ -219,7 +219,8 @@ def start_chart(starts: Sequence[StartReach], best: set[datetime], language: str
 
 
 def session_chart(rows: Sequence[SessionRow]) -> SessionChart:
-    """A bar per session, as long as its share, its time and title on the left."""
+    """A bar per session, as long as its share, its title on the left (its time is in the
+    table beside: title and time together did not fit the label's width)."""
     bars = []
     for index, row in enumerate(rows):
         y = _TOP + index * _ROW
@@ -229,7 +230,7 @@ def session_chart(rows: Sequence[SessionRow]) -> SessionChart:
             RowBar(
                 y=y,
                 text_y=y + _ROW * 0.65,
-                label=f"{row.when} · {title}",
+                label=title,
                 x=_LABEL_WIDTH,
                 width=length,
                 height=_ROW - 6,
