@@ -20,22 +20,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import random
 import statistics
-import tempfile
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
 from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Table, insert, select
-from sqlalchemy.engine import make_url
 
 from benchmarks.http_load import prepare
-from benchmarks.schedule_builder import _TOKEN, EMAIL, PASSWORD, SLUG, _admin, _organiser, _timed, summary
+from benchmarks.schedule_builder import _TOKEN, EMAIL, PASSWORD, SLUG, _organiser, _timed, fresh_database_url, summary
 from confman.app import create_app
 from confman.cli import unit_of_work
 from confman.db.models import Conference, Registration, RegistrationSettings, RegistrationStatus
@@ -159,17 +154,8 @@ async def measure(settings: Settings, runs: int, count: int) -> dict[str, tuple[
 
 
 async def run(database: str, runs: int, count: int) -> dict[str, tuple[float, float, float, int]]:
-    if database == "sqlite":
-        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    async with fresh_database_url(database) as url:
         return await measure(Settings(database_url=url, base_url="http://testserver.local"), runs, count)
-    admin_url = os.environ.get("CONFMAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    name = f"confman_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        return await measure(Settings(database_url=url, base_url="http://testserver.local"), runs, count)
-    finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

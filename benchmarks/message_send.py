@@ -18,20 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import re
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any, cast
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Table, insert, select
-from sqlalchemy.engine import make_url
 
 from benchmarks.http_load import prepare
-from benchmarks.schedule_builder import EMAIL, PASSWORD, SLUG, _admin, _organiser
+from benchmarks.schedule_builder import EMAIL, PASSWORD, SLUG, _organiser, fresh_database_url
 from confman.app import create_app
 from confman.cli import unit_of_work
 from confman.db.models import Conference, Registration, RegistrationStatus
@@ -123,17 +120,8 @@ def _settings(url: str) -> Settings:
 
 
 async def run(database: str, attendees: int, runs: int) -> dict[str, tuple[list[float], int]]:
-    if database == "sqlite":
-        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    async with fresh_database_url(database) as url:
         return await measure(_settings(url), attendees, runs)
-    admin_url = os.environ.get("CONFMAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    name = f"confman_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        return await measure(_settings(url), attendees, runs)
-    finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -28,7 +29,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -155,18 +156,25 @@ async def _admin(url: str, sql: str) -> None:
         await connection.close()
 
 
-async def run(database: str, runs: int) -> dict[str, tuple[float, float, float, int]]:
+@contextlib.asynccontextmanager
+async def fresh_database_url(database: str) -> AsyncIterator[str]:
+    """An empty database for one run: a new SQLite file, or a PostgreSQL database (on
+    ``$CONFMAN_BENCH_POSTGRES_URL``'s server) made for the run and dropped after it."""
     if database == "sqlite":
-        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-        return await measure(Settings(database_url=url, base_url="http://testserver.local"), runs)
+        yield f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+        return
     admin_url = os.environ.get("CONFMAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     name = f"confman_bench_{uuid.uuid4().hex[:10]}"
     await _admin(admin_url, f'CREATE DATABASE "{name}"')
     try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        return await measure(Settings(database_url=url, base_url="http://testserver.local"), runs)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def run(database: str, runs: int) -> dict[str, tuple[float, float, float, int]]:
+    async with fresh_database_url(database) as url:
+        return await measure(Settings(database_url=url, base_url="http://testserver.local"), runs)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import NewContext, OrgaServer
+from tests.e2e.test_organiser_journey_browser import sign_in
 
 CONF = "reach-2027"
 ORGA = f"/orga/{CONF}/"
@@ -114,14 +115,6 @@ def expected_in_day_share(zones: list[str], start: datetime, minutes: int) -> fl
         day_end = local_start.replace(hour=23, minute=0)
         inside += day_start <= local_start and local_end <= day_end
     return inside / len(zones)
-
-
-def sign_in(page: Page, server: OrgaServer) -> None:
-    page.goto(server.url("/orga/login"))
-    page.fill("#email", server.email)
-    page.fill("#password", server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(server.url("/orga/"))
 
 
 def test_organiser_sees_and_reaches_their_audience(orga_server: OrgaServer, new_context: NewContext) -> None:

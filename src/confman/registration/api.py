@@ -23,6 +23,7 @@ from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
 from confman.registration.export import csv_filename, registrations_csv
 from confman.registration.filters import parse
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
+from confman.registration.roster import positions_of
 from confman.registration.rules import EffectiveSettings, RegistrationClosed
 from confman.registration.schemas import (
     RegistrationCounts,
@@ -86,6 +87,12 @@ def registration_read(registration: Registration, positions: dict[int, int]) -> 
     )
 
 
+async def _position_of(service: RegistrationService, registration: Registration) -> dict[int, int]:
+    """The one registration's waiting-list position, as ``registration_read`` takes positions."""
+    position = await service.position(registration)
+    return {registration.id: position} if position is not None else {}
+
+
 class RegistrationSubmitController(Controller):
     """The submit's path: POST registers (rate-limited, with the form's submit), GET lists."""
 
@@ -142,7 +149,9 @@ class RegistrationSubmitController(Controller):
             rules.questions,
         )
         rows = await service.find(conference, audience, limit=limit, offset=offset)
-        positions = await service.positions(conference)
+        # Only the page's waiting rows are ranked (not the whole waiting list on every page).
+        waiting = {row.id: row.waitlist_seq for row in rows if row.waitlist_seq is not None}
+        positions = await positions_of(db_session, conference.id, waiting)
         return [registration_read(row, positions) for row in rows]
 
 
@@ -283,7 +292,7 @@ class RegistrationController(Controller):
     ) -> RegistrationRead:
         conference, service = conference_access.conference, RegistrationService(db_session, settings)
         registration = await service.get(conference, registration_id)
-        return registration_read(registration, await service.positions(conference))
+        return registration_read(registration, await _position_of(service, registration))
 
     @patch(
         "/registrations/{registration_id:int}",
@@ -304,7 +313,7 @@ class RegistrationController(Controller):
         conference, service = conference_access.conference, RegistrationService(db_session, settings, placement)
         registration = await service.get(conference, registration_id)
         await service.set_status(conference, registration, data.status)
-        return registration_read(registration, await service.positions(conference))
+        return registration_read(registration, await _position_of(service, registration))
 
     @post(
         "/registrations/{registration_id:int}/resend",
