@@ -126,8 +126,17 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
             security_headers_middleware,
         ],
         before_request=mark_write_intent,
-        # The embedded mail worker (or None), for operators' and tests' eyes.
-        state=State({"mail_worker": mail_worker}),
+        # The embedded mail worker (or None) and the app's in-memory caches, for operators' and
+        # tests' eyes (the test suite reuses one app per database and clears them between tests).
+        state=State(
+            {
+                "mail_worker": mail_worker,
+                "engine": engine,
+                "programme_cache": programme_cache,
+                "response_cache": response_cache,
+                "submit_targets": submit_targets,
+            }
+        ),
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[

@@ -46,6 +46,13 @@ class ProgrammeCache:
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
 
+    def clear(self) -> None:
+        """Forget everything (tests reuse one app over databases emptied between them)."""
+        self._bytes = 0
+        self._versions.clear()
+        self._bodies.clear()
+        self._programmes.clear()
+
     async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
         """The current version of a published conference, or None if there is none to show."""
         now = time.monotonic()
