@@ -172,10 +172,17 @@ def _environment() -> Environment:
     )
 
 
+def one_line(text: str) -> str:
+    """``text`` as one header line: every line break Python's e-mail package knows (U+2028,
+    U+0085…) and other control characters become spaces."""
+    return " ".join("".join(" " if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F else c for c in text).split())
+
+
 def build_message(mail: OutboxMail, content: MailContent, *, sender: str) -> EmailMessage:
     environment = _environment()
     message = EmailMessage()
-    message["Subject"] = content.subject
+    # A header must be one line: whatever a stored title holds, the e-mail still goes out.
+    message["Subject"] = one_line(content.subject)
     message["From"] = sender
     message["To"] = mail.recipient
     message["Message-ID"] = mail.message_id

@@ -27,6 +27,7 @@ from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
 from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
 from confman.lib.timezones import known_zones, utcnow
+from confman.lib.urls import safe_path
 from confman.lib.viewer import Viewer, resolve_viewer
 from confman.published.cache import ProgrammeCache
 from confman.published.model import PublicConference, PublishedProgramme
@@ -88,7 +89,7 @@ def page_context(
         viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
     conference = display.conference if display is not None else None
     languages = page_languages(conference.languages if conference is not None else ())
-    path = request.url.path if path is None else path
+    path = safe_path(request.url.path) if path is None else path
     query = query or {}
 
     def link(**changes: str) -> str:
@@ -112,6 +113,12 @@ def page_context(
     if display is not None:
         context["conference"] = display.conference_context()
     return context
+
+
+def configured_base_url(request: Request[Any, Any, Any]) -> str:
+    """The configured base URL (``CONFMAN_BASE_URL``), for pages made outside a handler that
+    has the settings: never the request's ``Host``, which anyone can set."""
+    return str(request.app.state["base_url"])
 
 
 def html_response(
@@ -207,7 +214,7 @@ def not_found_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any
         path = request.url.path
         if path.startswith(_MACHINE_PATHS) or path.endswith(_FILE_SUFFIXES):
             return Response({"status_code": HTTP_404_NOT_FOUND, "detail": exc.detail}, status_code=HTTP_404_NOT_FOUND)
-        context = page_context(request, base_url=str(request.base_url))
+        context = page_context(request, base_url=configured_base_url(request))
         context["detail"] = exc.detail
         response = html_response(
             renderer, "errors/404.html", context, HTTP_404_NOT_FOUND, {"Cache-Control": "no-store"}
