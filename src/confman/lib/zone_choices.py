@@ -18,7 +18,7 @@ from babel.dates import get_timezone_location
 from markupsafe import Markup, escape
 
 from confman.lib.i18n import babel_locale
-from confman.lib.timezones import canonical_zones, zone_aliases
+from confman.lib.timezones import canonical_zones, is_known_zone, zone_aliases
 
 # CLDR's region codes (UN M.49): the optgroups.
 WORLD, AFRICA, AMERICAS, ASIA, EUROPE, OCEANIA, ANTARCTICA = "001", "002", "019", "142", "150", "009", "AQ"
@@ -53,7 +53,8 @@ def _other_names() -> dict[str, tuple[str, ...]]:
 def zone_label(zone: str, language: str) -> str:
     """A zone as a place: "Kyiv (Ukraine)", "Сан-Паулу (Бразилия)", "UTC"."""
     country = canonical_zones().get(zone, "")
-    if zone == "UTC" or zone.startswith("Etc/"):
+    if zone == "UTC" or zone.startswith("Etc/") or not is_known_zone(zone):
+        # A form shown again with what was typed ("Mars/Base") names it as it came.
         return zone
     locale = babel_locale(language)
     city = None
