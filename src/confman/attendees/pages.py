@@ -47,7 +47,7 @@ from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym
 from confman.lib.templating import gettext_callables
-from confman.lib.timezones import get_zone, known_zones, utcnow
+from confman.lib.timezones import get_zone, utcnow
 from confman.lib.urls import attendee_action_url, attendee_feed_url, attendee_url, join_url, webcal_url
 from confman.lib.validation import LanguageCode, Line, ZoneName
 from confman.lib.viewer import Viewer
@@ -219,7 +219,6 @@ async def _page_context(
         errors={field: translate(message) for field, message in (errors or {}).items()},
         values=values or {"name": registration.name, "timezone": registration.timezone,
                           "language": registration.language},
-        zones=sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
         form_languages=[
             (code, language_autonym(code))
             for code in dict.fromkeys([*programme.conference.languages, *UI_LANGUAGES])

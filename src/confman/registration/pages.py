@@ -37,7 +37,6 @@ from confman.lib.csrf import RERENDER_ON_CSRF_FAILURE, csrf_failed
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, language_autonym
 from confman.lib.templating import gettext_callables
-from confman.lib.timezones import known_zones
 from confman.lib.translations import pick
 from confman.lib.urls import registration_cancel_url, registration_confirm_url
 from confman.published.model import PublishedProgramme
@@ -169,7 +168,6 @@ def _form_context(page: Page, rules: EffectiveSettings, values: dict[str, Any]) 
         "privacy_text": privacy,
         "privacy_language": privacy_language,
         "countries": _countries(language),
-        "zones": sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
         "form_languages": [(code, language_autonym(code)) for code in languages],
     }
 
