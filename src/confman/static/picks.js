@@ -119,6 +119,14 @@
   });
 
   render();
+  // The picks page's form without picks in its address: start from the stored picks.
+  var form = document.getElementById("picks-form");
+  if (form && !/[?&]sessions=/.test(window.location.search)) {
+    var stored = load();
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="sessions"]'), function (box) {
+      box.checked = stored.indexOf(box.value) !== -1;
+    });
+  }
   // Another tab changed the picks: show them here too.
   window.addEventListener("storage", function (event) {
     if (event.key === key) {
