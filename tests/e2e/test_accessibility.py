@@ -42,6 +42,7 @@ PAGES = {
     "session": (f"/{CONFERENCE}/sessions/{SESSION}/", 200),
     "speakers": (f"/{CONFERENCE}/speakers/", 200),
     "speaker": (f"/{CONFERENCE}/speakers/{SPEAKER}/", 200),
+    "picks": (f"/{CONFERENCE}/programme/picks/?sessions={SESSION}", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
 
@@ -91,7 +92,7 @@ def test_no_accessibility_violations(
         assert SESSION in {s["slug"] for s in demo_server.sessions}
     if page_name == "speaker":
         assert SPEAKER in {s["slug"] for s in demo_server.speakers}
-    url = demo_server.url(path + ("?lang=ru" if lang == "ru" else ""))
+    url = demo_server.url(path + (("&" if "?" in path else "?") + "lang=ru" if lang == "ru" else ""))
     page = new_context(timezone_id=LONDON, bypass_csp=True, **DEVICES[width]).new_page()
 
     answer = page.goto(url)

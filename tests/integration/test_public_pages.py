@@ -456,11 +456,13 @@ async def test_hostile_text_in_every_field_is_escaped_or_sanitised(client: Clien
     for path in [
         "/", "/climate-2027/", "/climate-2027/programme/", "/climate-2027/speakers/",
         "/climate-2027/speakers/x/", "/climate-2027/sessions/hostile/",
+        "/climate-2027/programme/picks/?sessions=hostile",
     ]:  # fmt: skip
         tree = html(await client.get(path))
         scripts = [(s.get("src"), s.get("type")) for s in tree.iter("script")]
         assert all(
-            (src and src.startswith("/static/viewer.js")) or kind == "application/ld+json" for src, kind in scripts
+            (src and src.startswith(("/static/viewer.js", "/static/picks.js"))) or kind == "application/ld+json"
+            for src, kind in scripts
         )
         assert tree.cssselect("img") == [], path
         for element in tree.iter():

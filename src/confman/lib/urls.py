@@ -135,3 +135,19 @@ def join_url(base_url: str, join_token: str, session: str) -> str:
 def tracks_css_url(conference: str, version: int) -> str:
     """The conference's track colours, addressed by programme version (so cached for long)."""
     return f"/{quote(conference)}/tracks.css?v={version}"
+
+
+def picks_url(base_url: str, conference: str, picks: str = "") -> str:
+    """A visitor's picks page; ``picks`` is the canonical comma list (commas kept readable)."""
+    query = f"?sessions={quote(picks, safe=',')}" if picks else ""
+    return _join(base_url, f"/{quote(conference)}/programme/picks/{query}")
+
+
+def picks_ics_url(base_url: str, conference: str, picks: str) -> str:
+    """A visitor's picks as a calendar: the programme feed of those sessions only."""
+    return _join(base_url, f"/{quote(conference)}/programme.ics?sessions={quote(picks, safe=',')}")
+
+
+def picks_qr_url(conference: str, picks: str) -> str:
+    """The QR code of a picks page's share link, as an SVG image."""
+    return f"/{quote(conference)}/programme/picks/qr.svg?sessions={quote(picks, safe=',')}"
