@@ -537,10 +537,11 @@ async def test_programme_lead_names_a_shared_zone_once_and_an_ended_conference_o
     london = html(await client.get("/climate-2027/programme/?tz=Europe/London"))
     sydney = html(await client.get("/climate-2027/programme/?tz=Australia/Sydney"))
     overview = html(await client.get("/climate-2027/"))
+    session = html(await client.get("/climate-2027/sessions/old-talk/"))
 
     assert texts(london, ".lead") == ["Times are shown in London time (Europe/London)."]
     assert texts(sydney, ".lead") == ["All times in Sydney time; each session also shows its time in London."]
-    for tree in (london, sydney, overview):
+    for tree in (london, sydney, overview, session):
         assert tree.cssselect('a[href$="/register/"]') == []
         assert texts(tree, ".sections li") == ["Overview", "Programme", "Speakers"]
     assert texts(overview, ".ended-note") == ["This conference is over."]
