@@ -230,7 +230,7 @@ async def test_confirm_link_needs_a_post_so_following_it_confirms_nothing(
     assert confirmed.headers["cache-control"] == "no-store"
     own_page = await client.get(link.group(1))
     assert own_page.status_code == 200
-    assert "status status-confirmed" in own_page.text
+    assert "status-panel status-confirmed" in own_page.text
 
 
 async def test_cancel_page_cancels_by_post(
