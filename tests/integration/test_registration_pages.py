@@ -224,6 +224,13 @@ async def test_confirm_link_needs_a_post_so_following_it_confirms_nothing(
     assert confirmed.status_code == 200
     assert "You are registered" in confirmed.text
     assert [r.status.value for r in await registrations(settings)] == ["confirmed"]
+    # The page links to the attendee's own page, with a page token of its own.
+    link = re.search(r'id="registration-page-link" href="(/me/m_[^"/]+/)"', confirmed.text)
+    assert link is not None
+    assert confirmed.headers["cache-control"] == "no-store"
+    own_page = await client.get(link.group(1))
+    assert own_page.status_code == 200
+    assert "status-panel status-confirmed" in own_page.text
 
 
 async def test_cancel_page_cancels_by_post(

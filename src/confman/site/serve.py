@@ -32,7 +32,7 @@ from confman.lib.viewer import Viewer, resolve_viewer
 from confman.published.cache import ProgrammeCache
 from confman.published.model import PublicConference, PublishedProgramme
 from confman.settings import Settings
-from confman.site.display import ProgrammeDisplay, live_state
+from confman.site.display import ProgrammeDisplay, has_ended, live_state
 
 PageRendererDependency = NamedDependency[PageRenderer]
 
@@ -171,10 +171,11 @@ async def serve_page(
     conference = programme.conference
     parameters = query(programme) if query else {}
     viewer = viewer_for(request, conference)
-    live = live_state(programme, utcnow())
+    now = utcnow()
+    live = live_state(programme, now)
     key = (
         "page", page, slug, conference.version, viewer.language, viewer.locale, viewer.zone, viewer.rejected_zone,
-        tuple(sorted(parameters.items())), live.key(), site_revision(),
+        tuple(sorted(parameters.items())), live.key(), has_ended(conference, now), site_revision(),
     )  # fmt: skip
     gzipped = accepts_gzip(request)
     etag = encoded_etag(etag_for(key), gzipped)
