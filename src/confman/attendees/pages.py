@@ -31,6 +31,7 @@ from litestar.status_codes import (
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from confman.attendees import services
+from confman.attendees.attendance import counts_as_a_join
 from confman.attendees.links import (
     attendee_tokens,
     existing_tokens,
@@ -467,7 +468,8 @@ async def join_session(
     rules = await services.attendance_rules(db_session, attendee.conference.id)
     decision = await services.decide(db_session, attendee.registration, target, rules, now)
     if decision.gate is Gate.OPEN and decision.meeting_url:
-        await services.record_join(db_session, attendee.registration.id, target.id, now)
+        if counts_as_a_join(request.method, request.headers.get("user-agent", "")):
+            await services.record_join(db_session, attendee.registration.id, target.id, now)
         return Redirect(decision.meeting_url, status_code=302, headers=PRIVATE)
     return _gate_page(request, attendee, decision, settings, page_renderer)
 
