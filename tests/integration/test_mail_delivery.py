@@ -185,6 +185,7 @@ async def test_confirmation_email_is_multipart_in_the_attendees_language_with_th
     [attachment] = list(message.iter_attachments())
     assert isinstance(attachment, EmailMessage)
     assert (attachment.get_content_type(), attachment.get_filename()) == ("text/calendar", "programme.ics")
+    assert attachment.get_content_charset() == "utf-8"
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
     events = list(calendar.walk("VEVENT"))
     assert [str(event["SUMMARY"]) for event in events] == ["The Limits of COP26 and Capitalist Solutions"]

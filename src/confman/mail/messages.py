@@ -211,8 +211,13 @@ def build_message(mail: OutboxMail, content: MailContent, *, sender: str) -> Ema
     message.set_content(environment.get_template("message.txt").render(mail=content))
     message.add_alternative(environment.get_template("message.html").render(mail=content), subtype="html")
     for attachment in content.attachments:
+        # Text parts say their charset, or mail apps guess Latin-1 and "Özdeş" arrives as mojibake.
         message.add_attachment(
-            attachment.data, maintype=attachment.maintype, subtype=attachment.subtype, filename=attachment.filename
+            attachment.data,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+            params={"charset": "utf-8"} if attachment.maintype == "text" else None,
         )
     # Last: building the parts moves Content-* headers into them.
     message["Content-Language"] = content.language
