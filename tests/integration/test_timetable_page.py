@@ -28,6 +28,8 @@ async def test_programme_timetable_has_a_column_per_stream_and_day_links(
         f"{BASE}/streams",
         {"slug": "room-2", "name": "Room 2", "meeting_url": "https://meet.example.org/r2"},
     )
+    colour = await client.patch(f"{BASE}/tracks/plenary", json={"color": "#aa3300"}, headers=organiser.headers)
+    assert colour.status_code == 200, colour.text
     start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
     await add_session(client, organiser, "limits", start, stream="main", track="plenary", length=timedelta(minutes=90),
                       speakers=[{"speaker": "alex-callinicos"}])  # fmt: skip
@@ -75,7 +77,9 @@ async def test_programme_timetable_has_a_column_per_stream_and_day_links(
     assert [placement(a, "s") for a in (limits, justice, lunch)] == ["18", "12", "12"]
     assert [placement(a, "c") for a in (limits, justice, lunch)] == ["2", "3", "4"]
     assert "track-plenary" in limits.get("class")
-    assert texts(tree, ".tt-legend li") == ["Plenary", "Debate"]
+    # The legend names the tracks that have a colour.
+    assert texts(tree, ".tt-legend li") == ["Plenary"]
+    assert tree.cssselect(".tt-legend .swatch")[0].get("class") == "swatch track-plenary"
     avatar = limits.cssselect("img.avatar")[0]
     assert (avatar.get("src"), avatar.get("alt")) == (f"{settings.base_url.rstrip('/')}/media/{sha}.png", "")
     assert texts(limits, ".speaker a") == ["Alex Callinicos"]

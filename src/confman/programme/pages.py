@@ -16,7 +16,7 @@ from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
 from confman.site.structured_data import event_json_ld
-from confman.site.timetable import day_grids
+from confman.site.timetable import timetable
 
 _MAX_FILTER = 64
 
@@ -60,7 +60,7 @@ async def programme_page(
             "selected_track": query.get("track"),
             "selected_spoken": query.get("spoken"),
             "live": display.live,
-            "grids": day_grids(display, sessions),
+            "timetable": timetable(display, sessions),
         }
 
     return await serve_page(

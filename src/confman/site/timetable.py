@@ -28,7 +28,7 @@ from babel.dates import format_skeleton
 from confman.lib.i18n import babel_locale, format_clock
 from confman.lib.timezones import to_zone
 from confman.published.model import PublicSession, PublicStream
-from confman.site.display import ProgrammeDisplay
+from confman.site.display import ProgrammeDisplay, Text
 
 ROW_MINUTES = 5
 ROWS_PER_HOUR = 60 // ROW_MINUTES
@@ -199,8 +199,17 @@ def _day(
     )
 
 
-def day_grids(display: ProgrammeDisplay, sessions: Sequence[PublicSession]) -> dict[date, DayGrid]:
-    """The grids of ``sessions`` for the display's viewer, by the viewer's day."""
+@dataclass(frozen=True, slots=True)
+class Timetable:
+    """What the page's timetable shows: the grids by the viewer's day, and the legend: the
+    tracks of the shown sessions that have a colour (``.track-<slug>``), in the tracks' order."""
+
+    grids: dict[date, DayGrid]
+    legend: list[tuple[str, Text]]
+
+
+def timetable(display: ProgrammeDisplay, sessions: Sequence[PublicSession]) -> Timetable:
+    """The timetable of ``sessions`` for the display's viewer."""
     zone, locale = display.viewer.zone, display.locale
     grids = layout(
         sessions,
@@ -209,7 +218,11 @@ def day_grids(display: ProgrammeDisplay, sessions: Sequence[PublicSession]) -> d
         lambda moment: format_clock(moment, zone, locale),
         lambda day: format_skeleton("MMMEd", day, locale=babel_locale(locale)),
     )
-    return {grid.day: grid for grid in grids}
+    used = {s.track.slug for s in sessions if s.track is not None}
+    return Timetable(
+        grids={grid.day: grid for grid in grids},
+        legend=[(t.slug, display.text(t.name)) for t in display.programme.tracks if t.slug in used and t.color],
+    )
 
 
 # The stylesheet's placement rules ------------------------------------------------------------
@@ -221,7 +234,9 @@ _END = "/* end generated */"
 
 def grid_rules() -> str:
     """The classes a placement uses, for every row, span and column a grid can have."""
-    rules = [f".tt-cols-{n}{{grid-template-columns:4.5rem repeat({n - 1},minmax(9rem,1fr))}}" for n in range(2, 25)]
+    # The time axis, then the lanes of the streams.
+    axis, lane = "minmax(4rem,max-content)", "minmax(9rem,1fr)"
+    rules = [f".tt-cols-{n}{{grid-template-columns:{axis} repeat({n - 1},{lane})}}" for n in range(2, MAX_COLUMNS + 1)]
     rules += [f".tt-r{n}{{grid-row-start:{n}}}" for n in range(FIRST_ROW, FIRST_ROW + MAX_ROWS)]
     rules += [f".tt-s{n}{{grid-row-end:span {n}}}" for n in range(1, MAX_ROWS + 1)]
     rules += [f".tt-c{n}{{grid-column-start:{n}}}" for n in range(2, MAX_COLUMNS + 1)]
