@@ -78,6 +78,10 @@ def test_timetable_in_three_zones_with_streams_side_by_side_tabs_phone_list_and_
             expect(tabs.first).to_be_focused()
             expect(tabs.first).to_have_attribute("aria-selected", "true")
             expect(panels.first).to_be_visible()
+            # A link to a session opens its day.
+            page.evaluate(f"location.hash = '#session-{PARALLEL[0]}'")
+            expect(panels.nth(1)).to_be_visible()
+            expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
             # The tabbed timetable (the one-day grid is in test_accessibility) has no WCAG A/AA violation.
             page.add_script_tag(path=axe_script)
             violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)

@@ -21,9 +21,15 @@
     drawNow();
   }
 
-  function initialTab() {
+  // The day a link names: "#day-2027-11-14", or anything in its panel ("#session-…").
+  function namedTab() {
     var hash = window.location.hash.slice(1);
-    var named = tabs.findIndex(function (tab) { return tab.getAttribute("href") === "#" + hash; });
+    var target = hash && document.getElementById(hash);
+    return target ? panels.findIndex(function (panel) { return panel.contains(target); }) : -1;
+  }
+
+  function initialTab() {
+    var named = namedTab();
     if (named >= 0) { return named; }
     // The first day that has not ended yet: today's while the conference runs.
     var now = Date.now();
@@ -56,6 +62,10 @@
       });
     });
     select(initialTab(), false);
+    window.addEventListener("hashchange", function () {
+      var named = namedTab();
+      if (named >= 0) { select(named, false); }
+    });
   }
 
   // The "now" line: across the grid whose span holds the present moment, at its place in
