@@ -26,7 +26,7 @@ from pathlib import Path
 from babel.dates import format_skeleton
 
 from confman.lib.i18n import babel_locale, format_clock
-from confman.lib.timezones import to_zone
+from confman.lib.timezones import get_zone, to_zone
 from confman.published.model import PublicSession, PublicStream
 from confman.site.display import ProgrammeDisplay, Text
 
@@ -110,14 +110,17 @@ def _lanes(sessions: list[tuple[int, int, str]]) -> tuple[dict[str, tuple[int, i
         if first >= cluster_end and cluster:
             close()
             cluster, lane_ends = [], []
-        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= first), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(end)
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= first:
+                lane_ends[lane] = end
+                break
         else:
-            lane_ends[lane] = end
+            lane = len(lane_ends)
+            lane_ends.append(end)
+            most = max(most, len(lane_ends))
         cluster.append((slug, lane))
-        cluster_end = max(cluster_end, end)
-        most = max(most, len(lane_ends))
+        if end > cluster_end:
+            cluster_end = end
     if cluster:
         close()
     return result, most
@@ -140,8 +143,9 @@ def layout(
     if any(s.stream is None for s in sessions):
         keys.append(None)
     by_day: dict[date, list[PublicSession]] = defaultdict(list)
+    tz = get_zone(zone)
     for session in sessions:
-        by_day[to_zone(session.starts_at, zone).date()].append(session)
+        by_day[session.starts_at.astimezone(tz).date()].append(session)
     return [_day(day, day_label(day), by_day[day], keys, names, zone, clock) for day in sorted(by_day)]
 
 
@@ -162,14 +166,13 @@ def _day(
     hours = min(MAX_HOURS, max(1, math.ceil((last - top) / _HOUR)))
     rows = hours * ROWS_PER_HOUR
 
-    def row(moment: datetime) -> int:
-        return min(rows, max(0, round((moment - top) / _ROW)))
-
+    origin, seconds = top.timestamp(), _ROW.total_seconds()
     spans: dict[str, tuple[int, int]] = {}
     per_column: dict[str | None, list[tuple[int, int, str]]] = defaultdict(list)
     for session in sessions:
-        start = min(row(session.starts_at), rows - 1)
-        end = max(start + 1, row(session.ends_at))
+        # Rows from the top, rounded to the nearest; a session takes at least one, and ends by the last.
+        start = min(max(0, round((session.starts_at.timestamp() - origin) / seconds)), rows - 1)
+        end = min(rows, max(start + 1, round((session.ends_at.timestamp() - origin) / seconds)))
         spans[session.slug] = (start, end)
         per_column[session.stream.slug if session.stream else None].append((start, end, session.slug))
 
