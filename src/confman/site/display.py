@@ -24,6 +24,7 @@ from confman.lib.timezones import to_zone, utcnow
 from confman.lib.translations import pick
 from confman.lib.urls import (
     conference_url,
+    media_url,
     programme_url,
     registration_url,
     schedule_url,
@@ -101,6 +102,8 @@ class SpeakerRef:
     # The speaker's own clock for the session ("20:00–21:30", "Sydney"), when their zone is known.
     local_time: str | None
     local_city: str | None
+    # The speaker's photo (a /media/ URL), when they have one.
+    photo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,7 @@ class ProgrammeDisplay:
                     role=ROLE_LABELS[slot.role],
                     local_time=self._span(session, slot.speaker.timezone) if slot.speaker.timezone else None,
                     local_city=self.city(slot.speaker.timezone) if slot.speaker.timezone else None,
+                    photo=media_url(self.base_url, slot.speaker.photo) if slot.speaker.photo else None,
                 )
                 for slot in session.speakers
             ],
