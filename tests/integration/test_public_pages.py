@@ -300,6 +300,16 @@ async def test_session_page_shows_both_zones_speaker_times_and_calendar_links(cl
     ]
     assert links[2].startswith("https://calendar.google.com/calendar/render?")
     assert links[3].startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
+    # Read in Russian, subscribed in Russian: the feed links keep the page's language.
+    russian = html(await client.get("/climate-2027/sessions/limits-of-cop26/?lang=ru"))
+    assert [a.get("href") for a in russian.cssselect(".calendar-links a")][:2] == [
+        "webcal://testserver.local/climate-2027/sessions/limits-of-cop26.ics?lang=ru",
+        "http://testserver.local/climate-2027/sessions/limits-of-cop26.ics?lang=ru",
+    ]
+    programme = html(await client.get("/climate-2027/programme/?lang=ru"))
+    assert "webcal://testserver.local/climate-2027/programme.ics?lang=ru" in [
+        a.get("href") for a in programme.cssselect(".calendar-links a")
+    ]
 
 
 async def test_session_page_carries_schema_org_event(client: Client, site: Any) -> None:

@@ -430,10 +430,13 @@ async def attendee_feed(
                 for session in services.join_link_sessions(registration, sessions, seats)
             }
     title = programme.text(conference.title, language or registration.language)[0]
-    name = gettext_callables(_viewer(registration, programme).language)["_"]("My sessions · %(title)s", title=title)
+    reader = _viewer(registration, programme).language
+    name = gettext_callables(reader)["_"]("My sessions · %(title)s", title=title)
+    # Labels ("Join", "Speakers"…) in the attendee's language even where the content has none.
     body = build_calendar(
         conference, sessions, base_url=settings.base_url, name=name,
         source_url=attendee_feed_url(settings.base_url, token), language=language, join_links=links,
+        label_language=reader,
     )  # fmt: skip
     disposition = f'inline; filename="{conference.slug}-my-sessions.ics"'
     return Response(body, media_type=ICS, headers={**PRIVATE, "Content-Disposition": disposition})

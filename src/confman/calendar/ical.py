@@ -77,12 +77,15 @@ def build_calendar(
     source_url: str,
     language: str | None = None,
     join_links: Mapping[int, str] | None = None,
+    label_language: str | None = None,
 ) -> bytes:
     """A VCALENDAR of ``sessions`` (from the published read model), as RFC 5545 bytes.
 
     ``language`` chooses the titles, abstracts, track and country names and the labels
-    (falling back to the conference's default language); ``join_links`` maps a session's
-    ``id`` to the viewer's personal join URL, for the viewer's own calendar only.
+    (falling back to the conference's default language); ``label_language`` the labels
+    alone, when the reader's language is one the interface speaks but the content does not;
+    ``join_links`` maps a session's ``id`` to the viewer's personal join URL, for the viewer's
+    own calendar only.
     """
     zone_name = conference.timezone
     duration = REFRESH_INTERVAL.encode()
@@ -101,7 +104,8 @@ def build_calendar(
     ]
     first, last = _date_range(conference, sessions)
     vtimezone = _vtimezone(zone_name, date(first.year, 1, 1), date(last.year + 1, 1, 1))
-    labels = translations(ui_language(language or conference.default_language))
+    label_code = ui_language(label_language or language or conference.default_language)
+    labels = translations(label_code)
     events = [
         _event_bytes(
             conference,
@@ -110,6 +114,7 @@ def build_calendar(
             language=language,
             join_url=join_links.get(session.id) if join_links else None,
             labels=labels,
+            label_code=label_code,
         )
         for session in sessions
     ]
@@ -153,6 +158,7 @@ def _event_bytes(
     language: str | None,
     join_url: str | None,
     labels: NullTranslations,
+    label_code: str,
 ) -> bytes:
     key = (
         session.guid,
@@ -163,6 +169,7 @@ def _event_bytes(
         conference.default_language,
         base_url,
         language,
+        label_code,
         join_url,
     )
     cached = _EVENT_CACHE.get(key)

@@ -45,7 +45,7 @@ async def index_page(
                 "dates": format_days(conference.starts_on, conference.ends_on, locale),
                 "city": zone_city(conference.timezone, locale),
                 "url": conference_url(settings.base_url, conference.slug),
-                "calendar": programme_calendar_links(settings.base_url, conference.slug),
+                "calendar": programme_calendar_links(settings.base_url, conference, language),
             }
         )
     context["conferences"] = conferences

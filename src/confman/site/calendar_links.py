@@ -6,8 +6,10 @@ Google Calendar and Outlook on the web take an event through their own compose U
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Protocol
 from urllib.parse import urlencode
 
 from confman.lib.translations import pick
@@ -26,15 +28,34 @@ class CalendarLinks:
     outlook: str | None
 
 
-def programme_calendar_links(base_url: str, conference_slug: str) -> CalendarLinks:
-    ics = programme_ics_url(base_url, conference_slug)
+class FeedConference(Protocol):
+    """What a feed link needs of a conference (the read model's or the database's)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def default_language(self) -> str: ...
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+
+def _in_language(url: str, conference: FeedConference, language: str | None) -> str:
+    """The feed in the reader's language when the conference has its content in it: a
+    subscription made from a page in Russian stays in Russian."""
+    if language and language != conference.default_language and language in conference.languages:
+        return f"{url}?{urlencode({'lang': language})}"
+    return url
+
+
+def programme_calendar_links(base_url: str, conference: FeedConference, language: str | None = None) -> CalendarLinks:
+    ics = _in_language(programme_ics_url(base_url, conference.slug), conference, language)
     return CalendarLinks(ics=ics, webcal=webcal_url(ics), google=None, outlook=None)
 
 
 def session_calendar_links(
     base_url: str, conference: PublicConference, session: PublicSession, language: str | None = None
 ) -> CalendarLinks:
-    ics = session_ics_url(base_url, conference.slug, session.slug)
+    ics = _in_language(session_ics_url(base_url, conference.slug, session.slug), conference, language)
     page = session_url(base_url, conference.slug, session.slug)
     title = pick(session.title, language, conference.default_language)[0]
     abstract = pick(session.abstract, language, conference.default_language)[0]

@@ -334,7 +334,7 @@ class ProgrammeDisplay:
             "register_url": registration_url(self.base_url, slug),
             # No register link once the conference is over (pages' cache keys hold it too).
             "ended": has_ended(conference, utcnow()),
-            "calendar": programme_calendar_links(self.base_url, slug),
+            "calendar": programme_calendar_links(self.base_url, conference, self.language),
             "schedule_json": schedule_url(self.base_url, slug, "json"),
             "schedule_xml": schedule_url(self.base_url, slug, "xml"),
             "languages": conference.languages,
