@@ -23,6 +23,10 @@ class WebSession(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
+# ``StoredFile.purpose`` of a conference's logo.
+LOGO = "logo"
+
+
 class StoredFile(Base):
     """An uploaded file (a speaker's photo, a conference's logo), in the database so every app
     server reads it."""
