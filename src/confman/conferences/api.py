@@ -35,7 +35,7 @@ from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
 from confman.lib.images import MAX_UPLOAD_BYTES
 from confman.lib.openapi import OWNER_ERRORS, READ_ERRORS, WRITE_ERRORS
-from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageBody, uploaded_bytes
+from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
 from confman.lib.urls import conference_url, media_url
 from confman.published.model import MEDIA_EXTENSIONS
 from confman.settings import AppSettings
@@ -148,16 +148,16 @@ class ConferenceController(Controller):
         security=BEARER,
         raises=WRITE_ERRORS,
         request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE,
+        operation_class=ImageUpload,
     )
     async def put_logo(
         self,
         request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
-        data: ImageBody,
         db_session: DbSession,
         settings: AppSettings,
     ) -> ConferenceRead:
-        upload = await uploaded_bytes(request, data, LOGO)
+        upload = await uploaded_bytes(request, LOGO)
         stored = await set_logo(db_session, conference_access.conference, upload)
         return conference_read(conference_access, settings, _media_name(stored))
 

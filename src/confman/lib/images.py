@@ -99,3 +99,22 @@ def prepare_image(data: bytes, field: str) -> PreparedImage:
         clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
         content_type = "image/jpeg"
     return PreparedImage(out.getvalue(), content_type, clean.width, clean.height)
+
+
+def check_prepared(data: bytes, content_type: str, field: str) -> tuple[int, int]:
+    """The size of an image this module prepared before (an exported logo), checked without
+    encoding it again, so that a re-import keeps its bytes: at most 5 MB and 800×800, and by
+    its bytes of ``content_type``. ValueError otherwise."""
+    formats = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+    expected = formats.get(content_type)
+    if expected is None or not data or len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{field}: not a JPEG, PNG or WebP image of at most 5 MB")
+    try:
+        with Image.open(io.BytesIO(data), formats=[expected]) as image:
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ValueError(f"{field}: the data is not a {content_type} image") from None
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+        raise ValueError(f"{field}: larger than {MAX_SIDE}×{MAX_SIDE}")
+    return width, height

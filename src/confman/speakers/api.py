@@ -15,7 +15,7 @@ from confman.lib.countries import country_name
 from confman.lib.errors import not_found
 from confman.lib.i18n import parse_accept_language, ui_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
-from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageBody, uploaded_bytes
+from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
 from confman.speakers.photos import MAX_UPLOAD_BYTES, photo_of, photo_versions, remove_photo, set_photo
 from confman.speakers.schemas import SpeakerCreate, SpeakerLinkRead, SpeakerRead, SpeakerUpdate, SpeakerWarning
 from confman.speakers.services import SpeakerService, speaker_warnings
@@ -147,18 +147,18 @@ class SpeakerController(Controller):
         security=BEARER,
         raises=WRITE_ERRORS,
         request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE,
+        operation_class=ImageUpload,
     )
     async def put_photo(
         self,
         request: Request[Any, Any, Any],
         conference_access: ConferenceAccessDependency,
         speaker: FromPath[str],
-        data: ImageBody,
         db_session: DbSession,
     ) -> SpeakerRead:
         conference, service = conference_access.conference, SpeakerService(db_session)
         found = await service.get(conference, speaker)
-        stored = await set_photo(db_session, conference, found, await uploaded_bytes(request, data, "photo"))
+        stored = await set_photo(db_session, conference, found, await uploaded_bytes(request, "photo"))
         sessions = await service.session_slugs(conference, public_only=False)
         return speaker_read(
             found, sessions.get(found.id, []), photo=stored.sha256, organiser_language=caller_language(request)
