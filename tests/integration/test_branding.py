@@ -16,6 +16,7 @@ from confman.lib.branding import contrast
 from confman.settings import Settings
 from confman.transfer.services import export_conference, import_conference
 from tests.factories import Organiser, conference_payload, post_ok, session_payload, speaker_payload
+from tests.orga import csrf_token, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
@@ -218,3 +219,50 @@ async def test_speaker_photos_through_the_api_and_on_the_session_page(
         await import_conference(db, exported)
     async with unit_of_work(settings) as db:
         assert await export_conference(db, "climate-2027") == exported
+
+
+async def test_settings_page_edits_the_colour_origins_and_logo(client: Client, organiser: Organiser) -> None:
+    await _conference(client, organiser)
+    await sign_in(client, organiser.email)
+    page = "/orga/climate-2027/settings/"
+
+    refused = await post_form(client, page, page, {"accent_color": "red", "embed_origins": "http://example.org"})
+    assert refused.status_code == 400
+    assert 'id="accent_color-error"' in refused.text
+    assert 'id="embed_origins-error"' in refused.text
+    saved = await post_form(
+        client,
+        page,
+        page,
+        {"accent_color": "#A1161F", "embed_origins": "https://example.org\n\nhttps://b.example.net/"},
+    )
+    assert saved.status_code == 303, saved.text
+    stored = (await client.get(CONF)).json()
+    assert (stored["accent_color"], stored["embed_origins"]) == (
+        "#a1161f",
+        ["https://example.org", "https://b.example.net"],
+    )
+    form = await client.get(page)
+    assert 'value="#a1161f"' in form.text
+    assert "https://example.org\nhttps://b.example.net</textarea>" in form.text
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+    token = csrf_token(form.text)
+    rejected = await client.post(
+        f"{page}logo", data={"_csrf_token": token}, files={"logo": ("logo.svg", svg, "image/svg+xml")}
+    )
+    assert rejected.status_code == 400
+    assert 'id="logo-error"' in rejected.text
+    uploaded = await client.post(
+        f"{page}logo", data={"_csrf_token": token}, files={"logo": ("logo.png", _png(), "image/png")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert uploaded.status_code == 303, uploaded.text
+    shown = await client.get(page)
+    preview = re.search(r'<img class="logo-preview" src="([^"]+)"', shown.text)
+    assert preview is not None
+    assert (await client.get(preview.group(1))).headers["content-type"] == "image/jpeg"
+    assert (await client.get(CONF)).json()["logo_url"] is not None
+    removed = await client.post(f"{page}logo", data={"_csrf_token": token, "action": "remove"}, follow_redirects=False)
+    assert removed.status_code == 303
+    assert (await client.get(CONF)).json()["logo_url"] is None
