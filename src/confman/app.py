@@ -35,9 +35,11 @@ from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.errors import FormRejected, integrity_error_handler
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
+from confman.lib.requests import JsonCheckedRequest
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
+from confman.lib.urls import refuse_unreadable_paths
 from confman.mail import routes as mail
 from confman.orga import routes as orga
 from confman.orga.session import SESSION_STORE
@@ -122,12 +124,25 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
             "submit_targets": Provide(lambda: submit_targets, use_cache=True, sync_to_thread=False),
         },
         middleware=[
+            refuse_unreadable_paths,
             response_cache_middleware(response_cache),
             security_headers_middleware,
         ],
         before_request=mark_write_intent,
-        # The embedded mail worker (or None), for operators' and tests' eyes.
-        state=State({"mail_worker": mail_worker}),
+        request_class=JsonCheckedRequest,
+        # The embedded mail worker (or None) and the app's in-memory caches, for operators' and
+        # tests' eyes (the test suite reuses one app per database and clears them between tests).
+        state=State(
+            {
+                "mail_worker": mail_worker,
+                # Links on error pages come from here, never from the request's Host header.
+                "base_url": settings.base_url,
+                "engine": engine,
+                "programme_cache": programme_cache,
+                "response_cache": response_cache,
+                "submit_targets": submit_targets,
+            }
+        ),
         on_startup=[mail_worker.start] if mail_worker else [],
         # advanced-alchemy disposes only the first engine of a process; tests build many apps.
         on_shutdown=[

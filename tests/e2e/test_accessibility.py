@@ -1,10 +1,12 @@
 """Accessibility: axe-core finds no WCAG 2.0/2.1 A or AA violation on the public pages.
 
 Every public kind of page (the conference list, an overview, the programme, a session, the
-speakers, a speaker and a 404), in English and Russian, at desktop width and at a 360 px
-phone width. The zone picker is opened on the programme page so that its form is checked
-too. axe is injected as an inline script, which the site's CSP forbids: these contexts,
-and only these, bypass the CSP.
+speakers, a speaker, the registration form and a 404), in English and Russian, at desktop
+width and at a 360 px phone width, in the light colour scheme; the pages with the most kinds of
+element (cards, badges, form controls) also in the dark one (the same page again with
+``prefers-color-scheme: dark`` emulated: no second load). The zone picker is opened on the
+programme page so that its form is checked too. axe is injected as an inline script, which
+the site's CSP forbids: these contexts, and only these, bypass the CSP.
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ PAGES = {
     "session": (f"/{CONFERENCE}/sessions/{SESSION}/", 200),
     "speakers": (f"/{CONFERENCE}/speakers/", 200),
     "speaker": (f"/{CONFERENCE}/speakers/{SPEAKER}/", 200),
+    "picks": (f"/{CONFERENCE}/programme/picks/?sessions={SESSION}", 200),
+    "register": (f"/{CONFERENCE}/register/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
+
+# Checked in the dark colour scheme too.
+DARK_PAGES = {"conference", "programme", "register"}
 
 _RUN_AXE = """
 tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(results => results.violations.map(v => ({
@@ -91,7 +98,7 @@ def test_no_accessibility_violations(
         assert SESSION in {s["slug"] for s in demo_server.sessions}
     if page_name == "speaker":
         assert SPEAKER in {s["slug"] for s in demo_server.speakers}
-    url = demo_server.url(path + ("?lang=ru" if lang == "ru" else ""))
+    url = demo_server.url(path + (("&" if "?" in path else "?") + "lang=ru" if lang == "ru" else ""))
     page = new_context(timezone_id=LONDON, bypass_csp=True, **DEVICES[width]).new_page()
 
     answer = page.goto(url)
@@ -107,7 +114,9 @@ def test_no_accessibility_violations(
         expect(picker.locator("select#tz")).to_be_visible()
 
     page.add_script_tag(path=axe_script)
-    violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
+    for scheme in ("light", "dark") if page_name in DARK_PAGES else ("light",):
+        page.emulate_media(color_scheme=scheme)
+        violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
 
-    where = f"{url} ({lang}, {width}{', zone picker open' if page_name == 'programme' else ''})"
-    assert violations == [], describe(violations, where)
+        where = f"{url} ({lang}, {width}, {scheme}{', zone picker open' if page_name == 'programme' else ''})"
+        assert violations == [], describe(violations, where)

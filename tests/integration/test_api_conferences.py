@@ -144,7 +144,10 @@ async def test_speaker_crud_round_trip(client: Client, organiser: Organiser) -> 
     patched = await client.patch(
         f"{CONF}/speakers/alex-callinicos", json={"name": "Alex C."}, headers=organiser.headers
     )
-    reread = await client.get(f"{CONF}/speakers/alex-callinicos")
+    reread = await client.get(f"{CONF}/speakers/alex-callinicos", headers=organiser.headers)
+    # In no session yet, so not announced: the public API knows them no more than the pages do.
+    public_one = await client.get(f"{CONF}/speakers/alex-callinicos")
+    public_list = await client.get(f"{CONF}/speakers")
     deleted = await client.delete(f"{CONF}/speakers/alex-callinicos", headers=organiser.headers)
     after = await client.get(f"{CONF}/speakers/alex-callinicos")
 
@@ -152,6 +155,8 @@ async def test_speaker_crud_round_trip(client: Client, organiser: Organiser) -> 
     assert created["bio"] == {"en": "Writer."}
     assert patched.status_code == 200, patched.text
     assert reread.json()["name"] == "Alex C."
+    assert public_one.status_code == 404
+    assert public_list.json() == []
     assert deleted.status_code == 204
     assert after.status_code == 404
 

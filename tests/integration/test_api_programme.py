@@ -151,7 +151,7 @@ async def test_session_speakers_put_empty_list_clears(client: Client, organiser:
 
     assert response.status_code == 200, response.text
     assert response.json()["speakers"] == []
-    assert speaker.json()["sessions"] == []
+    assert speaker.status_code == 404  # in no public session any more: not announced
 
 
 async def test_speaker_delete_removes_them_from_sessions(client: Client, organiser: Organiser) -> None:
@@ -186,10 +186,8 @@ async def test_public_reads_show_published_programme(client: Client, organiser: 
     streams = await client.get(f"{CONF}/streams")
 
     assert [s["slug"] for s in sessions.json()] == ["limits-of-cop26"]
-    assert [(s["slug"], s["sessions"]) for s in speakers.json()] == [
-        ("alex-callinicos", ["limits-of-cop26"]),
-        ("ana", []),
-    ]
+    # Ana is in no session: not announced, so not listed to the public (as on the pages).
+    assert [(s["slug"], s["sessions"]) for s in speakers.json()] == [("alex-callinicos", ["limits-of-cop26"])]
     assert [t["slug"] for t in tracks.json()] == ["ecology"]
     assert [s["slug"] for s in streams.json()] == ["main"]
 
@@ -204,7 +202,7 @@ async def test_public_reads_hide_draft_session(client: Client, organiser: Organi
 
     assert listed.json() == []
     assert single.status_code == 404
-    assert speaker.json()["sessions"] == []
+    assert speaker.status_code == 404  # their only session is a draft
     assert as_organiser.status_code == 200
 
 

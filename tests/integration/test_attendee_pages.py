@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import icalendar
+import lxml.html
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -295,6 +296,16 @@ async def test_page_shows_status_and_links_without_any_token_in_a_query_string(
 
     assert_private(page.response)
     assert "You are registered." in page.html
+    tree = lxml.html.fromstring(page.html)
+    # The header names the attendee's context, not "Register".
+    assert [" ".join(li.text_content().split()) for li in tree.cssselect(".sections li")] == [
+        "Overview", "Programme", "Speakers", "My registration",
+    ]  # fmt: skip
+    # Cancelling and deleting are red buttons behind a box that must be ticked.
+    for form in ("cancel", "erase"):
+        [button] = tree.cssselect(f"#{form} button")
+        assert button.get("class") == "button-danger"
+        assert tree.cssselect(f'#{form} input[name="confirm"]')[0].get("required") == ""
     tokens = (page.token, page.feed_token, page.join_token)
     assert set(page.join_paths) == {"now", "soon", "over"}  # not the cancelled session
     # The tokens are in the links' paths (the forms, the feed, the join buttons)...
@@ -565,7 +576,7 @@ async def test_changing_my_details_persists_and_the_page_shows_times_in_the_new_
     assert 'data-zone="Asia/Tokyo"' in after.html
     assert '<html lang="fr"' in after.html
     assert 'value="Rosa Luxemburg"' in after.html
-    assert "<option selected>Asia/Tokyo</option>" in after.html
+    assert '<option value="Asia/Tokyo" selected>' in after.html
     item = after.html.split('id="session-soon"', 1)[1].split("</li>", 1)[0]
     start, end = clock(times.at(120), "Asia/Tokyo"), clock(times.at(180), "Asia/Tokyo")
     assert re.search(

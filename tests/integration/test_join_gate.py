@@ -129,6 +129,17 @@ async def test_gate_matrix_for_every_registration_state_and_session_timing(
         first = await calendar_app.get(rosa.join_paths["now"])
         after_first = utcnow()
         second = await calendar_app.get(rosa.join_paths["now"])
+        # Link scanners and previews are sent on too, but are not the attendee joining.
+        scanners = [
+            await calendar_app.get(rosa.join_paths["now"], headers={"user-agent": agent})
+            for agent in (
+                "",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
+                "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)",
+                "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+                "python-requests/2.31.0",
+            )
+        ]
         gates = {slug: await calendar_app.get(f"/join/{rosa.join_token}/{slug}") for slug in SLUGS[1:-1]}
 
     # Everyone but the confirmed attendee: 404, the very same answer, whatever the session.
@@ -141,6 +152,7 @@ async def test_gate_matrix_for_every_registration_state_and_session_timing(
         assert_private(answer)
     # The confirmed attendee, inside the window: straight to the meeting, and counted.
     assert (first.status_code, second.status_code) == (302, 302)
+    assert [r.status_code for r in scanners] == [302] * len(scanners)
     assert first.headers["location"] == second.headers["location"] == MAIN_URL
     assert_private(first)
     rosa_id = (await registration_of(settings, "rosa@example.org")).id

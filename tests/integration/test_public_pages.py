@@ -456,11 +456,14 @@ async def test_hostile_text_in_every_field_is_escaped_or_sanitised(client: Clien
     for path in [
         "/", "/climate-2027/", "/climate-2027/programme/", "/climate-2027/speakers/",
         "/climate-2027/speakers/x/", "/climate-2027/sessions/hostile/",
+        "/climate-2027/programme/picks/?sessions=hostile",
     ]:  # fmt: skip
         tree = html(await client.get(path))
         scripts = [(s.get("src"), s.get("type")) for s in tree.iter("script")]
         assert all(
-            (src and src.startswith("/static/viewer.js")) or kind == "application/ld+json" for src, kind in scripts
+            (src and src.startswith(("/static/viewer.js", "/static/picks.js", "/static/zone-picker.js")))
+            or kind == "application/ld+json"
+            for src, kind in scripts
         )
         assert tree.cssselect("img") == [], path
         for element in tree.iter():
@@ -526,3 +529,22 @@ async def test_the_micro_cache_keeps_each_viewer_their_own_page(settings: Any, o
     }
     assert russian.get("lang") == "ru"
     assert api.json()["title"] == {"en": "Renamed"}  # organiser and API answers are never replayed
+
+
+async def test_programme_lead_names_a_shared_zone_once_and_an_ended_conference_offers_no_register_link(
+    client: Client, organiser: Organiser
+) -> None:
+    await announce(client, organiser, starts_on="2021-11-14", ends_on="2021-11-14")
+    await add_session(client, organiser, "old-talk", datetime(2021, 11, 14, 9, 0, tzinfo=LONDON))
+
+    london = html(await client.get("/climate-2027/programme/?tz=Europe/London"))
+    sydney = html(await client.get("/climate-2027/programme/?tz=Australia/Sydney"))
+    overview = html(await client.get("/climate-2027/"))
+    session = html(await client.get("/climate-2027/sessions/old-talk/"))
+
+    assert texts(london, ".lead") == ["Times are shown in London time (Europe/London)."]
+    assert texts(sydney, ".lead") == ["All times in Sydney time; each session also shows its time in London."]
+    for tree in (london, sydney, overview, session):
+        assert tree.cssselect('a[href$="/register/"]') == []
+        assert texts(tree, ".sections li") == ["Overview", "Programme", "Speakers"]
+    assert texts(overview, ".ended-note") == ["This conference is over."]

@@ -14,6 +14,13 @@ TOKENS = {
     "/join/j_vop3ZiJbs5s5zTJvBlZL67SlZ7THqOz2CYMOj7MV_nM/limits-of-cop26": "/join/[token]/limits-of-cop26",
     "/climate-2027/register/confirm/c_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVw": "/climate-2027/register/confirm/[token]",
     "/climate-2027/programme/?tz=Asia/Tokyo": "/climate-2027/programme/?tz=Asia/Tokyo",
+    # Organisers search registrations by e-mail address: the terms stay out of the log.
+    "/orga/climate-2027/registrations/?status=confirmed&q=rosa%40example.org&page=2": (
+        "/orga/climate-2027/registrations/?status=confirmed&q=[redacted]&page=2"
+    ),
+    "/api/v1/conferences/climate-2027/registrations?q=rosa@example.org": (
+        "/api/v1/conferences/climate-2027/registrations?q=[redacted]"
+    ),
 }
 
 

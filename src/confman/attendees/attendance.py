@@ -2,11 +2,14 @@
 
 "Registered" is what the gate would let in: confirmed registrants following the session
 (all of them, unless they chose some), or, for a session with a capacity, its confirmed
-seats. "Joined" counts registrants who went through the join gate at least once. The API
-(``attendees/api.py``) and the organisers' pages (``orga/attendance.py``) both read these.
+seats. "Joined" counts registrants who went through the join gate at least once, as a
+person: see :func:`counts_as_a_join`. The API (``attendees/api.py``) and the organisers' pages
+(``orga/attendance.py``) both read these.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +27,25 @@ from confman.db.models import (
     SessionStatus,
 )
 from confman.lib.errors import not_found
+
+# Mail systems and chat apps open every link of a message to check or preview it (Microsoft's
+# Safe Links, Proofpoint, Mimecast, Barracuda, Slack/WhatsApp/Telegram previews, …), and
+# scripts fetch without a browser. Their User-Agent says so; a person's browser does not.
+_NOT_A_PERSON = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|preview|scan|safelinks|proofpoint|mimecast|barracuda|urldefense|"
+    r"fortiguard|symantec|trend ?micro|sophos|forcepoint|ms-office|microsoft office|google-safety|"
+    r"googleimageproxy|facebookexternalhit|whatsapp|telegram|slack|discord|skype|linkexpanding|"
+    r"curl/|wget/|python-requests|python-urllib|python-httpx|aiohttp|go-http-client|java/|okhttp|libwww",
+    re.IGNORECASE,
+)
+
+
+def counts_as_a_join(method: str, user_agent: str) -> bool:
+    """Whether a request through the join gate counts as attendance. Everyone inside the window
+    is still sent on (the link is a redirect, DESIGN.md), but only a GET from what calls itself
+    a browser is counted: no HEAD, no empty User-Agent, none that names a link scanner, a
+    preview fetcher or an HTTP library. A scanner that passes as a browser still counts."""
+    return method == "GET" and bool(user_agent.strip()) and not _NOT_A_PERSON.search(user_agent)
 
 
 async def attendance(db: AsyncSession, conference: Conference) -> list[SessionAttendanceRead]:

@@ -31,6 +31,7 @@ from litestar.status_codes import (
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from confman.attendees import services
+from confman.attendees.attendance import counts_as_a_join
 from confman.attendees.links import (
     attendee_tokens,
     existing_tokens,
@@ -47,7 +48,7 @@ from confman.db.transactions import DbSession
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym
 from confman.lib.templating import gettext_callables
-from confman.lib.timezones import get_zone, known_zones, utcnow
+from confman.lib.timezones import get_zone, utcnow
 from confman.lib.urls import attendee_action_url, attendee_feed_url, attendee_url, join_url, webcal_url
 from confman.lib.validation import LanguageCode, Line, ZoneName
 from confman.lib.viewer import Viewer
@@ -219,7 +220,6 @@ async def _page_context(
         errors={field: translate(message) for field, message in (errors or {}).items()},
         values=values or {"name": registration.name, "timezone": registration.timezone,
                           "language": registration.language},
-        zones=sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
         form_languages=[
             (code, language_autonym(code))
             for code in dict.fromkeys([*programme.conference.languages, *UI_LANGUAGES])
@@ -468,7 +468,8 @@ async def join_session(
     rules = await services.attendance_rules(db_session, attendee.conference.id)
     decision = await services.decide(db_session, attendee.registration, target, rules, now)
     if decision.gate is Gate.OPEN and decision.meeting_url:
-        await services.record_join(db_session, attendee.registration.id, target.id, now)
+        if counts_as_a_join(request.method, request.headers.get("user-agent", "")):
+            await services.record_join(db_session, attendee.registration.id, target.id, now)
         return Redirect(decision.meeting_url, status_code=302, headers=PRIVATE)
     return _gate_page(request, attendee, decision, settings, page_renderer)
 

@@ -11,8 +11,10 @@ from litestar.params import FromPath, FromQuery
 from confman.calendar.ical import build_calendar
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
-from confman.lib.urls import programme_ics_url, session_ics_url, speaker_ics_url
+from confman.lib.i18n import translations, ui_language
+from confman.lib.urls import picks_ics_url, programme_ics_url, session_ics_url, speaker_ics_url
 from confman.published.model import PublicSession, PublishedProgramme
+from confman.published.picks import parse_picks, picked_sessions, picks_query
 from confman.settings import AppSettings
 from confman.site.serve import ProgrammeCacheDependency, published_programme, serve_programme_file
 
@@ -47,7 +49,7 @@ async def _calendar_file(
             sessions,
             base_url=settings.base_url,
             name=name,
-            source_url=f"{feed_url}?lang={shown}" if shown else feed_url,
+            source_url=f"{feed_url}{'&' if '?' in feed_url else '?'}lang={shown}" if shown else feed_url,
             language=shown,
         )
 
@@ -59,7 +61,7 @@ async def _calendar_file(
         variant=(feed, language),
         render=render,
         media_type=ICS,
-        filename=feed_url.rsplit("/", 1)[-1],
+        filename=feed_url.split("?", 1)[0].rsplit("/", 1)[-1],
     )
 
 
@@ -71,13 +73,43 @@ async def programme_ics(
     settings: AppSettings,
     programme_cache: ProgrammeCacheDependency,
     lang: FromQuery[str | None] = None,
+    sessions: FromQuery[list[str] | None] = None,
 ) -> Response[bytes]:
+    if sessions is not None:
+        return await _picks_ics(request, conf, sessions, db_session, settings, programme_cache, lang)
+
     def select(programme: PublishedProgramme, language: str | None) -> tuple[Sequence[PublicSession], str]:
         return programme.sessions, programme.text(programme.conference.title, language)[0]
 
     return await _calendar_file(
         request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
         feed="programme", feed_url=programme_ics_url(settings.base_url, conf), select=select,
+    )  # fmt: skip
+
+
+async def _picks_ics(
+    request: Request[Any, Any, Any],
+    conf: str,
+    sessions: list[str],
+    db_session: DbSession,
+    settings: AppSettings,
+    programme_cache: ProgrammeCacheDependency,
+    lang: str | None,
+) -> Response[bytes]:
+    """A visitor's picks (``?sessions=a,b`` or ``?sessions=a&sessions=b``): the programme feed's
+    events of those sessions only, cached under the canonical picks (see ``published.picks``)."""
+    picks = parse_picks(sessions)
+    query = picks_query(picks)
+
+    def select(programme: PublishedProgramme, language: str | None) -> tuple[Sequence[PublicSession], str]:
+        conference = programme.conference
+        labels = translations(ui_language(language or conference.default_language))
+        title = programme.text(conference.title, language)[0]
+        return picked_sessions(programme, picks), f"{labels.gettext('My picks')} · {title}"
+
+    return await _calendar_file(
+        request, conf=conf, lang=lang, db_session=db_session, settings=settings, programme_cache=programme_cache,
+        feed=f"picks:{query}", feed_url=picks_ics_url(settings.base_url, conf, query), select=select,
     )  # fmt: skip
 
 

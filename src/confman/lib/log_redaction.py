@@ -1,6 +1,6 @@
 """Private tokens never reach the logs: the server's access log writes every request path,
 and paths are where the tokens live (``/me/…``, ``/join/…``, the confirm and cancel links, the organisers' reset and
-invitation links)."""
+invitation links). Nor do search terms (``?q=``, ``?email=``), which are often e-mail addresses."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ _PRIVATE_PATH = re.compile(
     r"(/(?:me|join)/|/register/(?:confirm|cancel)/|/orga/password/reset/|/orga/invitation/)[^/?#\s\"]+"
 )
 REDACTED = "[token]"
+# Search terms are often e-mail addresses (the organisers' registrations list, the API's ?q=),
+# and a query string is logged with its path: the words stay out as the tokens do.
+_PRIVATE_QUERY = re.compile(r"([?&](?:q|email)=)[^&#\s\"]*")
+REDACTED_QUERY = "[redacted]"
 # uvicorn writes each request to "uvicorn.access"; Litestar's own logger may name the path too.
 LOGGERS = ("uvicorn.access", "uvicorn.error", "litestar")
 
 
 def redact(text: str) -> str:
-    return _PRIVATE_PATH.sub(lambda match: match.group(1) + REDACTED, text)
+    text = _PRIVATE_PATH.sub(lambda match: match.group(1) + REDACTED, text)
+    return _PRIVATE_QUERY.sub(lambda match: match.group(1) + REDACTED_QUERY, text)
 
 
 class RedactPrivateTokens(logging.Filter):

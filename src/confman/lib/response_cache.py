@@ -43,6 +43,10 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[bytes, ...], CachedResponse] = OrderedDict()
         self._bytes = 0
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
     def get(self, key: tuple[bytes, ...]) -> CachedResponse | None:
         entry = self._entries.get(key)
         if entry is None:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from confman.lib.i18n import translations, ui_language
 from confman.lib.paths import LOCALE_DIR, STATIC_DIR, TEMPLATES_DIR
+from confman.lib.zone_choices import zone_label, zone_options
 
 STATIC_PREFIX = "/static"
 
@@ -84,6 +85,9 @@ def create_environment(directory: Path = TEMPLATES_DIR) -> Environment:
         auto_reload=False,
     )
     environment.globals["static"] = static_url
+    # The zone picker's options, built once per language (templates/_zones.html).
+    environment.globals["zone_options"] = zone_options
+    environment.globals["zone_label"] = zone_label
     environment.filters["json_ld"] = json_ld
     return environment
 

@@ -92,3 +92,55 @@ def to_zone(value: datetime, zone: str) -> datetime:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@functools.cache
+def _tzdata_text(name: str) -> str:
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath(name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):  # pragma: no cover - tzdata is a dependency
+        return ""
+
+
+@functools.cache
+def canonical_zones() -> dict[str, str]:
+    """The zones a person picks from: tzdata's ``zone.tab`` (one or more per country, each a
+    place: ``Europe/Kyiv``, ``America/Sao_Paulo``; no ``US/Pacific`` or ``Etc/GMT+3``) and
+    ``UTC``, each with its ISO country code (``""`` for UTC)."""
+    zones = {"UTC": ""}
+    for line in _tzdata_text("zone.tab").splitlines():
+        row = line.split("\t")
+        if line and not line.startswith("#") and len(row) >= 3 and is_known_zone(row[2]):
+            zones[row[2]] = row[0]
+    return zones
+
+
+_UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"})
+
+
+@functools.cache
+def _links() -> dict[str, str]:
+    """tzdata's links (backward names): alias → the zone it points to."""
+    links = {}
+    for line in _tzdata_text("tzdata.zi").splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()
+            links[alias] = target
+    return links
+
+
+@functools.cache
+def zone_aliases() -> dict[str, str]:
+    """Old and alternative names of the :func:`canonical_zones`: ``US/Pacific`` →
+    ``America/Los_Angeles``, ``Europe/Kiev`` → ``Europe/Kyiv``, ``Etc/UTC`` → ``UTC``."""
+    canonical = canonical_zones()
+    aliases = dict.fromkeys(_UTC_ALIASES, "UTC")
+    for alias, target in _links().items():
+        if alias not in canonical and target in canonical:
+            aliases[alias] = target
+    return aliases
+
+
+def canonical_zone(name: str) -> str:
+    """The zone a picker lists for ``name`` (a known zone): itself, or the place it is another name of."""
+    return zone_aliases().get(name, name)

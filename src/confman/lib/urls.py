@@ -2,7 +2,50 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
 from urllib.parse import quote
+
+# Characters no path of ours contains and that links must never carry (NUL, tab, newlines,
+# DEL, C1 controls): a request path holding one names nothing.
+_UNREADABLE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NOT_FOUND = json.dumps({"status_code": 404, "detail": "Not Found"}).encode()
+
+
+def safe_path(path: str) -> str:
+    """``path`` (as decoded from a request) as a link to this site: one leading slash and
+    every other character percent-encoded where needed, so "//evil.example/x", "/\\evil" or
+    "/%09/x" become paths here ("/evil.example/x", "/%5Cevil", "/%09/x"), never another host."""
+    return "/" + quote(path.lstrip("/\\"), safe="/-._~!$&'()*+,;=:@")
+
+
+# Row ids are 64-bit: a larger number in a path (…/registrations/99999999999999999999) names no
+# row, and the databases fail on it (SQLite: OverflowError; PostgreSQL: out of int64 range).
+_MAX_ROW_ID = 2**63 - 1
+
+
+def _names_nothing(scope: Any) -> bool:
+    if _UNREADABLE.search(scope["path"]):
+        return True
+    return any(
+        isinstance(value, int) and not 0 <= value <= _MAX_ROW_ID for value in scope.get("path_params", {}).values()
+    )
+
+
+def refuse_unreadable_paths(app: Any) -> Any:
+    """ASGI middleware: 404, before the handler runs, for a path with a control character (the
+    static files' handler failed on a NUL with a 500) or a number no row can have."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _names_nothing(scope):
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(_NOT_FOUND)).encode())]
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": _NOT_FOUND})
+            return
+        await app(scope, receive, send)
+
+    return middleware
 
 
 def _join(base_url: str, path: str) -> str:
@@ -102,3 +145,19 @@ def embed_programme_url(base_url: str, conference: str) -> str:
 def tracks_css_url(conference: str, version: int) -> str:
     """The conference's track colours, addressed by programme version (so cached for long)."""
     return f"/{quote(conference)}/tracks.css?v={version}"
+
+
+def picks_url(base_url: str, conference: str, picks: str = "") -> str:
+    """A visitor's picks page; ``picks`` is the canonical comma list (commas kept readable)."""
+    query = f"?sessions={quote(picks, safe=',')}" if picks else ""
+    return _join(base_url, f"/{quote(conference)}/programme/picks/{query}")
+
+
+def picks_ics_url(base_url: str, conference: str, picks: str) -> str:
+    """A visitor's picks as a calendar: the programme feed of those sessions only."""
+    return _join(base_url, f"/{quote(conference)}/programme.ics?sessions={quote(picks, safe=',')}")
+
+
+def picks_qr_url(conference: str, picks: str) -> str:
+    """The QR code of a picks page's share link, as an SVG image."""
+    return f"/{quote(conference)}/programme/picks/qr.svg?sessions={quote(picks, safe=',')}"

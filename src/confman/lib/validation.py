@@ -9,14 +9,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, StringConstraints
 
 from confman.lib.countries import is_known_country
 from confman.lib.languages import is_known_language
 from confman.lib.timezones import is_known_zone
 
-# C0 controls other than tab and newline break XML/iCalendar output and PostgreSQL (NUL).
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls other than tab and newline break XML/iCalendar output and PostgreSQL (NUL); C1
+# controls (U+0085 is a line break to Python's e-mail headers), lone surrogates (PostgreSQL
+# refuses them) and U+FFFE/U+FFFF are not allowed in XML, so schedule.xml would be invalid.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Everything str.splitlines() breaks at: a title with one of these would break an e-mail subject.
+_LINE_BREAK_RE = re.compile("[\n\r\t\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _no_control_characters(value: str) -> str:
@@ -26,8 +31,8 @@ def _no_control_characters(value: str) -> str:
 
 
 def _single_line(value: str) -> str:
-    if "\n" in value or "\r" in value or "\t" in value:
-        raise ValueError("must be a single line")
+    if _LINE_BREAK_RE.search(value):
+        raise ValueError("must be a single line (no tabs, line or paragraph separators)")
     return value
 
 
@@ -87,11 +92,25 @@ LongText = Annotated[
     AfterValidator(_no_control_characters),
 ]
 
-# An e-mail address, lowercased; control characters (a NUL breaks PostgreSQL) are refused.
+
+def _one_address(value: str) -> str:
+    # Exactly one address, by the RFCs' rules as email-validator reads them: "a,b@x" (a list to
+    # SMTP) and "a@x>junk" (delivered to a@x, stored as another address) are refused. No DNS
+    # lookup (deliverability is the confirmation e-mail's job). Lowercased whole, as stored.
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_display_name=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"is not one valid e-mail address: {error}") from None
+    return checked.normalized.lower()
+
+
+# An e-mail address: exactly one, normalised and lowercased.
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=320),
     AfterValidator(_no_control_characters),
+    AfterValidator(_one_address),
+    Field(json_schema_extra={"format": "email"}),
 ]
 
 LanguageCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_known_language)]

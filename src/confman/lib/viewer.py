@@ -15,7 +15,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from confman.lib.i18n import UI_LANGUAGES, parse_accept_language
-from confman.lib.timezones import is_known_zone
+from confman.lib.timezones import canonical_zone, is_known_zone
 
 LANGUAGE_COOKIE = "lang"
 ZONE_COOKIE = "tz"
@@ -88,13 +88,14 @@ def resolve_viewer(
     asked_zone = request.query_params.get("tz")
     if asked_zone:
         if len(asked_zone) <= _MAX_PARAMETER and is_known_zone(asked_zone):
-            zone = remember[ZONE_COOKIE] = asked_zone
+            # An old name (US/Pacific, Europe/Kiev) is read as the place the zone picker lists.
+            zone = remember[ZONE_COOKIE] = canonical_zone(asked_zone)
         else:
             rejected = asked_zone[:_MAX_PARAMETER]
     else:
         cookie = request.cookies.get(ZONE_COOKIE)
         if cookie and len(cookie) <= _MAX_PARAMETER and is_known_zone(cookie):
-            zone = cookie
+            zone = canonical_zone(cookie)
     chosen = language or default_language
     return Viewer(
         language=chosen,

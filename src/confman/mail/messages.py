@@ -13,8 +13,9 @@ time-zone note).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -30,6 +31,10 @@ from confman.lib.paths import TEMPLATES_DIR
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import to_zone
 
+# The public site's default accent (static/site.css --accent / --accent-ink).
+DEFAULT_ACCENT = "#0b5cad"
+DEFAULT_ACCENT_INK = "#ffffff"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -44,6 +49,8 @@ class ProgrammeRow:
     conference_time: str
     title: str
     cancelled: bool
+    # "Cancelled" in the e-mail's language, next to a cancelled session's title.
+    cancelled_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,11 @@ class MailContent:
     # Safe HTML (sanitised Markdown) that the HTML part shows instead of ``paragraphs``, which
     # the text part still shows: an organiser's message. A plain ``str`` here is escaped.
     body_html: Markup | None = None
+    # The e-mail's header (the conference's title in the recipient's language) and colours:
+    # the site's default accent unless a conference brings its own.
+    header: str = ""
+    accent: str = DEFAULT_ACCENT
+    accent_ink: str = DEFAULT_ACCENT_INK
 
 
 @dataclass
@@ -144,12 +156,14 @@ def zones_note(language: str, attendee_zone: str, conference_zone: str) -> str:
 def programme_row(
     language: str, starts_at: datetime, title: str, cancelled: bool, attendee_zone: str, conference_zone: str
 ) -> ProgrammeRow:
+    _ = gettext_callables(language)["_"]
     return ProgrammeRow(
         day=format_day(to_zone(starts_at, attendee_zone).date(), language),
         attendee_time=format_clock(starts_at, attendee_zone, language),
         conference_time=format_clock(starts_at, conference_zone, language),
         title=title,
         cancelled=cancelled,
+        cancelled_label=_("Cancelled") if cancelled else "",
     )
 
 
@@ -172,10 +186,23 @@ def _environment() -> Environment:
     )
 
 
+def one_line(text: str) -> str:
+    """``text`` as one header line: every line break Python's e-mail package knows (U+2028,
+    U+0085…) and other control characters become spaces."""
+    return " ".join("".join(" " if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F else c for c in text).split())
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
 def build_message(mail: OutboxMail, content: MailContent, *, sender: str) -> EmailMessage:
     environment = _environment()
+    if not (_COLOUR.fullmatch(content.accent) and _COLOUR.fullmatch(content.accent_ink)):
+        # Only plain colours go into the style attributes.
+        content = replace(content, accent=DEFAULT_ACCENT, accent_ink=DEFAULT_ACCENT_INK)
     message = EmailMessage()
-    message["Subject"] = content.subject
+    # A header must be one line: whatever a stored title holds, the e-mail still goes out.
+    message["Subject"] = one_line(content.subject)
     message["From"] = sender
     message["To"] = mail.recipient
     message["Message-ID"] = mail.message_id
@@ -184,8 +211,13 @@ def build_message(mail: OutboxMail, content: MailContent, *, sender: str) -> Ema
     message.set_content(environment.get_template("message.txt").render(mail=content))
     message.add_alternative(environment.get_template("message.html").render(mail=content), subtype="html")
     for attachment in content.attachments:
+        # Text parts say their charset, or mail apps guess Latin-1 and "Özdeş" arrives as mojibake.
         message.add_attachment(
-            attachment.data, maintype=attachment.maintype, subtype=attachment.subtype, filename=attachment.filename
+            attachment.data,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+            params={"charset": "utf-8"} if attachment.maintype == "text" else None,
         )
     # Last: building the parts moves Content-* headers into them.
     message["Content-Language"] = content.language

@@ -21,7 +21,7 @@ from confman.db.models import MemberRole, User
 from confman.lib.i18n import N_
 from confman.lib.templating import PageRenderer
 from confman.orga.session import take_flashes
-from confman.site.serve import html_response, page_context
+from confman.site.serve import configured_base_url, html_response, page_context
 
 NO_STORE = {"Cache-Control": "no-store"}
 LOGIN_PATH = "/orga/login"
@@ -136,7 +136,7 @@ def forbidden_handler(renderer: PageRenderer) -> Any:
     """403 as a page: a member who is not an owner, or a form whose CSRF token failed."""
 
     def handle(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[bytes]:
-        context = page_context(request, base_url=str(request.base_url))
+        context = page_context(request, base_url=configured_base_url(request))
         context.update(orga_user=None, flashes=[], section="", detail=exc.detail)
         return orga_page(renderer, "orga/forbidden.html", context, HTTP_403_FORBIDDEN)
 

@@ -35,7 +35,7 @@ from confman.orga.forms import field_errors, optional, text, translations
 from confman.orga.frame import NO_STORE, conference_path, orga_context, orga_page, see_other
 from confman.orga.session import flash
 from confman.settings import AppSettings
-from confman.site.serve import PageRendererDependency, page_context
+from confman.site.serve import PageRendererDependency, configured_base_url, page_context
 from confman.speakers import photos
 from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
 from confman.speakers.services import SpeakerService, speaker_warnings
@@ -457,7 +457,7 @@ def _renderer() -> PageRenderer:
 
 def _too_large(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """413 before the body is read past the limit: a page that says so, and the way back."""
-    context = page_context(request, base_url=str(request.base_url))
+    context = page_context(request, base_url=configured_base_url(request))
     context.update(orga_user=None, flashes=[], section="", back=request.url.path)
     return orga_page(_renderer(), "orga/speakers/too_large.html", context, HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 

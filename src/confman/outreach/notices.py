@@ -57,6 +57,7 @@ def message_content(
             "You receive this message from the organisers of %(title)s because you registered for it.",
             title=title,
         ),
+        header=title,
     )
 
 

@@ -14,6 +14,7 @@ from confman.lib.urls import conference_url
 from confman.published.model import PublishedProgramme
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
+from confman.site.search import search_query, search_results
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
 from confman.site.structured_data import event_json_ld
 
@@ -30,7 +31,10 @@ async def programme_page(
     page_renderer: PageRendererDependency,
     track: FromQuery[str | None] = None,
     spoken: FromQuery[str | None] = None,
+    q: FromQuery[str | None] = None,
 ) -> Response[bytes]:
+    searched = search_query(q)
+
     def chosen_filters(programme: PublishedProgramme) -> dict[str, str]:
         # Filters are plain GET parameters, so they work without JavaScript; values that
         # name no track or language are dropped (and cannot grow the page cache).
@@ -39,6 +43,8 @@ async def programme_page(
             query["track"] = track
         if spoken and len(spoken) <= _MAX_FILTER and any(s.language == spoken for s in programme.sessions):
             query["spoken"] = spoken
+        if searched:
+            query["q"] = searched
         return query
 
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
@@ -59,11 +65,15 @@ async def programme_page(
             "selected_track": query.get("track"),
             "selected_spoken": query.get("spoken"),
             "live": display.live,
+            "query": query.get("q", ""),
+            "results": search_results(display, programme_cache.search_index(display.programme), query["q"], sessions)
+            if "q" in query
+            else [],
         }
 
     return await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,
-        slug=conf, page="programme", query=chosen_filters, build=build,
+        slug=conf, page="programme", query=chosen_filters, build=build, search=lambda query: "q" in query,
     )  # fmt: skip
 
 

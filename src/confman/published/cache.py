@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceStatus
 from confman.published.model import PublishedProgramme, load_published_programme
+from confman.published.search import SearchIndex, build_index
 
 # Read models kept per worker: a few conferences, each at its current version.
 _MAX_PROGRAMMES = 16
@@ -45,6 +46,18 @@ class ProgrammeCache:
         self._versions: dict[str, tuple[float, ProgrammeVersion | None]] = {}
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
+        self._indexes: OrderedDict[tuple[str, int], SearchIndex] = OrderedDict()
+        # Search result pages: any query makes a new one, so they get a small pool of their own
+        # and never push the programme's pages out.
+        self._searches: OrderedDict[Hashable, bytes] = OrderedDict()
+        self.max_searches = 64
+
+    def clear(self) -> None:
+        """Forget everything (tests reuse one app over databases emptied between them)."""
+        self._bytes = 0
+        self._versions.clear()
+        self._bodies.clear()
+        self._programmes.clear()
 
     async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
         """The current version of a published conference, or None if there is none to show."""
@@ -64,7 +77,9 @@ class ProgrammeCache:
             self._versions[slug] = (now, found)
         return found
 
-    async def body(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
+    async def body(self, key: Hashable, render: Callable[[], Awaitable[bytes]], *, search: bool = False) -> bytes:
+        if search:
+            return await self._search_body(key, render)
         cached = self._bodies.get(key)
         if cached is not None:
             self._bodies.move_to_end(key)
@@ -77,19 +92,31 @@ class ProgrammeCache:
             self._bytes -= len(evicted)
         return body
 
-    async def encoded_body(self, key: Hashable, render: Callable[[], Awaitable[bytes]], *, gzipped: bool) -> bytes:
+    async def _search_body(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
+        cached = self._searches.get(key)
+        if cached is not None:
+            self._searches.move_to_end(key)
+            return cached
+        body = self._searches[key] = await render()
+        while len(self._searches) > self.max_searches:
+            self._searches.popitem(last=False)
+        return body
+
+    async def encoded_body(
+        self, key: Hashable, render: Callable[[], Awaitable[bytes]], *, gzipped: bool, search: bool = False
+    ) -> bytes:
         """The body, or its gzip form, each compressed once and cached like the body.
 
         Browsers and calendar apps take gzip: a 260 KB programme travels as ~30 KB, and the
         compression is paid once per version, not per request.
         """
         if not gzipped:
-            return await self.body(key, render)
+            return await self.body(key, render, search=search)
 
         async def compress() -> bytes:
-            return gzip.compress(await self.body(key, render), compresslevel=6, mtime=0)
+            return gzip.compress(await self.body(key, render, search=search), compresslevel=6, mtime=0)
 
-        return await self.body((key, "gzip"), compress)
+        return await self.body((key, "gzip"), compress, search=search)
 
     async def programme(self, db: AsyncSession, slug: str) -> PublishedProgramme | None:
         """The published programme of ``slug`` (loaded once per version and worker), or None."""
@@ -107,3 +134,15 @@ class ProgrammeCache:
             if len(self._programmes) > _MAX_PROGRAMMES:
                 self._programmes.popitem(last=False)
         return programme
+
+    def search_index(self, programme: PublishedProgramme) -> SearchIndex:
+        """The search index of ``programme``, built once per version and worker."""
+        key = (programme.conference.slug, programme.conference.version)
+        cached = self._indexes.get(key)
+        if cached is not None:
+            self._indexes.move_to_end(key)
+            return cached
+        index = self._indexes[key] = build_index(programme)
+        if len(self._indexes) > _MAX_PROGRAMMES:
+            self._indexes.popitem(last=False)
+        return index

@@ -127,8 +127,11 @@ class RegistrationNotices:
 
     def token(self, registration: Registration, purpose: TokenPurpose) -> str:
         """A fresh private token for ``registration`` (only its hash is stored)."""
+        return self.token_for(registration.id, purpose)
+
+    def token_for(self, registration_id: int, purpose: TokenPurpose) -> str:
         token = new_token(token_prefix(purpose))
-        self.db.add(RegistrationToken(registration_id=registration.id, purpose=purpose, token_hash=hash_token(token)))
+        self.db.add(RegistrationToken(registration_id=registration_id, purpose=purpose, token_hash=hash_token(token)))
         return token
 
     # --- the events and the e-mails -----------------------------------------------------
@@ -280,6 +283,7 @@ class SessionMail:
             action=action,
             links=links if self.context.get("session_url") else [],
             when=date_line(self.language, self.conference.starts_on, self.conference.ends_on),
+            header=self.title,
         )
 
 
@@ -367,7 +371,12 @@ async def registration_mail(request: RenderRequest) -> MailContent:
     if context.get("confirm_url"):
         action = Link(_("Confirm my registration"), str(context["confirm_url"]))
     if context.get("manage_url"):
-        links.append(Link(_("Your registration page"), str(context["manage_url"])))
+        # The registration page is the e-mail's button unless there is something to confirm.
+        page = Link(_("Your registration page"), str(context["manage_url"]))
+        if action is None:
+            action = page
+        else:
+            links.append(page)
     if context.get("cancel_url"):
         links.append(Link(_("Cancel my registration"), str(context["cancel_url"])))
     if kind == Kind.CANCELLED:
@@ -411,6 +420,7 @@ async def registration_mail(request: RenderRequest) -> MailContent:
         programme_heading=programme_heading(language) if rows else "",
         footer=_("The programme is attached as a calendar file (programme.ics).") if attached else "",
         attachments=attachments,
+        header=title,
     )
 
 

@@ -30,17 +30,17 @@ from litestar.status_codes import (
 from pydantic import ValidationError
 
 from confman.conferences.services import ConferenceService
-from confman.db.models import Conference
+from confman.db.models import Conference, TokenPurpose
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name, known_countries
 from confman.lib.csrf import RERENDER_ON_CSRF_FAILURE, csrf_failed
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, language_autonym
 from confman.lib.templating import gettext_callables
-from confman.lib.timezones import known_zones
 from confman.lib.translations import pick
-from confman.lib.urls import registration_cancel_url, registration_confirm_url
+from confman.lib.urls import attendee_url, registration_cancel_url, registration_confirm_url
 from confman.published.model import PublishedProgramme
+from confman.registration.notices import RegistrationNotices
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
 from confman.registration.rules import EffectiveSettings, RegistrationClosed, check_open
 from confman.registration.schemas import Question, QuestionKind, RegistrationCreate
@@ -169,7 +169,6 @@ def _form_context(page: Page, rules: EffectiveSettings, values: dict[str, Any]) 
         "privacy_text": privacy,
         "privacy_language": privacy_language,
         "countries": _countries(language),
-        "zones": sorted(zone for zone in known_zones() if "/" in zone or zone == "UTC"),
         "form_languages": [(code, language_autonym(code)) for code in languages],
     }
 
@@ -360,7 +359,14 @@ async def registration_confirm(
         if error.status_code != HTTP_404_NOT_FOUND:
             raise
         raise _reject(page, "public/register_invalid_link.html", HTTP_404_NOT_FOUND, PRIVATE) from None
-    return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome=_outcome(outcome))
+    done = _outcome(outcome)
+    registration_id = outcome.registration.id if outcome.registration is not None else outcome.registration_id
+    if outcome.result in {"confirmed", "waitlisted"} and registration_id is not None:
+        # Whoever holds the e-mail's confirm link may open the registration page: a fresh page
+        # token, as each e-mail carries (only its hash is stored; this page is never cached).
+        token = RegistrationNotices(db_session, settings).token_for(registration_id, TokenPurpose.MANAGE)
+        done["page_url"] = attendee_url("", token)
+    return _respond(page, page_renderer, "public/register_done.html", HTTP_200_OK, PRIVATE, outcome=done)
 
 
 @get("/{conf:str}/register/cancel/{token:str}", name="registration_cancel_page", include_in_schema=False)

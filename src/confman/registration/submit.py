@@ -86,6 +86,9 @@ class SubmitTargets:
     def forget(self, slug: str) -> None:
         self._entries.pop(slug, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)
 

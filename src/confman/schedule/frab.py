@@ -49,6 +49,9 @@ _JSON_SLUG_RE = re.compile(r"^[a-z0-9_-]+[a-z0-9]$")
 _XSD_TRACK_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]+$")
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def acronym(conference: PublicConference) -> str:
     """The conference slug as a frab acronym: ``climate-2027`` → ``climate_2027``.
 
@@ -156,8 +159,10 @@ def build_schedule_xml(
             for event in day.events[room.name]:
                 _event_xml(schedule, room_xml, event)
     ET.indent(root, space=" ")
-    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return document + b"\n"
+    # ElementTree writes any character; XML 1.0 allows fewer. Input refuses the rest, but data
+    # stored before that rule (or imported) must not make the whole document unreadable.
+    document = _XML_INVALID.sub("\ufffd", ET.tostring(root, encoding="unicode"))
+    return b"<?xml version='1.0' encoding='utf-8'?>\n" + document.encode() + b"\n"
 
 
 # --- preparation, shared by both formats ---------------------------------------------

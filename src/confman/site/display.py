@@ -20,7 +20,7 @@ from confman.lib.countries import country_name
 from confman.lib.i18n import N_, format_clock, format_day, format_days, format_short_day, zone_city
 from confman.lib.languages import language_name
 from confman.lib.markdown import render_markdown
-from confman.lib.timezones import to_zone
+from confman.lib.timezones import to_zone, utcnow
 from confman.lib.translations import pick
 from confman.lib.urls import (
     brand_css_url,
@@ -37,7 +37,7 @@ from confman.lib.urls import (
     webcal_url,
 )
 from confman.lib.viewer import Viewer
-from confman.published.model import PublicSession, PublicSpeaker, PublishedProgramme
+from confman.published.model import PublicConference, PublicSession, PublicSpeaker, PublishedProgramme
 from confman.site.calendar_links import CalendarLinks, programme_calendar_links, session_calendar_links
 
 KIND_LABELS = {
@@ -170,6 +170,12 @@ def live_state(programme: PublishedProgramme, moment: datetime) -> LiveState:
     first = min(upcoming, default=None)
     following = frozenset(s.slug for s in running if s.starts_at == first)
     return LiveState(now=now, next=following)
+
+
+def has_ended(conference: PublicConference, moment: datetime) -> bool:
+    """Whether the conference's last day is over in its own zone (registration is then closed:
+    ``registration.rules.check_open`` says the same)."""
+    return to_zone(moment, conference.timezone).date() > conference.ends_on
 
 
 class ProgrammeDisplay:
@@ -339,6 +345,8 @@ class ProgrammeDisplay:
             "programme_url": programme_url(self.base_url, slug),
             "speakers_url": speakers_url(self.base_url, slug),
             "register_url": registration_url(self.base_url, slug),
+            # No register link once the conference is over (pages' cache keys hold it too).
+            "ended": has_ended(conference, utcnow()),
             "calendar": programme_calendar_links(self.base_url, slug),
             "schedule_json": schedule_url(self.base_url, slug, "json"),
             "schedule_xml": schedule_url(self.base_url, slug, "xml"),

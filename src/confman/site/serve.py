@@ -4,12 +4,12 @@ A public page of a conference is rendered once per (programme version, language,
 filters, now/next state) in each worker and then answered from memory; a browser that has
 it gets 304. Every page, public or private, takes its frame from :func:`page_context`: the
 language switcher, the zone picker (the conference's zone and the viewer's first, then
-every IANA zone), ``hreflang`` alternates, the conference's header and the form token.
+every place by region: ``templates/_zones.html``), ``hreflang`` alternates, the
+conference's header and the form token.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -26,12 +26,13 @@ from confman.lib.errors import FormRejected, not_found
 from confman.lib.i18n import UI_LANGUAGES, language_autonym, zone_city
 from confman.lib.response_cache import CACHEABLE_HEADER
 from confman.lib.templating import PageRenderer, site_revision
-from confman.lib.timezones import known_zones, utcnow
+from confman.lib.timezones import utcnow
+from confman.lib.urls import safe_path
 from confman.lib.viewer import Viewer, resolve_viewer
 from confman.published.cache import ProgrammeCache
 from confman.published.model import PublicConference, PublishedProgramme
 from confman.settings import Settings
-from confman.site.display import ProgrammeDisplay, live_state
+from confman.site.display import ProgrammeDisplay, has_ended, live_state
 
 PageRendererDependency = NamedDependency[PageRenderer]
 
@@ -88,7 +89,7 @@ def page_context(
         viewer = resolve_viewer(request, default_language="en", default_zone="UTC")
     conference = display.conference if display is not None else None
     languages = page_languages(conference.languages if conference is not None else ())
-    path = request.url.path if path is None else path
+    path = safe_path(request.url.path) if path is None else path
     query = query or {}
 
     def link(**changes: str) -> str:
@@ -105,13 +106,18 @@ def page_context(
         "alternates": [(code, base_url.rstrip("/") + link(lang=code)) for code in languages],
         "canonical": base_url.rstrip("/") + link(),
         "first_zones": first_zones,
-        "other_zones": other_zones(first_zones),
         "private_page": private,
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
     }
     if display is not None:
         context["conference"] = display.conference_context()
     return context
+
+
+def configured_base_url(request: Request[Any, Any, Any]) -> str:
+    """The configured base URL (``CONFMAN_BASE_URL``), for pages made outside a handler that
+    has the settings: never the request's ``Host``, which anyone can set."""
+    return str(request.app.state["base_url"])
 
 
 def html_response(
@@ -139,11 +145,6 @@ def form_rejected_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any,
     return handle
 
 
-@functools.lru_cache(maxsize=64)
-def other_zones(first: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(zone for zone in sorted(known_zones()) if zone not in first and ("/" in zone or zone == "UTC"))
-
-
 async def serve_page(
     request: Request[Any, Any, Any],
     *,
@@ -155,12 +156,14 @@ async def serve_page(
     page: str,
     query: Callable[[PublishedProgramme], dict[str, str]] | None = None,
     build: PageBuilder,
+    search: Callable[[dict[str, str]], bool] | None = None,
 ) -> Response[bytes]:
     """Answer one public page of conference ``slug``: 404, 304, cached bytes or a fresh render.
 
     ``query`` picks the page's own valid parameters from the request (given the programme):
     they are part of the cache key and of the links the page makes to itself. ``build`` may
-    raise 404 for an unknown session or speaker.
+    raise 404 for an unknown session or speaker. ``search`` tells, from those parameters, a
+    page that any words typed make (search results): it is cached in a small pool of its own.
     """
     programme = await cache.programme(db, slug)
     if programme is None:
@@ -168,10 +171,11 @@ async def serve_page(
     conference = programme.conference
     parameters = query(programme) if query else {}
     viewer = viewer_for(request, conference)
-    live = live_state(programme, utcnow())
+    now = utcnow()
+    live = live_state(programme, now)
     key = (
         "page", page, slug, conference.version, viewer.language, viewer.locale, viewer.zone, viewer.rejected_zone,
-        tuple(sorted(parameters.items())), live.key(), site_revision(),
+        tuple(sorted(parameters.items())), live.key(), has_ended(conference, now), site_revision(),
     )  # fmt: skip
     gzipped = accepts_gzip(request)
     etag = encoded_etag(etag_for(key), gzipped)
@@ -190,7 +194,9 @@ async def serve_page(
         if gzipped:
             headers["Content-Encoding"] = "gzip"
         headers[CACHEABLE_HEADER] = "1"
-        response = Response(await cache.encoded_body(key, render, gzipped=gzipped), media_type=HTML, headers=headers)
+        pooled = search is not None and search(parameters)
+        body = await cache.encoded_body(key, render, gzipped=gzipped, search=pooled)
+        response = Response(body, media_type=HTML, headers=headers)
     viewer.apply_cookies(response)
     return response
 
@@ -207,7 +213,7 @@ def not_found_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any
         path = request.url.path
         if path.startswith(_MACHINE_PATHS) or path.endswith(_FILE_SUFFIXES):
             return Response({"status_code": HTTP_404_NOT_FOUND, "detail": exc.detail}, status_code=HTTP_404_NOT_FOUND)
-        context = page_context(request, base_url=str(request.base_url))
+        context = page_context(request, base_url=configured_base_url(request))
         context["detail"] = exc.detail
         response = html_response(
             renderer, "errors/404.html", context, HTTP_404_NOT_FOUND, {"Cache-Control": "no-store"}

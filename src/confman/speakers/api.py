@@ -70,9 +70,12 @@ class SpeakerController(Controller):
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
         photos = await photo_versions(db_session, conference)
         language = caller_language(request) if conference_access.is_organiser else None
+        # The public sees announced speakers only (with a session that is not a draft), as on
+        # the pages and in the feeds; organisers see everyone.
         return [
             speaker_read(s, sessions.get(s.id, []), photo=photos.get(s.id), organiser_language=language)
             for s in await service.list(conference)
+            if conference_access.is_organiser or s.id in sessions
         ]
 
     @post("/", summary="Add a speaker", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
@@ -97,6 +100,8 @@ class SpeakerController(Controller):
         conference, service = conference_access.conference, SpeakerService(db_session)
         found = await service.get(conference, speaker)
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
+        if not conference_access.is_organiser and found.id not in sessions:
+            raise not_found("Speaker not found")
         photo = await photo_of(db_session, found)
         language = caller_language(request) if conference_access.is_organiser else None
         return speaker_read(

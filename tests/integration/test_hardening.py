@@ -1,0 +1,165 @@
+"""What an outside probe found getting through or breaking things (issue 18): each case is
+refused with a 4xx that names what is wrong, writes nothing, and stored data cannot stop an
+e-mail or make an export invalid."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from lxml import etree
+from sqlalchemy import update
+
+from confman.db.models import Conference, ConferenceSession, MailStatus
+from confman.settings import Settings
+from confman.worker import MailWorker
+from tests.factories import (
+    Organiser,
+    conference_payload,
+    database,
+    outbox,
+    post_ok,
+    put_registration_settings,
+    registration_payload,
+    registrations,
+    session_payload,
+    speaker_payload,
+)
+from tests.mailserver import MailServer, Recorder, free_port, smtp_settings, wait_until
+
+Client = AsyncTestClient[Litestar]
+CONF = "/api/v1/conferences/climate-2027"
+REGISTER = f"{CONF}/registrations"
+
+
+def named(body: dict[str, Any], field: str) -> bool:
+    keys = [str(item.get("key", "")) for item in body.get("extra") or [] if isinstance(item, dict)]
+    return any(field in key for key in keys)
+
+
+async def test_line_breaks_of_every_kind_and_xml_invalid_characters_are_refused(
+    client: Client, organiser: Organiser
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await put_registration_settings(client, organiser, "climate-2027")
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        ("POST", "/api/v1/conferences", conference_payload(slug="c2", title={"en": "A\u2028B"}), "title"),
+        ("POST", "/api/v1/conferences", conference_payload(slug="c2", title={"en": "A\u2029B"}), "title"),
+        ("POST", "/api/v1/conferences", conference_payload(slug="c2", title={"en": "A\x85B"}), "title"),
+        ("PATCH", CONF, {"title": {"en": "Climate\u2028Bcc: x@example.org"}}, "title"),
+        ("POST", f"{CONF}/sessions", session_payload(slug="s2", title={"en": "Bad \uffff"}), "title"),
+        ("POST", f"{CONF}/sessions", session_payload(slug="s2", title={"en": "Bad \ufffe"}), "title"),
+        ("POST", f"{CONF}/sessions", session_payload(slug="s2", abstract={"en": "Bad \uffff"}), "abstract"),
+        ("POST", f"{CONF}/speakers", speaker_payload(slug="s2", name="Ana\u2029Bell"), "name"),
+        ("POST", REGISTER, registration_payload(name="Rosa\u2028Luxemburg"), "name"),
+    ]
+    for method, path, body, field in cases:
+        response = await client.request(method, path, json=body, headers=organiser.headers)
+        assert response.status_code == 400, (path, body, response.text)
+        assert named(response.json(), field), (path, response.json())
+    # Text that only looks unusual stays welcome: Cyrillic, accents, emoji, a tab in an abstract.
+    good = session_payload(slug="ok", title={"en": "Özdeş Özbay — «Климат» 🌍"}, abstract={"en": "a\tb\n\nc"})
+    assert (await client.post(f"{CONF}/sessions", json=good, headers=organiser.headers)).status_code == 201
+
+
+async def test_stored_separators_neither_stop_an_email_nor_break_schedule_xml(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await post_ok(client, organiser, f"{CONF}/sessions", session_payload())
+    await put_registration_settings(client, organiser, "climate-2027")
+    # Written before the input rule existed (or by hand): the database holds what input refuses.
+    async with database(settings) as session:
+        await session.execute(update(Conference).values(title={"en": "Climate\u2028Bcc: x@example.org\x85!"}))
+        await session.execute(update(ConferenceSession).values(title={"en": "Limits \uffff of\x0b COP26"}))
+    assert (await client.post(REGISTER, json=registration_payload())).status_code == 202
+
+    recorder = Recorder()
+    server = MailServer(free_port(), recorder)
+    server.start()
+    worker = MailWorker(smtp_settings(settings, server.url))
+    try:
+        assert await worker.run_once() == 1
+        await wait_until(lambda: len(recorder.messages) == 1, 10, "the confirmation e-mail")
+    finally:
+        await worker.close()
+        server.stop()
+    [mail] = await outbox(settings)
+    assert mail.status == MailStatus.SENT
+    subject = str(recorder.messages[0]["Subject"])
+    assert "Climate Bcc: x@example.org !" in subject
+    assert "\n" not in subject
+    assert recorder.messages[0]["Bcc"] is None
+
+    xml = await client.get("/climate-2027/schedule.xml")
+    document = etree.fromstring(xml.content)  # raises on a character XML does not allow
+    assert document.findtext(".//event/title") == "Limits \ufffd of\ufffd COP26"
+
+
+async def test_an_email_address_is_exactly_one_address(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await put_registration_settings(client, organiser, "climate-2027")
+    for address in [
+        "victim@example.org,attacker@example.org",
+        "victim,attacker@example.org",
+        "victim@example.org>evil",
+        "Victim <victim@example.org>",
+        "vic\u2028tim@example.org",
+        "victim@@example.org",
+        "victim@localhost",
+        "x" * 300 + "@example.org",
+        "",
+    ]:
+        response = await client.post(REGISTER, json=registration_payload(email=address))
+        assert response.status_code == 400, (address, response.text)
+        assert named(response.json(), "email"), (address, response.json())
+    assert await registrations(settings) == []
+
+    accepted = await client.post(REGISTER, json=registration_payload(email="  Rosa.L@Example.ORG "))
+    assert accepted.status_code == 202, accepted.text
+    assert [r.email for r in await registrations(settings)] == ["rosa.l@example.org"]
+
+
+async def test_unreadable_bodies_and_impossible_paths_are_4xx(client: Client, organiser: Organiser) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await put_registration_settings(client, organiser, "climate-2027")
+    json_type = {"content-type": "application/json"}
+    for body, headers, status in [
+        (b"[" * 200_000 + b"]" * 200_000, json_type, 400),
+        (b'{"name": "\xff\xfe"}', json_type, 400),
+        # Any web page may send text/plain from a visitor's browser without a preflight.
+        (b'{"name": "Rosa"}', {"content-type": "text/plain"}, 415),
+        (b'{"name": "Rosa"}', {"content-type": "application/x-www-form-urlencoded"}, 415),
+    ]:
+        for path in (REGISTER, "/api/v1/tokens", CONF):
+            method = "PATCH" if path == CONF else "POST"
+            response = await client.request(method, path, content=body, headers={**headers, **organiser.headers})
+            assert response.status_code == status, (path, body[:20], response.text)
+    for method, path in [
+        ("GET", "/static/site%00.css"),
+        ("GET", f"{REGISTER}/99999999999999999999999"),
+        ("POST", f"{REGISTER}/18446744073709551616/resend"),
+        ("DELETE", "/api/v1/tokens/99999999999999999999"),
+        ("GET", f"{REGISTER}/-1"),
+    ]:
+        response = await client.request(method, path, headers=organiser.headers)
+        assert response.status_code == 404, (path, response.text)
+
+
+async def test_the_not_found_page_links_only_to_this_site(client: Client) -> None:
+    for path in ["//evil.example/x", "/\\evil.example", "/%5Cevil.example/", "/%09/evil.example"]:
+        response = await client.get(f"http://testserver.local{path}", headers={"accept": "text/html"})
+        assert response.status_code == 404, path
+        links = re.findall(r'href="([^"]*)"', response.text)
+        assert links, path
+        for link in links:
+            here = link.startswith(("http://testserver.local/", "#")) or re.match(r"^/(?![/\\])\S*$", link)
+            assert here, (path, link)
+    spoofed = await client.get("/no-such-page/", headers={"accept": "text/html", "host": "evil.example"})
+    assert spoofed.status_code == 404
+    assert "evil.example" not in spoofed.text
+    assert '<link rel="canonical" href="http://testserver.local/no-such-page">' in spoofed.text
