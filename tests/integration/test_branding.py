@@ -126,16 +126,19 @@ async def test_brand_stylesheet_sets_readable_accent_colours(client: Client, org
     assert css.headers["content-type"].startswith("text/css")
     assert "max-age=31536000" in css.headers["cache-control"]
     values = dict(re.findall(r"--(accent[a-z-]*):(#[0-9a-f]{6})", css.text.split("@media")[0]))
-    dark_link = re.search(r"@media \(prefers-color-scheme: dark\)\{:root\{--accent-link:(#[0-9a-f]{6})", css.text)
+    dark_link = re.search(
+        r"@media \(prefers-color-scheme: dark\)\{body:not\(\.orga\)\{--accent-text:(#[0-9a-f]{6})", css.text
+    )
     assert values["accent"] == "#ffcc00"
     assert values["accent-ink"] == "#000000"
     assert contrast(values["accent"], values["accent-ink"]) >= 4.5
     # Yellow is unreadable as a link on white: a darker shade of it is used instead.
-    assert values["accent-link"] != "#ffcc00"
-    assert contrast(values["accent-link"], "#ffffff") >= 4.5
-    assert contrast(values["accent-link"], "#f3f4f7") >= 4.5
+    assert values["accent-text"] != "#ffcc00"
+    for background in ("#ffffff", "#f4f5f8", "#eceef3"):  # site.css: --paper, --canvas, --tint
+        assert contrast(values["accent-text"], background) >= 4.5
     assert dark_link is not None
-    assert contrast(dark_link.group(1), "#1b1b1f") >= 4.5
+    for background in ("#121419", "#1b1e25", "#262a33"):  # the same, dark
+        assert contrast(dark_link.group(1), background) >= 4.5
 
 
 async def test_embed_page_may_be_framed_only_by_the_listed_origins(client: Client, organiser: Organiser) -> None:

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 MAX_EMBED_ORIGINS = 10
 AA_TEXT = 4.5
-# The public pages' backgrounds (site.css): the light page and its tinted panels; dark pages.
-LIGHT_BACKGROUNDS = ("#ffffff", "#f3f4f7")
-DARK_BACKGROUNDS = ("#121216", "#1b1b1f")
+# The public pages' backgrounds (site.css: --paper, --canvas, --tint), light and dark.
+LIGHT_BACKGROUNDS = ("#ffffff", "#f4f5f8", "#eceef3")
+DARK_BACKGROUNDS = ("#121419", "#1b1e25", "#262a33")
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _HOST = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")

@@ -33,13 +33,19 @@ def track_stylesheet(tracks: Iterable[tuple[str, str | None]]) -> str:
 
 
 def brand_stylesheet(accent: str | None) -> str:
-    """The conference's accent as custom properties (``--accent``, ``--accent-ink`` for text on
-    it, ``--accent-link`` for links on the page, lighter under a dark colour scheme); empty
-    rules without an accent: the site's own colours stay."""
+    """The conference's accent as custom properties: ``--accent`` (fills), ``--accent-ink`` (text
+    on it), and ``--accent-text`` (alias ``--accent-link``: the accent as text on the page, a
+    shade that reads at 4.5:1, lighter under a dark colour scheme). site.css derives
+    ``--accent-text`` on ``body:not(.orga)``; these rules come later with the same weight.
+    No accent: no rules, the site's own colours stay."""
     lines = ["/* conference colours */"]
     if accent is None or not _COLOUR.fullmatch(accent):
         return "\n".join(lines) + "\n"
     colours = palette(accent)
-    lines.append(f":root{{--accent:{colours.accent};--accent-ink:{colours.accent_ink};--accent-link:{colours.link}}}")
-    lines.append(f"@media (prefers-color-scheme: dark){{:root{{--accent-link:{colours.link_dark}}}}}")
+    lines.append(f":root{{--accent:{colours.accent};--accent-ink:{colours.accent_ink}}}")
+    lines.append(f"body:not(.orga){{--accent-text:{colours.link};--accent-link:{colours.link}}}")
+    lines.append(
+        "@media (prefers-color-scheme: dark){"
+        f"body:not(.orga){{--accent-text:{colours.link_dark};--accent-link:{colours.link_dark}}}}}"
+    )
     return "\n".join(lines) + "\n"
