@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     # How often each mail worker looks for due session reminders (queued once, whoever looks).
     reminder_poll_seconds: float = Field(default=30.0, gt=0)
     # A claimed e-mail belongs to its worker this long; a killed worker's e-mails come back after it.
-    mail_lease_seconds: float = Field(default=300.0, gt=0)
+    # How long a claimed e-mail is a worker's; a live worker renews it every third (worker.py),
+    # so this is how soon a crashed worker's e-mails are due again.
+    mail_lease_seconds: float = Field(default=30.0, gt=0)
     mail_retry_base_seconds: float = Field(default=10.0, gt=0)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
     # An e-mail still undeliverable this long after it was queued is marked failed.

@@ -94,6 +94,30 @@ class MailWorker:
             await db.commit()
         if not claimed:
             return 0
+        heartbeat = asyncio.create_task(self._keep_leases([mail.id for mail in claimed]))
+        try:
+            await self._deliver(claimed)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        return len(claimed)
+
+    async def _keep_leases(self, ids: list[int]) -> None:
+        """While this worker lives and sends the batch, its claims are renewed every third of the
+        lease: the lease can be short (a crashed process's e-mails are due again in seconds),
+        and a slow mail server never hands a live worker's e-mails to another."""
+        lease = self.settings.mail_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                async with self.sessions() as db:
+                    await outbox.extend_lease(db, ids, self.worker_id, lease_seconds=lease)
+                    await db.commit()
+            except Exception:  # the next beat tries again; the lease still runs meanwhile
+                log.exception("extending the e-mails' lease failed")
+
+    async def _deliver(self, claimed: Sequence[OutboxMail]) -> None:
         messages = await self._build(claimed)
         sent: set[int] = set()
         try:
@@ -108,7 +132,6 @@ class MailWorker:
             for mail in claimed:
                 if mail.id in messages and mail.id not in sent:
                     await self._settle_failure(mail, str(error), permanent=False)
-        return len(claimed)
 
     async def _send(self, transport: Transport, mail: OutboxMail, message: EmailMessage) -> bool:
         try:

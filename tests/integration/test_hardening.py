@@ -163,3 +163,22 @@ async def test_the_not_found_page_links_only_to_this_site(client: Client) -> Non
     assert spoofed.status_code == 404
     assert "evil.example" not in spoofed.text
     assert '<link rel="canonical" href="http://testserver.local/no-such-page">' in spoofed.text
+
+
+async def test_repeated_submits_of_one_address_send_one_reminder_an_hour(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await put_registration_settings(client, organiser, "climate-2027")
+    answers = [await client.post(REGISTER, json=registration_payload()) for _ in range(6)]
+    other = await client.post(REGISTER, json=registration_payload(email="ana@example.org"))
+
+    # Every submit answers alike (nothing tells whether the address was known)…
+    assert {(r.status_code, r.content) for r in answers} == {(202, answers[0].content)}
+    assert other.status_code == 202
+    # …but the mailbox gets the confirmation link and one "already registered", not six e-mails.
+    assert sorted((m.recipient, m.kind) for m in await outbox(settings)) == [
+        ("ana@example.org", "confirm_request"),
+        ("rosa@example.org", "already_registered"),
+        ("rosa@example.org", "confirm_request"),
+    ]

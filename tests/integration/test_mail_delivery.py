@@ -96,6 +96,33 @@ async def test_two_workers_never_send_the_same_email(client: Client, organiser: 
     assert len(claimed_by) == 2  # both really worked
 
 
+async def test_a_live_worker_keeps_its_claims_past_the_lease_while_the_server_is_slow(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    # A batch of five takes 1 s at this server's pace, twice the lease: the sending worker's
+    # heartbeat renews its claims, so the other worker never takes (and sends again) one of them.
+    await queue_mails(client, organiser, 10)
+    recorder = Recorder(delay=0.2)
+    server = MailServer(free_port(), recorder)
+    server.start()
+    mail_settings = smtp_settings(settings, server.url, mail_lease_seconds=0.5)
+    workers = [MailWorker(mail_settings, batch_size=5) for _ in range(2)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(worker.run(stop)) for worker in workers]
+    try:
+        await wait_until(lambda: len(recorder.message_ids()) >= 10, 30, "10 e-mails")
+        await asyncio.sleep(0.6)  # would a duplicate follow?
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        for worker in workers:
+            await worker.close()
+        server.stop()
+
+    ids = recorder.message_ids()
+    assert len(ids) == len(set(ids)) == 10
+
+
 def start_worker_process(settings: Settings, smtp_url: str, lease: float) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,

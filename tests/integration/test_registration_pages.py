@@ -287,3 +287,23 @@ async def test_dev_mailbox_shows_the_confirmation_with_a_working_link(settings: 
     assert "Confirma tu inscripción" in listing.text
     link = re.search(r'<a href="(http://testserver.local/climate-2027/register/confirm/[^"]+)">', shown.text)
     assert link is not None
+
+
+async def test_a_refused_form_names_every_problem_at_once_in_the_language_it_was_shown_in(
+    client: Client, conference: str, settings: Settings
+) -> None:
+    page = await open_form(client, lang="es")
+    action = re.search(r'<form method="post" action="([^"]+)" class="registration-form"', page)
+    assert action is not None
+    # Bad e-mail (a field), no answer to the required question (a rule), no consent: one round,
+    # and the answer in Spanish because the form's own address says so (no cookie does).
+    response = await client.post(
+        action.group(1).replace("&amp;", "&"),
+        data=form(csrf_token(page), email="rosa,eve@example.org", **{"answer.topic": None}, consent=None),
+    )
+
+    assert response.status_code == 400
+    errors = re.findall(r'<p class="field-error" id="([^"]+)-error" role="alert">', response.text)
+    assert sorted(errors) == ["answers.topic", "consent", "email"]
+    assert '<html lang="es"' in response.text
+    assert await registrations(settings) == []

@@ -190,6 +190,17 @@ async def claim(db: AsyncSession, worker_id: str, *, limit: int, lease_seconds: 
     return list(rows)
 
 
+async def extend_lease(db: AsyncSession, ids: Sequence[int], worker_id: str, *, lease_seconds: float) -> None:
+    """The heartbeat of a live worker: its claimed e-mails that are not settled yet stay its own
+    for another lease. A dead worker's stop being extended, and are due again within one lease."""
+    await db.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id, OutboxMail.status == MailStatus.PENDING)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_sent(db: AsyncSession, mail: OutboxMail, worker_id: str) -> None:
     # The private links in the context are not kept once the server has the e-mail.
     await db.execute(

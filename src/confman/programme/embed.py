@@ -18,6 +18,7 @@ from confman.lib.security_headers import policy_with_frame_ancestors
 from confman.settings import AppSettings
 from confman.site.display import ProgrammeDisplay
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
+from confman.site.timetable import timetable
 
 
 @get("/{conf:str}/embed/programme/", name="embed_programme", include_in_schema=False)
@@ -31,7 +32,11 @@ async def embed_programme(
 ) -> Response[bytes]:
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
         sessions = display.programme.sessions
-        return "public/embed_programme.html", {"days": display.days(sessions), "live": display.live}
+        return "public/embed_programme.html", {
+            "days": display.days(sessions),
+            "timetable": timetable(display, sessions),
+            "live": display.live,
+        }
 
     response = await serve_page(
         request, db=db_session, cache=programme_cache, renderer=page_renderer, settings=settings,

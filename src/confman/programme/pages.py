@@ -17,6 +17,7 @@ from confman.site.display import ProgrammeDisplay
 from confman.site.search import search_query, search_results
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
 from confman.site.structured_data import event_json_ld
+from confman.site.timetable import timetable
 
 _MAX_FILTER = 64
 
@@ -69,6 +70,7 @@ async def programme_page(
             "results": search_results(display, programme_cache.search_index(display.programme), query["q"], sessions)
             if "q" in query
             else [],
+            "timetable": timetable(display, sessions) if "q" not in query else None,
         }
 
     return await serve_page(

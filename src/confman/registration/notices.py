@@ -14,8 +14,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.calendar.ical import build_calendar
@@ -31,7 +33,7 @@ from confman.db.models import (
 )
 from confman.lib.i18n import format_clock, ui_language, zone_city
 from confman.lib.templating import gettext_callables
-from confman.lib.timezones import is_known_zone
+from confman.lib.timezones import is_known_zone, utcnow
 from confman.lib.tokens import hash_token, new_token
 from confman.lib.translations import pick
 from confman.lib.urls import (
@@ -89,6 +91,8 @@ STATUS_EVENTS = {
 # Kinds whose e-mail carries the programme and the attendee's own links.
 WITH_PROGRAMME = frozenset({Kind.CONFIRMED, Kind.PROMOTED, Kind.ALREADY_REGISTERED, Kind.WAITLISTED})
 WITH_ATTACHMENT = frozenset({Kind.CONFIRMED, Kind.PROMOTED})
+# At most one "you are already registered" e-mail per registration (conference and address) in this time.
+ALREADY_REGISTERED_EVERY = timedelta(hours=1)
 
 
 def token_prefix(purpose: TokenPurpose) -> str:
@@ -184,8 +188,25 @@ class RegistrationNotices:
             context["cancel_url"] = registration_cancel_url(self.base_url, conference.slug, token)
             context["position"] = await waitlist_position(self.db, registration)
         event = self.event(conference, registration, Event.REGISTRATION_REPEATED)
-        self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
+        if not await self._reminded_lately(registration):
+            self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
         await self.db.flush()
+
+    async def _reminded_lately(self, registration: Registration) -> bool:
+        """Whether this address had its "already registered" e-mail within the hour: repeated
+        submits (a double click, a script, anyone typing someone's address) would otherwise send
+        one each, whatever the per-client limit on submits. The event is still recorded."""
+        since = utcnow() - ALREADY_REGISTERED_EVERY
+        found = await self.db.scalar(
+            select(OutboxMail.id)
+            .where(
+                OutboxMail.registration_id == registration.id,
+                OutboxMail.kind == Kind.ALREADY_REGISTERED,
+                OutboxMail.created_at >= since,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def status(
         self,

@@ -42,7 +42,7 @@ from confman.lib.urls import attendee_url, registration_cancel_url, registration
 from confman.published.model import PublishedProgramme
 from confman.registration.notices import RegistrationNotices
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
-from confman.registration.rules import EffectiveSettings, RegistrationClosed, check_open
+from confman.registration.rules import EffectiveSettings, RegistrationClosed, check_open, form_problems
 from confman.registration.schemas import Question, QuestionKind, RegistrationCreate
 from confman.registration.services import RegistrationService, RegistrationSettingsService
 from confman.registration.submit import Submission
@@ -292,14 +292,20 @@ async def registration_submit(
     errors: dict[str, str] = {}
     try:
         data = RegistrationCreate.model_validate(raw)
-        submission = Submission(db_session, settings, placement)
-        outcome = await commit_placement(db_session, await submission.submit(page.conference, data, rules))
     except ValidationError as error:
         errors = _pydantic_errors(error)
-    except RegistrationClosed as closed:
-        raise _closed(page, closed.reason) from None
-    except FieldError as error:
-        errors = {error.field: error.code}
+    # Every problem at once: the fields' (above) and the rules' (answers, language, consent).
+    problems = form_problems(page.conference, rules, raw["answers"], raw["consent"], raw["language"])
+    for field, code in problems.items():
+        errors.setdefault(field, code)
+    if not errors:
+        try:
+            submission = Submission(db_session, settings, placement)
+            outcome = await commit_placement(db_session, await submission.submit(page.conference, data, rules))
+        except RegistrationClosed as closed:
+            raise _closed(page, closed.reason) from None
+        except FieldError as error:
+            errors = {error.field: error.code}
     if errors:
         translate = gettext_callables(page.language)["_"]
         messages = {field: translate(field_message(field, code)) for field, code in errors.items()}

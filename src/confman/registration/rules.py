@@ -151,6 +151,30 @@ def check_answers(questions: Sequence[Question], answers: dict[str, Any]) -> dic
     return cleaned
 
 
+def form_problems(
+    conference: ConferenceLike, rules: EffectiveSettings, answers: dict[str, Any], consent: bool, language: str
+) -> dict[str, str]:
+    """Every problem the rules find in a submit at once, field → code: the form shows them all
+    together, where the submit itself stops at the first."""
+    problems: dict[str, str] = {}
+    by_key = {question.key: question for question in rules.questions}
+    for key in answers:
+        if key not in by_key:
+            problems[f"answers.{key}"] = "unknown_question"
+    for question in rules.questions:
+        try:
+            check_answers([question], {question.key: answers[question.key]} if question.key in answers else {})
+        except FieldError as error:
+            problems[error.field] = error.code
+    try:
+        check_language(conference, language)
+    except FieldError as error:
+        problems[error.field] = error.code
+    if not consent:
+        problems["consent"] = "consent_required"
+    return problems
+
+
 def check_open(conference: ConferenceLike, rules: EffectiveSettings) -> None:
     now = utcnow()
     if not conference.is_published:
