@@ -225,27 +225,39 @@ async def _execute(settings: Settings, *statements: str) -> list[Any]:
         await engine.dispose()
 
 
+async def _old_conference(settings: Settings) -> int:
+    """A published conference written with the columns every old revision has (the ORM would
+    also write the columns later migrations add)."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+
+    from confman.db.models import Conference, ConferenceStatus
+
+    later = {"accent_color", "embed_origins"}
+    table = sa.table("conference", *(sa.column(c.name, c.type) for c in Conference.__table__.c if c.name not in later))
+    now = datetime.now(UTC)
+    values = {
+        "guid": uuid.uuid4(), "slug": "old-2027", "title": {"en": "Old"}, "description": {}, "timezone": "UTC",
+        "default_language": "en", "languages": ["en"], "status": ConferenceStatus.PUBLISHED,
+        "starts_on": date(2099, 1, 1), "ends_on": date(2099, 1, 1), "programme_version": 1,
+        "programme_changed_at": now, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            result = await connection.execute(sa.insert(table).values(values).returning(table.c.id))
+            return int(result.scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def test_0005_counts_the_registrations_already_there_and_its_downgrade_counts_again(
     fresh_settings: Settings,
 ) -> None:
     """A database with registrations upgrades to a true tally; back at 0004 the old rule places again."""
-    from datetime import date
-
-    from confman.cli import unit_of_work
-    from confman.conferences.schemas import ConferenceCreate
-    from confman.conferences.services import ConferenceService
-    from confman.db.models import ConferenceStatus
-
     await migrate.upgrade(fresh_settings, "0004")
-    async with unit_of_work(fresh_settings) as db:
-        conference = await ConferenceService(db).create(
-            ConferenceCreate(
-                slug="old-2027", title={"en": "Old"}, timezone="UTC", default_language="en",
-                status=ConferenceStatus.PUBLISHED, starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 1),
-            ),
-            None,
-        )  # fmt: skip
-        conference_id = conference.id
+    conference_id = await _old_conference(fresh_settings)
     rows = [("confirmed", "NULL")] * 3 + [("waitlisted", "4"), ("waitlisted", "7"), ("cancelled", "NULL")]
     await _execute(
         fresh_settings,
@@ -339,23 +351,8 @@ async def test_0007_keeps_queued_mail_and_on_postgresql_the_placement_writes_its
 ) -> None:
     """An e-mail queued before 0007 survives it (and its downgrade); on PostgreSQL a placement at
     COMMIT writes its event and points its e-mail at it."""
-    from datetime import date
-
-    from confman.cli import unit_of_work
-    from confman.conferences.schemas import ConferenceCreate
-    from confman.conferences.services import ConferenceService
-    from confman.db.models import ConferenceStatus
-
     await migrate.upgrade(fresh_settings, "0005")
-    async with unit_of_work(fresh_settings) as db:
-        conference = await ConferenceService(db).create(
-            ConferenceCreate(
-                slug="old-2027", title={"en": "Old"}, timezone="UTC", default_language="en",
-                status=ConferenceStatus.PUBLISHED, starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 1),
-            ),
-            None,
-        )  # fmt: skip
-        conference_id = conference.id
+    conference_id = await _old_conference(fresh_settings)
     await _execute(
         fresh_settings,
         "INSERT INTO mail_outbox (message_id, kind, recipient, language, conference_id, context, status, attempts,"

@@ -269,8 +269,8 @@ async def test_export_rich_conference_uses_constant_number_of_queries(
         event.listen(db.bind.sync_engine, "before_cursor_execute", count)
         await export_conference(db, SLUG)
 
-    # Conference, tracks, streams, speakers, sessions, session speakers: one each.
-    assert len(selects) == 6
+    # Conference, tracks, streams, speakers, sessions, session speakers, the logo: one each.
+    assert len(selects) == 7
 
 
 async def test_export_unknown_slug_raises_not_found(settings: Settings) -> None:

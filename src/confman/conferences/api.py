@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post, put
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.accounts.auth import BEARER, AuthenticatedUser, CurrentUser
 from confman.accounts.schemas import MemberCreate, MemberRead
 from confman.accounts.services import MembershipService
 from confman.conferences.access import ORGANISER, OWNER, READ, ConferenceAccessDependency
+from confman.conferences.branding import logo_of, remove_logo, set_logo
 from confman.conferences.schemas import (
     ConferenceCreate,
     ConferenceRead,
@@ -24,14 +29,34 @@ from confman.conferences.schemas import (
     TrackUpdate,
 )
 from confman.conferences.services import ConferenceAccess, ConferenceService, StreamService, TrackService
-from confman.db.models import ConferenceMember, MemberRole, Stream, Track
+from confman.db.models import Conference, ConferenceMember, MemberRole, StoredFile, Stream, Track
+from confman.db.models.web import LOGO
 from confman.db.transactions import DbSession
+from confman.lib.errors import not_found
+from confman.lib.images import MAX_UPLOAD_BYTES
 from confman.lib.openapi import OWNER_ERRORS, READ_ERRORS, WRITE_ERRORS
-from confman.lib.urls import conference_url
+from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
+from confman.lib.urls import conference_url, media_url
+from confman.published.model import MEDIA_EXTENSIONS
 from confman.settings import AppSettings
 
 
-def conference_read(access: ConferenceAccess, settings: AppSettings) -> ConferenceRead:
+def _media_name(stored: StoredFile | None) -> str | None:
+    return f"{stored.sha256}.{MEDIA_EXTENSIONS[stored.content_type]}" if stored is not None else None
+
+
+async def logo_names(db: AsyncSession, conferences: list[Conference]) -> dict[int, str]:
+    """Conference id → its logo's /media/ name, for those that have one (one query)."""
+    ids = [conference.id for conference in conferences]
+    rows = await db.execute(
+        select(StoredFile.conference_id, StoredFile.sha256, StoredFile.content_type).where(
+            StoredFile.conference_id.in_(ids), StoredFile.purpose == LOGO
+        )
+    )
+    return {int(cid): f"{sha}.{MEDIA_EXTENSIONS[kind]}" for cid, sha, kind in rows.tuples()}
+
+
+def conference_read(access: ConferenceAccess, settings: AppSettings, logo: str | None = None) -> ConferenceRead:
     conference = access.conference
     return ConferenceRead(
         slug=conference.slug,
@@ -46,6 +71,9 @@ def conference_read(access: ConferenceAccess, settings: AppSettings) -> Conferen
         ends_on=conference.ends_on,
         programme_version=conference.programme_version,
         programme_changed_at=conference.programme_changed_at,
+        accent_color=conference.accent_color,
+        embed_origins=list(conference.embed_origins),
+        logo_url=media_url(settings.base_url, logo) if logo else None,
         url=conference_url(settings.base_url, conference.slug),
         role=access.role,
     )
@@ -77,7 +105,8 @@ class ConferenceController(Controller):
         self, db_session: DbSession, current_user: CurrentUser, settings: AppSettings
     ) -> list[ConferenceRead]:
         accesses = await ConferenceService(db_session).list_visible(current_user)
-        return [conference_read(access, settings) for access in accesses]
+        logos = await logo_names(db_session, [access.conference for access in accesses])
+        return [conference_read(access, settings, logos.get(access.conference.id)) for access in accesses]
 
     @post("/", summary="Create a conference (you become its owner)", security=BEARER, raises=WRITE_ERRORS)
     async def create_conference(
@@ -92,9 +121,10 @@ class ConferenceController(Controller):
 
     @get("/{conf:str}", summary="One conference", opt=READ, raises=READ_ERRORS)
     async def get_conference(
-        self, conference_access: ConferenceAccessDependency, settings: AppSettings
+        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
     ) -> ConferenceRead:
-        return conference_read(conference_access, settings)
+        logo = await logo_of(db_session, conference_access.conference)
+        return conference_read(conference_access, settings, _media_name(logo))
 
     @patch("/{conf:str}", summary="Change a conference", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_conference(
@@ -105,7 +135,37 @@ class ConferenceController(Controller):
         settings: AppSettings,
     ) -> ConferenceRead:
         await ConferenceService(db_session).update(conference_access.conference, data)
-        return conference_read(conference_access, settings)
+        logo = await logo_of(db_session, conference_access.conference)
+        return conference_read(conference_access, settings, _media_name(logo))
+
+    @put(
+        "/{conf:str}/logo",
+        summary="Set the conference's logo (JPEG, PNG or WebP; resized to 800 px, metadata removed)",
+        description="The image as the request body (Content-Type image/png, image/jpeg or image/webp), or as "
+        "the part `logo` of a multipart/form-data body. Its type is decided by its bytes; SVG is refused. "
+        "400 `logo_not_an_image` / `logo_too_many_pixels` / `logo_empty`; 413 `logo_too_large` (over 5 MB).",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+        request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE,
+        operation_class=ImageUpload,
+    )
+    async def put_logo(
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> ConferenceRead:
+        upload = await uploaded_bytes(request, LOGO)
+        stored = await set_logo(db_session, conference_access.conference, upload)
+        return conference_read(conference_access, settings, _media_name(stored))
+
+    @delete("/{conf:str}/logo", summary="Remove the conference's logo", opt=ORGANISER, security=BEARER,
+            raises=WRITE_ERRORS)  # fmt: skip
+    async def delete_logo(self, conference_access: ConferenceAccessDependency, db_session: DbSession) -> None:
+        if not await remove_logo(db_session, conference_access.conference):
+            raise not_found("The conference has no logo")
 
     @delete(
         "/{conf:str}",

@@ -1,6 +1,7 @@
-"""``/{conf}/tracks.css``: the published tracks' colours, for the public pages (no ``style=``
-attributes under the CSP). Addressed by programme version (``?v=``): with the current one it
-is cached for a year, since a change makes a new address; without it, briefly."""
+"""``/{conf}/tracks.css``: the published tracks' colours, and ``/{conf}/brand.css``: the
+conference's accent colour, for the public pages (no ``style=`` attributes under the CSP).
+Addressed by programme version (``?v=``): with the current one they are cached for a year,
+since a change makes a new address; without it, briefly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
-from confman.published.styles import CSS, track_stylesheet
+from confman.published.styles import CSS, brand_stylesheet, track_stylesheet
 from confman.site.serve import ProgrammeCacheDependency, published_programme, serve_programme_file
 
 VERSIONED_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -41,6 +42,36 @@ async def tracks_css(
         render=render,
         media_type=CSS,
         filename="tracks.css",
+    )
+    if v == str(version.version):
+        response.headers["Cache-Control"] = VERSIONED_CACHE_CONTROL
+    return response
+
+
+@get("/{conf:str}/brand.css", name="brand_css", include_in_schema=False)
+async def brand_css(
+    request: Request[Any, Any, Any],
+    conf: FromPath[str],
+    db_session: DbSession,
+    programme_cache: ProgrammeCacheDependency,
+    v: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    async def render() -> bytes:
+        programme = await published_programme(db_session, programme_cache, conf)
+        return brand_stylesheet(programme.conference.accent_color).encode()
+
+    version = await programme_cache.published_version(db_session, conf)
+    if version is None:
+        raise not_found("Conference not found")
+    response = await serve_programme_file(
+        request,
+        db=db_session,
+        cache=programme_cache,
+        slug=conf,
+        variant="brand.css",
+        render=render,
+        media_type=CSS,
+        filename="brand.css",
     )
     if v == str(version.version):
         response.headers["Cache-Control"] = VERSIONED_CACHE_CONTROL

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from confman.conferences.api import ConferenceController, MemberController, StreamController, TrackController
-from confman.conferences.feeds import tracks_css
+from confman.conferences.feeds import brand_css, tracks_css
 from confman.conferences.pages import conference_page, index_page
 from confman.settings import Settings
 
@@ -20,4 +20,5 @@ def routes(settings: Settings) -> list[ControllerRouterHandler]:
         TrackController,
         StreamController,
         tracks_css,
+        brand_css,
     ]

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import ConferenceStatus, MemberRole
+from confman.lib.branding import MAX_EMBED_ORIGINS, normalise_origin, normalise_origins
 from confman.lib.validation import LanguageCode, Line, Slug, TranslatedLine, TranslatedText, WebUrl, ZoneName
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -40,6 +41,18 @@ def _not_reserved(value: str) -> str:
 
 
 ConferenceSlug = Annotated[Slug, AfterValidator(_not_reserved)]
+EmbedOrigin = Annotated[str, StringConstraints(max_length=300), AfterValidator(normalise_origin)]
+EmbedOrigins = Annotated[
+    list[EmbedOrigin],
+    Field(
+        max_length=MAX_EMBED_ORIGINS,
+        description="Origins (https://example.org) whose pages may show /{conf}/embed/programme/ in a frame.",
+    ),
+    AfterValidator(normalise_origins),
+]
+AccentColour = Annotated[
+    Colour, Field(description="#rrggbb: buttons and links of the public pages; null: the site's colour.")
+]
 
 
 class _Input(BaseModel):
@@ -58,6 +71,8 @@ class ConferenceCreate(_Input):
     status: ConferenceStatus = ConferenceStatus.DRAFT
     starts_on: date
     ends_on: date
+    accent_color: AccentColour | None = None
+    embed_origins: EmbedOrigins = Field(default_factory=list)
 
 
 class ConferenceUpdate(_Input):
@@ -69,6 +84,8 @@ class ConferenceUpdate(_Input):
     status: ConferenceStatus | None = None
     starts_on: date | None = None
     ends_on: date | None = None
+    accent_color: AccentColour | None = None
+    embed_origins: EmbedOrigins | None = None
 
 
 class ConferenceRead(BaseModel):
@@ -84,6 +101,9 @@ class ConferenceRead(BaseModel):
     ends_on: date
     programme_version: int
     programme_changed_at: datetime
+    accent_color: str | None = None
+    embed_origins: list[str] = Field(default_factory=list)
+    logo_url: str | None = Field(default=None, description="The logo at its content-hashed /media/ address.")
     url: str = Field(description="The public conference page.")
     role: MemberRole | None = Field(default=None, description="Your role, when you are a member.")
 

@@ -138,6 +138,8 @@ class ConferenceService:
             status=data.status,
             starts_on=data.starts_on,
             ends_on=data.ends_on,
+            accent_color=data.accent_color.lower() if data.accent_color else None,
+            embed_origins=data.embed_origins,
             programme_version=1,
             programme_changed_at=utcnow(),
         )
@@ -152,9 +154,13 @@ class ConferenceService:
 
     async def update(self, conference: Conference, data: ConferenceUpdate) -> Conference:
         changes = data.model_dump(exclude_unset=True)
-        for field in ("title", "description", "timezone", "default_language", "status", "starts_on", "ends_on"):
+        for field in (
+            "title", "description", "timezone", "default_language", "status", "starts_on", "ends_on", "embed_origins",
+        ):  # fmt: skip
             if field in changes and changes[field] is None:
                 raise FieldError(field, "null", "must not be null")
+        if changes.get("accent_color"):
+            changes["accent_color"] = changes["accent_color"].lower()
         default_language = changes.get("default_language", conference.default_language)
         if "languages" in changes or "default_language" in changes:
             changes["languages"] = _ordered_languages(default_language, changes.get("languages", conference.languages))

@@ -4,6 +4,9 @@ Pages load only their own CSS and JS (no inline script: JSON-LD blocks are data,
 CSP does not execute). A handler that needs stricter headers (``Referrer-Policy:
 no-referrer`` on private pages) sets them itself; these are only added where absent.
 Litestar's own API docs (``/schema``) load their viewers from a CDN and keep their own policy.
+Framing is refused everywhere (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``) except
+where a handler sends its own policy that allows it (the embedded programme, for the origins its
+conference names): there ``X-Frame-Options`` is left out, since it knows no list of origins.
 """
 
 from __future__ import annotations
@@ -23,6 +26,21 @@ _HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+_FRAME_OPTIONS = b"x-frame-options"
+
+
+def policy_with_frame_ancestors(sources: str) -> str:
+    """The site's policy with ``frame-ancestors`` set to ``sources`` (validated origins or ``'none'``)."""
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {sources}")
+
+
+def _allows_framing(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-security-policy":
+            return b"frame-ancestors" in value and b"frame-ancestors 'none'" not in value
+    return False
+
+
 _OWN_POLICY_PREFIXES = ("/schema",)
 
 
@@ -37,6 +55,8 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
+                if _allows_framing(headers):
+                    present.add(_FRAME_OPTIONS)
                 for name, value in (*_HEADERS, _CSP) if with_csp else _HEADERS:
                     if name not in present:
                         headers.append((name, value))

@@ -132,6 +132,16 @@ def join_url(base_url: str, join_token: str, session: str) -> str:
     return _join(base_url, f"/join/{quote(join_token)}/{quote(session)}")
 
 
+def brand_css_url(conference: str, version: int) -> str:
+    """The conference's accent colour as a stylesheet, addressed by programme version."""
+    return f"/{quote(conference)}/brand.css?v={version}"
+
+
+def embed_programme_url(base_url: str, conference: str) -> str:
+    """The programme for an iframe on the organisers' own site."""
+    return _join(base_url, f"/{quote(conference)}/embed/programme/")
+
+
 def tracks_css_url(conference: str, version: int) -> str:
     """The conference's track colours, addressed by programme version (so cached for long)."""
     return f"/{quote(conference)}/tracks.css?v={version}"

@@ -34,6 +34,7 @@ from confman.orga import (
     tokens,
     tracks,
 )
+from confman.orga import branding as conference_branding
 from confman.orga import settings as conference_settings
 from confman.orga.frame import forbidden_handler, to_login
 from confman.orga.session import provide_session_user, session_config
@@ -55,6 +56,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     *members.HANDLERS,
     audit_log.audit_page,
     *conference_settings.HANDLERS,
+    *conference_branding.HANDLERS,
     *registration.HANDLERS,
     tracks.track_list,
     tracks.track_create,

@@ -1,5 +1,6 @@
 """/orga/{conf}/settings/: the conference's titles, descriptions (Markdown, with a preview),
-time zone, days and languages; and, for owners, deleting the conference.
+time zone, days and languages, accent colour and the origins that may embed its programme
+(the logo has its own form: ``orga/branding``); and, for owners, deleting the conference.
 
 Saves go through :meth:`ConferenceService.update` with the API's ``ConferenceUpdate``, holding
 only the fields the form shows: a field the form does not send keeps its value. Checkbox
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from confman.accounts.auth import AuthenticatedUser
 from confman.conferences.access import ORGANISER, OWNER, ConferenceAccessDependency
+from confman.conferences.branding import logo_of
 from confman.conferences.schemas import ConferenceUpdate
 from confman.conferences.services import ConferenceService
 from confman.db.models import Conference
@@ -25,6 +27,7 @@ from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, language_autonym
 from confman.lib.markdown import render_markdown
 from confman.lib.timezones import known_zones
+from confman.lib.urls import embed_programme_url
 from confman.orga.forms import MESSAGES, field_errors, text
 from confman.orga.frame import NO_STORE, conference_path, orga_context, orga_page, see_other
 from confman.orga.session import flash
@@ -36,6 +39,10 @@ DELETE_TEMPLATE = "orga/settings/delete.html"
 PREVIEW_TEMPLATE = "orga/settings/_preview.html"
 
 SLUG_MISMATCH = N_("Type the conference's address exactly as shown.")
+ACCENT_INVALID = N_("Enter a colour as #rrggbb, such as #0b5cad, or leave it empty for the site's colour.")
+ORIGINS_INVALID = N_(
+    "Enter at most 10 addresses, one per line, each only a scheme and a host, such as https://example.org."
+)
 NEW_DEFAULT_LANGUAGE = N_("Offer this language and save first; then fill in the title in it and make it the default.")
 
 # pydantic says "value_error" for a name it does not know; the page says what to do.
@@ -51,6 +58,8 @@ def _values(conference: Conference) -> dict[str, Any]:
         "languages": list(conference.languages),
         "starts_on": conference.starts_on.isoformat(),
         "ends_on": conference.ends_on.isoformat(),
+        "accent_color": conference.accent_color or "",
+        "embed_origins": "\n".join(conference.embed_origins),
     }
 
 
@@ -95,14 +104,24 @@ def read_form(form: Any, conference: Conference) -> tuple[dict[str, Any], dict[s
             values[name] = update[name] = text(form, name)
     if "languages" in form:
         values["languages"] = update["languages"] = [value for value in form.getall("languages") if value]
+    if "accent_color" in form:
+        values["accent_color"] = text(form, "accent_color")
+        update["accent_color"] = values["accent_color"] or None
+    if "embed_origins" in form:
+        values["embed_origins"] = text(form, "embed_origins", limit=5_000)
+        update["embed_origins"] = [line.strip() for line in values["embed_origins"].splitlines() if line.strip()]
     return values, update
 
 
 def _errors(error: ValidationError | FieldError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for key, message in field_errors(error).items():
-        field = "languages" if key.startswith("languages") else key
-        if field in _UNKNOWN and message not in MESSAGES.values():
+        field = next((name for name in ("languages", "embed_origins") if key.startswith(name)), key)
+        if field == "accent_color":
+            message = ACCENT_INVALID
+        elif field == "embed_origins":
+            message = ORIGINS_INVALID
+        elif field in _UNKNOWN and message not in MESSAGES.values():
             message = MESSAGES[_UNKNOWN[field]]
         errors.setdefault(field, message)
     return errors
@@ -138,6 +157,9 @@ def _page(
         action=conference_path(conference.slug, "settings/"),
         preview_action=conference_path(conference.slug, "settings/preview"),
         delete_path=conference_path(conference.slug, "settings/delete"),
+        logo_action=conference_path(conference.slug, "settings/logo"),
+        logo_url=None,
+        embed_url=embed_programme_url(settings.base_url, conference.slug),
         errors={},
         previews=None,
         **_choices(values, shown),
@@ -146,15 +168,30 @@ def _page(
     return context
 
 
+async def settings_context(
+    request: Request[Any, Any, Any], settings: AppSettings, organiser: AuthenticatedUser, access: Any, db: Any
+) -> dict[str, Any]:
+    """The settings page as stored, with the logo (organisers see it in drafts too)."""
+    context = _page(request, settings, organiser, access, _values(access.conference))
+    context["logo_url"] = await _logo_url(db, access.conference)
+    return context
+
+
+async def _logo_url(db: Any, conference: Conference) -> str | None:
+    stored = await logo_of(db, conference)
+    return conference_path(conference.slug, f"settings/logo?v={stored.sha256[:16]}") if stored else None
+
+
 @get("/{conf:str}/settings/", name="orga:settings", opt=ORGANISER)
 async def settings_page(
     request: Request[Any, Any, Any],
     conference_access: ConferenceAccessDependency,
     organiser: AuthenticatedUser,
+    db_session: DbSession,
     settings: AppSettings,
     page_renderer: PageRendererDependency,
 ) -> Response[Any]:
-    context = _page(request, settings, organiser, conference_access, _values(conference_access.conference))
+    context = await settings_context(request, settings, organiser, conference_access, db_session)
     return orga_page(page_renderer, TEMPLATE, context)
 
 
@@ -172,6 +209,7 @@ async def settings_save(
     values, update = read_form(form, conference)
     # The frame is read before the service changes the conference (a refusal rolls it back).
     context = _page(request, settings, organiser, conference_access, values)
+    context["logo_url"] = await _logo_url(db_session, conference)
     if form.get("action") == "preview":
         context["previews"] = _previews(values, list(conference.languages))
         return orga_page(page_renderer, TEMPLATE, context)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from confman.programme.api import SessionController
+from confman.programme.embed import embed_programme
 from confman.programme.pages import programme_page, session_page
 from confman.programme.picks_pages import picks_page
 from confman.settings import Settings
 
 
 def routes(settings: Settings) -> list[ControllerRouterHandler]:
-    return [programme_page, session_page, picks_page, SessionController]
+    return [programme_page, session_page, picks_page, SessionController, embed_programme]

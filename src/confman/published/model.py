@@ -31,6 +31,7 @@ from confman.db.models import (
     Track,
 )
 from confman.db.models._types import Translations
+from confman.db.models.web import LOGO
 from confman.lib.translations import pick
 
 
@@ -49,6 +50,11 @@ class PublicConference:
     changed_at: datetime
     # Stable across export/import: the frab room of sessions without a stream derives from it.
     guid: uuid.UUID
+    # Branding: ``#rrggbb`` or None; the logo's /media/ name or None; origins that may frame
+    # the embedded programme.
+    accent_color: str | None = None
+    logo: str | None = None
+    embed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +153,9 @@ def public_conference(row: Any) -> PublicConference:
         version=row.programme_version,
         changed_at=row.programme_changed_at,
         guid=row.guid,
+        accent_color=getattr(row, "accent_color", None),
+        logo=getattr(row, "logo", None),
+        embed_origins=tuple(getattr(row, "embed_origins", None) or ()),
     )
 
 
@@ -167,6 +176,13 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
                 Conference.programme_version,
                 Conference.programme_changed_at,
                 Conference.guid,
+                Conference.accent_color,
+                Conference.embed_origins,
+                select(media_name(StoredFile.sha256, StoredFile.content_type))
+                .where(StoredFile.conference_id == Conference.id, StoredFile.purpose == LOGO)
+                .limit(1)
+                .scalar_subquery()
+                .label("logo"),
             ).where(Conference.slug == slug, Conference.status == ConferenceStatus.PUBLISHED)
         )
     ).first()
@@ -285,8 +301,8 @@ def media_name(sha256: Any, content_type: Any) -> Any:
 
 async def load_media(db: AsyncSession, name: str) -> PublicPhoto | None:
     """An uploaded image by its /media/ name, if the public may see it: the photo of an
-    announced speaker of a published conference (the hash alone would reveal nothing, but a
-    draft's files stay private all the same)."""
+    announced speaker of a published conference, or a published conference's logo (the hash
+    alone would reveal nothing, but a draft's files stay private all the same)."""
     sha256, _, ext = name.partition(".")
     content_type = next((kind for kind, known in MEDIA_EXTENSIONS.items() if known == ext), None)
     if content_type is None or len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
@@ -311,6 +327,20 @@ async def load_media(db: AsyncSession, name: str) -> PublicPhoto | None:
             .limit(1)
         )
     ).first()
+    if row is None:
+        row = (
+            await db.execute(
+                select(StoredFile.content_type, StoredFile.data, StoredFile.sha256)
+                .join(Conference, Conference.id == StoredFile.conference_id)
+                .where(
+                    StoredFile.sha256 == sha256,
+                    StoredFile.content_type == content_type,
+                    StoredFile.purpose == LOGO,
+                    Conference.status == ConferenceStatus.PUBLISHED,
+                )
+                .limit(1)
+            )
+        ).first()
     return PublicPhoto(row.content_type, row.data, row.sha256) if row else None
 
 

@@ -23,6 +23,7 @@ from confman.lib.markdown import render_markdown
 from confman.lib.timezones import to_zone, utcnow
 from confman.lib.translations import pick
 from confman.lib.urls import (
+    brand_css_url,
     conference_url,
     media_url,
     programme_url,
@@ -91,6 +92,14 @@ class Moment:
     other_day: bool
 
 
+def initials(name: str) -> str:
+    """Up to two letters for a photo's stand-in: the first and last words' ("Özdeş Özbay": "ÖÖ")."""
+    words = [word for word in name.split() if word[:1].isalpha()]
+    if not words:
+        return name[:1].upper()
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
 @dataclass(frozen=True, slots=True)
 class SpeakerRef:
     slug: str
@@ -102,8 +111,9 @@ class SpeakerRef:
     # The speaker's own clock for the session ("20:00–21:30", "Sydney"), when their zone is known.
     local_time: str | None
     local_city: str | None
-    # The speaker's photo (a /media/ URL), when they have one.
+    # The photo at its /media/ address, else None (pages show the initials instead).
     photo: str | None = None
+    initials: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +276,7 @@ class ProgrammeDisplay:
                     local_time=self._span(session, slot.speaker.timezone) if slot.speaker.timezone else None,
                     local_city=self.city(slot.speaker.timezone) if slot.speaker.timezone else None,
                     photo=media_url(self.base_url, slot.speaker.photo) if slot.speaker.photo else None,
+                    initials=initials(slot.speaker.name),
                 )
                 for slot in session.speakers
             ],
@@ -288,6 +299,8 @@ class ProgrammeDisplay:
             role=None,
             local_time=None,
             local_city=None,
+            photo=media_url(self.base_url, speaker.photo) if speaker.photo else None,
+            initials=initials(speaker.name),
         )
 
     def speaker(self, speaker: PublicSpeaker) -> SpeakerView:
@@ -339,4 +352,6 @@ class ProgrammeDisplay:
             "schedule_xml": schedule_url(self.base_url, slug, "xml"),
             "languages": conference.languages,
             "tracks_css": tracks_css_url(slug, conference.version),
+            "brand_css": brand_css_url(slug, conference.version) if conference.accent_color else None,
+            "logo": media_url(self.base_url, conference.logo) if conference.logo else None,
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER
@@ -15,7 +15,8 @@ from confman.lib.countries import country_name
 from confman.lib.errors import not_found
 from confman.lib.i18n import parse_accept_language, ui_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
-from confman.speakers.photos import photo_of, photo_versions
+from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
+from confman.speakers.photos import MAX_UPLOAD_BYTES, photo_of, photo_versions, remove_photo, set_photo
 from confman.speakers.schemas import SpeakerCreate, SpeakerLinkRead, SpeakerRead, SpeakerUpdate, SpeakerWarning
 from confman.speakers.services import SpeakerService, speaker_warnings
 
@@ -139,3 +140,43 @@ class SpeakerController(Controller):
     ) -> None:
         conference, service = conference_access.conference, SpeakerService(db_session)
         await service.delete(conference, await service.get(conference, speaker))
+
+    @put(
+        "/{speaker:str}/photo",
+        summary="Set a speaker's photo (JPEG, PNG or WebP; resized to 800 px, metadata removed)",
+        description="The image as the request body (Content-Type image/png, image/jpeg or image/webp), or as "
+        "the part `photo` of a multipart/form-data body. Its type is decided by its bytes; SVG is refused. "
+        "400 `photo_not_an_image` / `photo_too_many_pixels` / `photo_empty`; 413 `photo_too_large` (over 5 MB). "
+        "The same checks as the organisers' speaker page.",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=WRITE_ERRORS,
+        request_max_body_size=MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE,
+        operation_class=ImageUpload,
+    )
+    async def put_photo(
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        speaker: FromPath[str],
+        db_session: DbSession,
+    ) -> SpeakerRead:
+        conference, service = conference_access.conference, SpeakerService(db_session)
+        found = await service.get(conference, speaker)
+        stored = await set_photo(db_session, conference, found, await uploaded_bytes(request, "photo"))
+        sessions = await service.session_slugs(conference, public_only=False)
+        return speaker_read(
+            found, sessions.get(found.id, []), photo=stored.sha256, organiser_language=caller_language(request)
+        )
+
+    @delete(
+        "/{speaker:str}/photo", summary="Remove a speaker's photo", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS
+    )
+    async def delete_photo(
+        self, conference_access: ConferenceAccessDependency, speaker: FromPath[str], db_session: DbSession
+    ) -> None:
+        conference, service = conference_access.conference, SpeakerService(db_session)
+        found = await service.get(conference, speaker)
+        if found.photo_id is None:
+            raise not_found("The speaker has no photo")
+        await remove_photo(db_session, conference, found)

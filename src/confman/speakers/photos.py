@@ -10,95 +10,28 @@ below; pages name them in the organiser's language.
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
-from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.conferences.versioning import record_programme_change
 from confman.db.models import Conference, Speaker, StoredFile
-from confman.lib.errors import FieldError
+from confman.lib import images
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# More pixels than any camera photo of a person needs; a bomb declares far more.
-MAX_PIXELS = 40_000_000
-MAX_SIDE = 800
-JPEG_QUALITY = 85
-# By content: Pillow's format names of what we accept.
-ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+MAX_UPLOAD_BYTES = images.MAX_UPLOAD_BYTES
+MAX_SIDE = images.MAX_SIDE
 
-PHOTO_TOO_LARGE = "photo_too_large"
-PHOTO_NOT_AN_IMAGE = "photo_not_an_image"
-PHOTO_TOO_MANY_PIXELS = "photo_too_many_pixels"
-PHOTO_EMPTY = "photo_empty"
+PHOTO_TOO_LARGE = f"photo_{images.TOO_LARGE}"
+PHOTO_NOT_AN_IMAGE = f"photo_{images.NOT_AN_IMAGE}"
+PHOTO_TOO_MANY_PIXELS = f"photo_{images.TOO_MANY_PIXELS}"
+PHOTO_EMPTY = f"photo_{images.EMPTY}"
 
-
-def _refuse(code: str, message: str) -> FieldError:
-    return FieldError("photo", code, message)
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedPhoto:
-    """A photo ready to keep: re-encoded from its pixels, at most 800×800."""
-
-    data: bytes
-    content_type: str
-    width: int
-    height: int
+PreparedPhoto = images.PreparedImage
 
 
 def prepare_photo(data: bytes) -> PreparedPhoto:
-    """The photo to keep from an upload, or ``FieldError("photo", code, …)``.
-
-    Runs in the caller's thread on purpose: the bomb check turns Pillow's warning into an
-    error with ``warnings.catch_warnings``, which is not safe across threads."""
-    if not data:
-        raise _refuse(PHOTO_EMPTY, "the file is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _refuse(PHOTO_TOO_LARGE, "the photo is larger than 5 MB")
-    with warnings.catch_warnings():
-        # Pillow warns (and later raises) above its own limit; we refuse at ours, before decoding.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refuse(PHOTO_TOO_MANY_PIXELS, "the image declares too many pixels") from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-            raise _refuse(PHOTO_NOT_AN_IMAGE, "the file is not a JPEG, PNG or WebP image") from None
-        with image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise _refuse(PHOTO_NOT_AN_IMAGE, "the file is not a JPEG, PNG or WebP image")
-            width, height = image.size
-            # The header's size, read before any pixel is decoded.
-            if width * height > MAX_PIXELS or width <= 0 or height <= 0:
-                raise _refuse(PHOTO_TOO_MANY_PIXELS, "the image declares too many pixels")
-            try:
-                # A JPEG can be decoded at a fraction of its size, which spares memory.
-                image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
-                upright = ImageOps.exif_transpose(image)
-                upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-                has_alpha = upright.mode in {"RGBA", "LA", "PA"} or (
-                    upright.mode == "P" and "transparency" in upright.info
-                )
-                pixels = upright.convert("RGBA" if has_alpha else "RGB")
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise _refuse(PHOTO_TOO_MANY_PIXELS, "the image declares too many pixels") from None
-            except (OSError, ValueError, SyntaxError, EOFError):
-                raise _refuse(PHOTO_NOT_AN_IMAGE, "the file is not a JPEG, PNG or WebP image") from None
-    # A fresh image from the pixels alone: no EXIF, XMP, ICC profile or comment can follow.
-    clean = Image.new(pixels.mode, pixels.size)
-    clean.paste(pixels)
-    out = io.BytesIO()
-    if has_alpha:
-        clean.save(out, "WEBP", quality=JPEG_QUALITY, method=4)
-        content_type = "image/webp"
-    else:
-        clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-        content_type = "image/jpeg"
-    return PreparedPhoto(out.getvalue(), content_type, clean.width, clean.height)
+    """The photo to keep from an upload, or ``FieldError("photo", code, …)`` (``lib/images``)."""
+    return images.prepare_image(data, "photo")
 
 
 async def set_photo(

@@ -7,14 +7,17 @@ the same reason: a file that round-trips must not carry data that import drops.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from confman.conferences.schemas import Colour
+from confman.conferences.schemas import Colour, EmbedOrigins
 from confman.db.models import ConferenceStatus, SessionKind, SessionStatus, SpeakerRole
+from confman.lib.images import check_prepared
 from confman.lib.validation import (
     CountryCode,
     LanguageCode,
@@ -50,6 +53,22 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LogoRecord(_Record):
+    """The logo as stored (already checked and re-encoded on upload), in base64."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    data: str
+
+    def image(self) -> tuple[bytes, int, int]:
+        """The bytes and size, or ValueError."""
+        try:
+            raw = base64.b64decode(self.data, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("conference.logo.data: not base64") from None
+        width, height = check_prepared(raw, self.content_type, "conference.logo.data")
+        return raw, width, height
+
+
 class ConferenceRecord(_Record):
     guid: uuid.UUID
     slug: Slug
@@ -63,6 +82,10 @@ class ConferenceRecord(_Record):
     ends_on: date
     programme_version: Annotated[int, Field(ge=1)]
     programme_changed_at: AwareDatetime
+    # Added after the format's first files: absent means none (those files still import).
+    accent_color: Colour | None = None
+    embed_origins: EmbedOrigins = Field(default_factory=list)
+    logo: LogoRecord | None = None
 
 
 class TrackRecord(_Record):

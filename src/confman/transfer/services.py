@@ -8,6 +8,8 @@ ETags see the imported conference as the same, unchanged one.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -24,9 +26,11 @@ from confman.db.models import (
     ConferenceSession,
     SessionSpeaker,
     Speaker,
+    StoredFile,
     Stream,
     Track,
 )
+from confman.db.models.web import LOGO
 from confman.lib.errors import not_found
 from confman.transfer.schemas import FORMAT, ConferenceFile, ConferenceRecord
 
@@ -87,6 +91,9 @@ async def export_conference(db: AsyncSession, slug: str) -> dict[str, Any]:
             "ends_on": conference.ends_on.isoformat(),
             "programme_version": conference.programme_version,
             "programme_changed_at": _instant(conference.programme_changed_at),
+            "accent_color": conference.accent_color,
+            "embed_origins": list(conference.embed_origins),
+            "logo": await _logo(db, conference),
         },
         "tracks": [
             {
@@ -165,10 +172,34 @@ async def import_conference(db: AsyncSession, data: dict[str, Any]) -> Conferenc
         problems = await _clashes(db, file)
     if problems:
         raise TransferError(problems)
+    logo = None
+    if file.conference.logo is not None:
+        try:
+            logo = file.conference.logo.image()
+        except ValueError as error:
+            raise TransferError([str(error)]) from None
     conference = _build(file)
     db.add(conference)
     await db.flush()
+    if logo is not None and file.conference.logo is not None:
+        image, width, height = logo
+        db.add(
+            StoredFile(
+                conference_id=conference.id, content_type=file.conference.logo.content_type, data=image,
+                width=width, height=height, sha256=hashlib.sha256(image).hexdigest(), purpose=LOGO,
+            )
+        )  # fmt: skip
+        await db.flush()
     return conference
+
+
+async def _logo(db: AsyncSession, conference: Conference) -> dict[str, str] | None:
+    stored = await db.scalar(
+        select(StoredFile).where(StoredFile.conference_id == conference.id, StoredFile.purpose == LOGO).limit(1)
+    )
+    if stored is None:
+        return None
+    return {"content_type": stored.content_type, "data": base64.b64encode(stored.data).decode("ascii")}
 
 
 def _translations(value: dict[str, str]) -> dict[str, str]:
@@ -312,6 +343,8 @@ def _build(file: ConferenceFile) -> Conference:
         ends_on=record.ends_on,
         programme_version=record.programme_version,
         programme_changed_at=record.programme_changed_at.astimezone(UTC),
+        accent_color=record.accent_color.lower() if record.accent_color else None,
+        embed_origins=list(record.embed_origins),
     )
     tracks = {
         track.slug: Track(slug=track.slug, name=dict(track.name), color=track.color, position=track.position)

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from confman.db.base import GUID, Base, DateTimeUTC, JsonB
@@ -43,6 +43,11 @@ class Conference(Base):
     # Raised on every change to what the public programme shows (ETags, feeds).
     programme_version: Mapped[int] = mapped_column(default=1)
     programme_changed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # Branding: ``#rrggbb`` or None (the site's own colour); the logo is the conference's
+    # ``StoredFile`` with ``purpose = "logo"``. Embedding: the origins (``https://host[:port]``)
+    # whose pages may frame ``/{conf}/embed/programme/``.
+    accent_color: Mapped[str | None] = mapped_column(String(7), default=None)
+    embed_origins: Mapped[list[str]] = mapped_column(JsonB, default=list, server_default=text("'[]'"))
 
     tracks: Mapped[list[Track]] = relationship(
         back_populates="conference", lazy="raise", cascade="all, delete-orphan", passive_deletes=True

@@ -23,8 +23,13 @@ class WebSession(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
+# ``StoredFile.purpose`` of a conference's logo.
+LOGO = "logo"
+
+
 class StoredFile(Base):
-    """An uploaded file (a speaker's photo), in the database so every app server reads it."""
+    """An uploaded file (a speaker's photo, a conference's logo), in the database so every app
+    server reads it."""
 
     __tablename__ = "stored_file"
 
@@ -36,3 +41,7 @@ class StoredFile(Base):
     height: Mapped[int]
     # SHA-256 of ``data``: the file's ETag and its public name, /media/{sha256}.{ext}.
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # None: a speaker's photo (``speaker.photo_id``); "logo": the conference's logo (one at a
+    # time). Kept here rather than as a key on ``conference``, which SQLite could only add by
+    # rebuilding the table every other one refers to.
+    purpose: Mapped[str | None] = mapped_column(String(16), default=None)
