@@ -251,22 +251,36 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
     assert set(documented) == app_operations(client.app)
     # 43 until issue 6 added attendance per session and who joined; issue 13 added PATCH
     # registration-settings, the tracks' and streams' order (PUT .../tracks/order, .../streams/order)
-    # and the sessions' status in bulk (POST .../sessions/status).
-    assert len(documented) == 49
+    # and the sessions' status in bulk (POST .../sessions/status); issue 15 the conference's logo
+    # and a speaker's photo (PUT and DELETE each).
+    assert len(documented) == 53
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:
     documented = await openapi_operations(client)
 
+    def content(operation: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = operation.get("requestBody", {}).get("content", {})
+        return found
+
+    # Images (a logo, a photo) are sent as themselves or as a form's file: both documented.
+    uploads = {key for key, operation in documented.items() if "image/png" in content(operation)}
     without_body = [
         key
         for key, operation in documented.items()
         if key[0] in {"POST", "PUT", "PATCH"}
         and key not in BODILESS_ACTIONS
-        and not operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        and key not in uploads
+        and not content(operation).get("application/json", {}).get("schema")
     ]
 
     assert without_body == []
+    assert sorted(uploads) == [
+        ("PUT", "/api/v1/conferences/{conf}/logo"),
+        ("PUT", "/api/v1/conferences/{conf}/speakers/{speaker}/photo"),
+    ]
+    for key in uploads:
+        assert {"image/jpeg", "image/png", "image/webp", "multipart/form-data"} <= set(content(documented[key])), key
 
 
 async def test_openapi_operations_document_error_responses(client: Client) -> None:

@@ -50,8 +50,9 @@ def _session() -> PublicSession:
 def test_session_calendar_links_cover_every_kind_of_calendar() -> None:
     links = session_calendar_links("https://confman.example", _conference(), _session(), "ru")
 
-    assert links.ics == "https://confman.example/climate-2027/sessions/limits-of-cop26.ics"
-    assert links.webcal == "webcal://confman.example/climate-2027/sessions/limits-of-cop26.ics"
+    # Read in Russian, a language of the conference's content: the feed keeps it.
+    assert links.ics == "https://confman.example/climate-2027/sessions/limits-of-cop26.ics?lang=ru"
+    assert links.webcal == "webcal://confman.example/climate-2027/sessions/limits-of-cop26.ics?lang=ru"
     google = parse_qs(urlsplit(links.google or "").query)
     assert google["text"] == ["Пределы"]
     assert google["dates"] == ["20271114T103000Z/20271114T120000Z"]
@@ -63,7 +64,7 @@ def test_session_calendar_links_cover_every_kind_of_calendar() -> None:
 
 
 def test_programme_calendar_links_subscribe_by_webcal() -> None:
-    links = programme_calendar_links("https://confman.example", "climate-2027")
+    links = programme_calendar_links("https://confman.example", _conference())
 
     assert links.webcal == "webcal://confman.example/climate-2027/programme.ics"
     assert links.google is None

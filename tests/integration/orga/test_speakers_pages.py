@@ -384,8 +384,12 @@ async def test_api_warns_about_a_speaker_without_zone(client: AsyncTestClient[Li
     assert "Brazil has several time zones" in body["warnings"][0]["message"]
     listed = await client.get(f"/api/v1/conferences/{CONF}/speakers", headers=organiser.headers)
     assert [w["code"] for w in listed.json()[0]["warnings"]] == ["speaker_without_zone"]
+    # Announced (in a session), Sabrina is public, and her warnings stay the organisers'.
+    await post_ok(
+        client, organiser, f"/api/v1/conferences/{CONF}/sessions", session_payload(speakers=[{"speaker": "sabrina"}])
+    )
     public = await client.get(f"/api/v1/conferences/{CONF}/speakers")
-    assert public.json()[0]["warnings"] == []
+    assert [(s["slug"], s["warnings"]) for s in public.json()] == [("sabrina", [])]
     fixed = await client.patch(
         f"/api/v1/conferences/{CONF}/speakers/sabrina",
         json={"timezone": "America/Sao_Paulo"},
