@@ -99,7 +99,7 @@ async def session_page(
         session = display.programme.session(name)
         if session is None:
             raise not_found("Session not found")
-        view = display.session(session)
+        view = display.session(session, full=True)
         conference = display.conference
         return "public/session.html", {
             "session": view,

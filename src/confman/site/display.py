@@ -37,7 +37,13 @@ from confman.lib.urls import (
     webcal_url,
 )
 from confman.lib.viewer import Viewer
-from confman.published.model import PublicConference, PublicSession, PublicSpeaker, PublishedProgramme
+from confman.published.model import (
+    PublicConference,
+    PublicSession,
+    PublicSpeaker,
+    PublishedProgramme,
+    SpeakerSlot,
+)
 from confman.site.calendar_links import CalendarLinks, programme_calendar_links, session_calendar_links
 
 KIND_LABELS = {
@@ -199,7 +205,8 @@ class ProgrammeDisplay:
         self.live = live or LiveState()
         # The page's own validated parameters (the programme's filters).
         self.query = query or {}
-        self._sessions: dict[str, SessionView] = {}
+        self._sessions: dict[tuple[str, bool], SessionView] = {}
+        self._speakers: dict[tuple[str, SpeakerRole], SpeakerRef] = {}
 
     # Texts -------------------------------------------------------------------------------
 
@@ -248,8 +255,13 @@ class ProgrammeDisplay:
 
     # Sessions and speakers ---------------------------------------------------------------
 
-    def session(self, session: PublicSession) -> SessionView:
-        cached = self._sessions.get(session.slug)
+    def session(self, session: PublicSession, *, full: bool = False) -> SessionView:
+        """A session as pages show it. Lists (the programme's 200 cards, search, picks, the
+        attendee's page) need neither its abstract nor each speaker's own clock; ``full``
+        (the session's page) adds them: two clocks per speaker and a Markdown rendering cost
+        the programme page a third of its time on a miss."""
+        key = (session.slug, full)
+        cached = self._sessions.get(key)
         if cached is not None:
             return cached
         slug = self.conference.slug
@@ -257,7 +269,7 @@ class ProgrammeDisplay:
             slug=session.slug,
             url=session_url(self.base_url, slug, session.slug),
             title=self.text(session.title),
-            abstract=self.rich(session.abstract),
+            abstract=self.rich(session.abstract) if full else None,
             kind=KIND_LABELS[session.kind],
             track=self.text(session.track.name) if session.track else None,
             track_slug=session.track.slug if session.track else None,
@@ -266,24 +278,38 @@ class ProgrammeDisplay:
             spoken_language_code=session.language,
             cancelled=session.cancelled,
             when=self.moment(session.starts_at, session.ends_at),
-            speakers=[
-                SpeakerRef(
-                    slug=slot.speaker.slug,
-                    name=slot.speaker.name,
-                    url=speaker_url(self.base_url, slug, slot.speaker.slug),
-                    country=self.country(slot.speaker.country),
-                    role=ROLE_LABELS[slot.role],
-                    local_time=self._span(session, slot.speaker.timezone) if slot.speaker.timezone else None,
-                    local_city=self.city(slot.speaker.timezone) if slot.speaker.timezone else None,
-                    photo=media_url(self.base_url, slot.speaker.photo) if slot.speaker.photo else None,
-                    initials=initials(slot.speaker.name),
-                )
-                for slot in session.speakers
-            ],
+            speakers=[self._slot(session, slot, full) for slot in session.speakers],
             live=self.live.of(session.slug),
         )
-        self._sessions[session.slug] = view
+        self._sessions[key] = view
         return view
+
+    def _slot(self, session: PublicSession, slot: SpeakerSlot, full: bool) -> SpeakerRef:
+        speaker = slot.speaker
+        zone = speaker.timezone if full else None
+        if zone is None:
+            # The same speaker in the same role reads the same on every card of the page.
+            key = (speaker.slug, slot.role)
+            cached = self._speakers.get(key)
+            if cached is None:
+                cached = self._speakers[key] = self._speaker_ref(speaker, ROLE_LABELS[slot.role], None, None)
+            return cached
+        return self._speaker_ref(speaker, ROLE_LABELS[slot.role], self._span(session, zone), self.city(zone))
+
+    def _speaker_ref(
+        self, speaker: PublicSpeaker, role: tuple[str, str] | None, local_time: str | None, local_city: str | None
+    ) -> SpeakerRef:
+        return SpeakerRef(
+            slug=speaker.slug,
+            name=speaker.name,
+            url=speaker_url(self.base_url, self.conference.slug, speaker.slug),
+            country=self.country(speaker.country),
+            role=role,
+            local_time=local_time,
+            local_city=local_city,
+            photo=media_url(self.base_url, speaker.photo) if speaker.photo else None,
+            initials=initials(speaker.name),
+        )
 
     def calendar_links(self, session: PublicSession) -> CalendarLinks:
         """Add-to-calendar links (Google and Outlook compose URLs): only for the session's own page."""
@@ -291,17 +317,7 @@ class ProgrammeDisplay:
 
     def speaker_link(self, speaker: PublicSpeaker) -> SpeakerRef:
         """A speaker as a name line shows them: "Sabrina Fernandez (Brazil)"."""
-        return SpeakerRef(
-            slug=speaker.slug,
-            name=speaker.name,
-            url=speaker_url(self.base_url, self.conference.slug, speaker.slug),
-            country=self.country(speaker.country),
-            role=None,
-            local_time=None,
-            local_city=None,
-            photo=media_url(self.base_url, speaker.photo) if speaker.photo else None,
-            initials=initials(speaker.name),
-        )
+        return self._speaker_ref(speaker, None, None, None)
 
     def speaker(self, speaker: PublicSpeaker) -> SpeakerView:
         slug = self.conference.slug
