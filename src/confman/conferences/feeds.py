@@ -5,6 +5,7 @@ since a change makes a new address; without it, briefly."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response, get
@@ -30,22 +31,7 @@ async def tracks_css(
         programme = await published_programme(db_session, programme_cache, conf)
         return track_stylesheet((track.slug, track.color) for track in programme.tracks).encode()
 
-    version = await programme_cache.published_version(db_session, conf)
-    if version is None:
-        raise not_found("Conference not found")
-    response = await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant="tracks.css",
-        render=render,
-        media_type=CSS,
-        filename="tracks.css",
-    )
-    if v == str(version.version):
-        response.headers["Cache-Control"] = VERSIONED_CACHE_CONTROL
-    return response
+    return await _stylesheet(request, db_session, programme_cache, conf, "tracks.css", render, v)
 
 
 @get("/{conf:str}/brand.css", name="brand_css", include_in_schema=False)
@@ -60,18 +46,25 @@ async def brand_css(
         programme = await published_programme(db_session, programme_cache, conf)
         return brand_stylesheet(programme.conference.accent_color).encode()
 
-    version = await programme_cache.published_version(db_session, conf)
+    return await _stylesheet(request, db_session, programme_cache, conf, "brand.css", render, v)
+
+
+async def _stylesheet(
+    request: Request[Any, Any, Any],
+    db: DbSession,
+    cache: ProgrammeCacheDependency,
+    conf: str,
+    name: str,
+    render: Callable[[], Awaitable[bytes]],
+    v: str | None,
+) -> Response[bytes]:
+    """A stylesheet generated from the published programme: cached like its feeds, and for a
+    year when asked for by the version it was made from (pages link ``?v=<version>``)."""
+    version = await cache.published_version(db, conf)
     if version is None:
         raise not_found("Conference not found")
     response = await serve_programme_file(
-        request,
-        db=db_session,
-        cache=programme_cache,
-        slug=conf,
-        variant="brand.css",
-        render=render,
-        media_type=CSS,
-        filename="brand.css",
+        request, db=db, cache=cache, slug=conf, variant=name, render=render, media_type=CSS, filename=name
     )
     if v == str(version.version):
         response.headers["Cache-Control"] = VERSIONED_CACHE_CONTROL
