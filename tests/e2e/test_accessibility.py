@@ -45,6 +45,8 @@ PAGES = {
     "speakers": (f"/{CONFERENCE}/speakers/", 200),
     "speaker": (f"/{CONFERENCE}/speakers/{SPEAKER}/", 200),
     "picks": (f"/{CONFERENCE}/programme/picks/?sessions={SESSION}", 200),
+    "search": (f"{PROGRAMME}?q=climate", 200),
+    "embedded programme": (f"/{CONFERENCE}/embed/programme/", 200),
     "register": (f"/{CONFERENCE}/register/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
