@@ -174,6 +174,19 @@ async def _build_rich_conference(client: AsyncTestClient[Litestar], organiser: O
         ),
     )
     await _patch(client, organiser, f"{BASE}/tracks/history", {"name": {"en": "History", "es": "Historia"}})
+    # The registration rules and questions travel with the conference (issue 18).
+    rules = {
+        "opens_at": "2027-09-01T09:00:00+02:00", "closes_at": None, "capacity": 120, "waitlist": False,
+        "double_opt_in": True, "privacy_text": {"en": "We keep your name.", "es": "Guardamos tu nombre."},
+        "questions": [
+            {"key": "topic", "kind": "single_choice", "label": {"en": "Topic", "es": "Tema"}, "required": True,
+             "choices": [{"key": "history", "label": {"en": "History"}}, {"key": "now", "label": {"en": "Now"}}]},
+            {"key": "note", "kind": "long_text", "label": {"en": "Anything else?"}},
+        ],
+        "join_opens_minutes": 30, "join_closes_minutes": 10, "reminder_minutes": None,
+    }  # fmt: skip
+    answer = await client.put(f"{BASE}/registration-settings", json=rules, headers=organiser.headers)
+    assert answer.status_code == 200, answer.text
 
 
 async def _export(settings: Settings, slug: str = SLUG) -> dict[str, Any]:
@@ -205,6 +218,12 @@ async def test_export_import_round_trip_is_lossless(
     second = await _export(settings)
 
     assert second == first
+    assert first["registration_settings"]["opens_at"] == "2027-09-01T07:00:00Z"
+    assert [q["key"] for q in first["registration_settings"]["questions"]] == ["topic", "note"]
+    assert (first["registration_settings"]["capacity"], first["registration_settings"]["reminder_minutes"]) == (
+        120,
+        None,
+    )
     # Key order too: the files must be byte-identical, not merely equal as dicts.
     assert json.dumps(second, ensure_ascii=False) == json.dumps(first, ensure_ascii=False)
     assert json.loads(json.dumps(first)) == first
@@ -219,7 +238,15 @@ async def test_export_rich_conference_contains_secrets_order_and_history(
 
     exported = await _export(settings)
 
-    assert list(exported) == ["format", "conference", "tracks", "streams", "speakers", "sessions"]
+    assert list(exported) == [
+        "format",
+        "conference",
+        "tracks",
+        "streams",
+        "speakers",
+        "sessions",
+        "registration_settings",
+    ]
     assert exported["format"] == "confman.conference/1"
     assert exported["conference"]["title"] == {
         "en": "The Revolutionary Alternative",
@@ -269,8 +296,9 @@ async def test_export_rich_conference_uses_constant_number_of_queries(
         event.listen(db.bind.sync_engine, "before_cursor_execute", count)
         await export_conference(db, SLUG)
 
-    # Conference, tracks, streams, speakers, sessions, session speakers, the logo: one each.
-    assert len(selects) == 7
+    # Conference, tracks, streams, speakers, sessions, session speakers, the logo, the
+    # registration rules: one each.
+    assert len(selects) == 8
 
 
 async def test_export_unknown_slug_raises_not_found(settings: Settings) -> None:
@@ -381,6 +409,7 @@ async def test_import_cross_reference_problems_are_all_listed(
     exported["sessions"][0]["stream"] = "room-z"
     exported["sessions"][1]["ends_at"] = exported["sessions"][1]["starts_at"]
     exported["sessions"][1]["speakers"].append({"speaker": "alex-callinicos", "role": "chair"})
+    exported["registration_settings"]["questions"][0]["label"]["de"] = "Thema"
 
     with pytest.raises(TransferError) as caught:
         await _import(settings, exported)
@@ -388,6 +417,7 @@ async def test_import_cross_reference_problems_are_all_listed(
     assert caught.value.errors == [
         "speakers[0].bio.de: language not offered by the conference (offered: en, es, fr, ru)",
         "tracks[1].slug: 'history' is used twice (also by tracks[0])",
+        "registration_settings.questions[0].label.de: language not offered by the conference (offered: en, es, fr, ru)",
         "sessions[0].title: needs a value in the default language 'en'",
         "sessions[0].track: no track 'ecology' in this file",
         "sessions[0].stream: no stream 'room-z' in this file",

@@ -85,8 +85,12 @@ class RegistrationSettingsService:
     ) -> EffectiveSettings:
         row = await self.row(conference)
         if row is None:
+            # Written with its defaults first: on INSERT SQLAlchemy takes an attribute set to None
+            # as "not given" and applies the column's default, so "no reminders" (null) became
+            # 60 minutes on a conference's first rules. An UPDATE writes the NULL.
             row = RegistrationSettings(conference_id=conference.id)
             self.db.add(row)
+            await self.db.flush()
         row.opens_at = to_utc(data.opens_at, conference.timezone) if data.opens_at else None
         row.closes_at = to_utc(data.closes_at, conference.timezone) if data.closes_at else None
         row.capacity = data.capacity

@@ -28,6 +28,7 @@ from confman.lib.validation import (
     WebUrl,
     ZoneName,
 )
+from confman.registration.schemas import RegistrationSettingsWrite
 
 FORMAT = "confman.conference/1"
 
@@ -153,3 +154,6 @@ class ConferenceFile(_Record):
     streams: list[StreamRecord]
     speakers: list[SpeakerRecord]
     sessions: list[SessionRecord]
+    # Absent (null) in files written before the rules were exported, and for conferences whose
+    # organisers never set them: the defaults apply.
+    registration_settings: RegistrationSettingsWrite | None = None

@@ -17,13 +17,14 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from confman.db.models import (
     Conference,
     ConferenceSession,
+    RegistrationSettings,
     SessionSpeaker,
     Speaker,
     StoredFile,
@@ -152,6 +153,7 @@ async def export_conference(db: AsyncSession, slug: str) -> dict[str, Any]:
             }
             for session in sessions
         ],
+        "registration_settings": await _registration_settings(db, conference),
     }
 
 
@@ -190,7 +192,46 @@ async def import_conference(db: AsyncSession, data: dict[str, Any]) -> Conferenc
             )
         )  # fmt: skip
         await db.flush()
+    rules = file.registration_settings
+    if rules is not None:
+        # A new conference has no registrations: the rules are written as they are, nothing to promote.
+        db.add(
+            RegistrationSettings(
+                conference_id=conference.id,
+                opens_at=rules.opens_at.astimezone(UTC) if rules.opens_at else None,
+                closes_at=rules.closes_at.astimezone(UTC) if rules.closes_at else None,
+                capacity=rules.capacity, waitlist=rules.waitlist, double_opt_in=rules.double_opt_in,
+                privacy_text=rules.privacy_text,
+                questions=[question.model_dump(mode="json") for question in rules.questions],
+                join_opens_minutes=rules.join_opens_minutes, join_closes_minutes=rules.join_closes_minutes,
+            )
+        )  # fmt: skip
+        await db.flush()
+        # Set after the INSERT, which would take None for "not given" and write the default 60.
+        await db.execute(
+            update(RegistrationSettings)
+            .where(RegistrationSettings.conference_id == conference.id)
+            .values(reminder_minutes=rules.reminder_minutes)
+        )
     return conference
+
+
+async def _registration_settings(db: AsyncSession, conference: Conference) -> dict[str, Any] | None:
+    row = await db.scalar(select(RegistrationSettings).where(RegistrationSettings.conference_id == conference.id))
+    if row is None:
+        return None
+    return {
+        "opens_at": _instant(row.opens_at) if row.opens_at else None,
+        "closes_at": _instant(row.closes_at) if row.closes_at else None,
+        "capacity": row.capacity,
+        "waitlist": row.waitlist,
+        "double_opt_in": row.double_opt_in,
+        "privacy_text": _translations(row.privacy_text),
+        "questions": row.questions,
+        "join_opens_minutes": row.join_opens_minutes,
+        "join_closes_minutes": row.join_closes_minutes,
+        "reminder_minutes": row.reminder_minutes,
+    }
 
 
 async def _logo(db: AsyncSession, conference: Conference) -> dict[str, str] | None:
@@ -244,6 +285,23 @@ def _cross_check(file: ConferenceFile) -> list[str]:
     _unique(problems, "speakers", ".guid", [speaker.guid for speaker in file.speakers])
     _unique(problems, "sessions", ".slug", [session.slug for session in file.sessions])
     _unique(problems, "sessions", ".guid", [session.guid for session in file.sessions])
+
+    rules = file.registration_settings
+    if rules is not None:
+        if rules.opens_at is not None and rules.opens_at.tzinfo is None:
+            problems.append("registration_settings.opens_at: must say its offset (as exported)")
+        if rules.closes_at is not None and rules.closes_at.tzinfo is None:
+            problems.append("registration_settings.closes_at: must say its offset (as exported)")
+        _check_translations(
+            problems, conference, "registration_settings.privacy_text", rules.privacy_text, required=False
+        )
+        for index, question in enumerate(rules.questions):
+            path = f"registration_settings.questions[{index}]"
+            _check_translations(problems, conference, f"{path}.label", question.label, required=True)
+            for number, choice in enumerate(question.choices):
+                _check_translations(
+                    problems, conference, f"{path}.choices[{number}].label", choice.label, required=True
+                )
 
     tracks = {track.slug for track in file.tracks}
     streams = {stream.slug for stream in file.streams}
