@@ -28,11 +28,13 @@ from confman.db import migrate
 from confman.db.engine import create_engine
 from confman.db.models import MemberRole
 from confman.lib.timezones import utcnow
-from confman.settings import Settings
+from confman.settings import DEFAULT_SQLITE_PATH, Settings
 
 T = TypeVar("T")
 
 DEMO_ORGANISER = "organiser@example.org"
+# `confman demo --live` works on this file unless CONFMAN_DATABASE_URL names another.
+LIVE_SQLITE_PATH = DEFAULT_SQLITE_PATH.with_name("confman-live.sqlite3")
 
 
 @asynccontextmanager
@@ -97,6 +99,10 @@ def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) 
     settings = Settings()
     if settings.base_url == Settings.model_fields["base_url"].default:
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    if (live or live_in is not None) and settings.database_url == Settings.model_fields["database_url"].default:
+        # The live demo moves the programme to today: in a file of its own, so the next plain
+        # `confman demo` still shows the announced dates.
+        settings = settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{LIVE_SQLITE_PATH}"})
     # The demo shows its local mailbox in the browser (e-mails go there unless CONFMAN_SMTP_URL is set).
     settings = settings.model_copy(update={"dev_pages": True})
 
@@ -119,7 +125,8 @@ def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) 
                 opens_in = timedelta(seconds=live_in) if live_in is not None else timedelta(minutes=-5)
                 first = await shift_demo_live(db, utcnow(), settings.base_url, opens_in)
                 live_session = (first.slug, first.starts_at)
-            _, token = await TokenService(db).issue(organiser, "demo")
+            # One live demo token at a time: each start revokes the one it printed before.
+            _, token = await TokenService(db).replace(organiser, "demo")
         return password, token, live_session
 
     password, token, live_session = run(prepare)

@@ -216,3 +216,36 @@ def test_import_frab_schedule_from_pretalx_into_existing_conference(empty_databa
 
     assert output == f"imported {events} sessions into democon\n"
     assert len(sessions.json()) == events
+
+
+def test_the_live_demo_keeps_its_moved_programme_out_of_the_plain_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default database (./confman.sqlite3), as a newcomer runs it.
+    monkeypatch.chdir(tmp_path)
+    env: dict[str, str | None] = {"CONFMAN_DATABASE_URL": None, "CONFMAN_MAILBOX_DIR": str(tmp_path / "mailbox")}
+
+    def demo(*args: str) -> str:
+        result = CliRunner().invoke(main, ["demo", "--no-serve", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def first_token(output: str) -> str:
+        return re.search(r"organiser token:   (\S+)", output).group(1)  # type: ignore[union-attr]
+
+    first = demo()
+    live = demo("--live")
+    second = demo()
+
+    assert "(database: sqlite+aiosqlite:///confman.sqlite3)" in first
+    assert "(database: sqlite+aiosqlite:///confman-live.sqlite3)" in live
+    plain = Settings(database_url="sqlite+aiosqlite:///confman.sqlite3")
+    with TestClient(create_app(plain)) as client:
+        sessions = client.get("/api/v1/conferences/climate-2027/sessions").json()
+        # Still the announced date: the live demo moved its own copy to today.
+        assert {s["starts_at"][:10] for s in sessions} == {demo_date(date.today()).isoformat()}
+        # Each start revokes the token it printed before: one live demo token at a time.
+        old, new = first_token(first), first_token(second)
+        members = "/api/v1/conferences/climate-2027/members"
+        assert client.get(members, headers={"Authorization": f"Bearer {old}"}).status_code == 401
+        assert client.get(members, headers={"Authorization": f"Bearer {new}"}).status_code == 200

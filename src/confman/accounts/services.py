@@ -111,6 +111,17 @@ class TokenService:
         result = await self.db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         return list(result)
 
+    async def replace(self, user: User, name: str) -> tuple[ApiToken, str]:
+        """A new token named ``name``, the user's earlier live ones of that name revoked (the
+        demo prints a new token on every start; the old ones must not pile up, valid forever)."""
+        await self.db.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return await self.issue(user, name)
+
     async def revoke(self, user: User, token_id: int) -> ApiToken:
         token = await self.db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
         if token is None:
