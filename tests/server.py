@@ -68,6 +68,8 @@ def _start(server: Server) -> tuple[subprocess.Popen[bytes], str]:
     command = [
         sys.executable, "-m", "uvicorn", "--factory", server.factory, "--app-dir", str(CHECKOUT),
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(server.workers), "--log-level", "warning",
+        # As `confman run` does: a worker on a busy test machine may take longer than 5 s to start.
+        "--timeout-worker-healthcheck", "60",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env), base_url  # noqa: S603
 

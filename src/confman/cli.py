@@ -33,6 +33,7 @@ from confman.settings import DEFAULT_SQLITE_PATH, Settings
 T = TypeVar("T")
 
 DEMO_ORGANISER = "organiser@example.org"
+WORKER_START_SECONDS = 60
 # `confman demo --live` works on this file unless CONFMAN_DATABASE_URL names another.
 LIVE_SQLITE_PATH = DEFAULT_SQLITE_PATH.with_name("confman-live.sqlite3")
 
@@ -76,6 +77,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             port=port,
             workers=workers,
             proxy_headers=True,
+            # A worker answers the supervisor's health check only once it has imported and built
+            # the app (2-4 s of CPU each); on a busy machine uvicorn's 5 s default killed and
+            # restarted workers at start, again and again (issue 18).
+            timeout_worker_healthcheck=WORKER_START_SECONDS,
         )
 
 

@@ -249,3 +249,45 @@ def test_the_live_demo_keeps_its_moved_programme_out_of_the_plain_demo(
         members = "/api/v1/conferences/climate-2027/members"
         assert client.get(members, headers={"Authorization": f"Bearer {old}"}).status_code == 401
         assert client.get(members, headers={"Authorization": f"Bearer {new}"}).status_code == 200
+
+
+def test_run_with_workers_keeps_each_worker_through_a_start_on_a_busy_machine(tmp_path: Path) -> None:
+    # Every core busy while two workers import and build the app: each must start once, not be
+    # killed by the supervisor's health check and restarted (uvicorn's 5 s default did that).
+    database = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
+    env = {**os.environ, "CONFMAN_DATABASE_URL": database, "CONFMAN_MAIL_WORKER_EMBEDDED": "false"}
+    subprocess.run([sys.executable, "-m", "confman", "db", "upgrade"], env=env, check=True, capture_output=True)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range((os.cpu_count() or 2) + 1)]
+    port = _free_port()
+    log = tmp_path / "run.log"
+    try:
+        with log.open("wb") as log_file:
+            server = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "confman", "run", "--port", str(port), "--workers", "2"],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                deadline = time.monotonic() + 120
+                answered = 0
+                while answered < 20:
+                    assert server.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, log.read_text()
+                    try:
+                        answered += (
+                            httpx.get(f"http://127.0.0.1:{port}/api/v1/conferences", timeout=5).status_code == 200
+                        )
+                    except httpx.HTTPError:
+                        time.sleep(0.2)
+            finally:
+                server.terminate()
+                server.wait(30)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    output = log.read_text()
+    assert output.count("Started server process") == 2, output
+    assert "not ready in time" not in output
+    assert "died" not in output
