@@ -308,10 +308,14 @@ def export_command(slug: str, output: Path | None) -> None:
     show_default=True,
     help="confman: a file from `confman export`; frab: a frab/c3voc schedule.json (what pretalx exports).",
 )
-@click.option("--conference", help="frab only: the slug of the existing conference to fill.")
-@click.option("--owner", help="confman only: e-mail of an organiser account to make owner.")
-def import_command(file: Path, file_format: str, conference: str | None, owner: str | None) -> None:
+@click.option("--conference", help="frab only: the slug of the conference to fill.")
+@click.option(
+    "--create", is_flag=True, help="frab only: make the conference (a draft) from the file's conference block first."
+)
+@click.option("--owner", help="E-mail of an organiser account to make owner of the imported conference.")
+def import_command(file: Path, file_format: str, conference: str | None, create: bool, owner: str | None) -> None:
     """Read a conference or a schedule into the database, all or nothing."""
+    from confman.schedule.frab_conference import conference_from_frab
     from confman.schedule.importer import import_frab_schedule
     from confman.transfer.services import import_conference
 
@@ -325,16 +329,28 @@ def import_command(file: Path, file_format: str, conference: str | None, owner: 
 
     async def work() -> str:
         async with unit_of_work(settings) as session:
-            if file_format == "frab":
-                assert conference is not None
-                target = await ConferenceService(session).get_for_operator(conference)
-                created = await import_frab_schedule(session, target, data)
-                return f"imported {created} sessions into {conference}"
-            imported = await import_conference(session, data)
+            account = None
             if owner is not None:
                 account = await UserService(session).get_by_email(owner)
                 if account is None:
                     raise click.ClickException(f"no organiser account {owner}")
+            if file_format == "frab":
+                assert conference is not None
+                conferences = ConferenceService(session)
+                if create:
+                    target = await conferences.create(conference_from_frab(data, conference), account)
+                else:
+                    try:
+                        target = await conferences.get_for_operator(conference)
+                    except HTTPException as error:
+                        raise click.ClickException(
+                            f"{error.detail}: {conference} (add --create to make it from the file's conference block)"
+                        ) from None
+                created = await import_frab_schedule(session, target, data)
+                made = "created {slug} (a draft) and " if create else ""
+                return f"{made.format(slug=conference)}imported {created} sessions into {conference}"
+            imported = await import_conference(session, data)
+            if account is not None:
                 await MembershipService(session).add(imported, account.email, MemberRole.OWNER)
             return f"imported {imported.slug}"
 

@@ -291,3 +291,26 @@ def test_run_with_workers_keeps_each_worker_through_a_start_on_a_busy_machine(tm
     assert output.count("Started server process") == 2, output
     assert "not ready in time" not in output
     assert "died" not in output
+
+
+def test_import_frab_creates_the_conference_when_asked(empty_database: str) -> None:
+    example = SCHEMAS / "examples" / "pretalx-democon.json"
+    block = json.loads(example.read_text())["schedule"]["conference"]
+    events = sum(len(room) for day in block["days"] for room in day["rooms"].values())
+    invoke(empty_database, "user", "create", "--email", "ada@example.org", "--name", "Ada", "--password", "z" * 12)
+    command = ["import", "--format", "frab", str(example), "--conference", "democon"]
+
+    # Without --create, the error says what is missing and how to get it.
+    refused = CliRunner().invoke(main, command, env={"CONFMAN_DATABASE_URL": empty_database})
+    output = invoke(empty_database, *command, "--create", "--owner", "ada@example.org")
+
+    assert refused.exit_code == 1
+    assert "democon (add --create to make it from the file's conference block)" in refused.output
+    assert output == f"created democon (a draft) and imported {events} sessions into democon\n"
+    token = invoke(empty_database, "token", "create", "--email", "ada@example.org").strip()
+    with TestClient(create_app(Settings(database_url=empty_database))) as client:
+        conference = client.get("/api/v1/conferences/democon", headers={"Authorization": f"Bearer {token}"}).json()
+        sessions = client.get("/api/v1/conferences/democon/sessions", headers={"Authorization": f"Bearer {token}"})
+    assert conference["title"] == {conference["default_language"]: block["title"]}
+    assert (conference["status"], conference["starts_on"]) == ("draft", block["days"][0]["date"])
+    assert len(sessions.json()) == events
