@@ -178,6 +178,13 @@ def test_register_confirm_and_join_when_the_window_opens(live_server: LiveServer
     open_mail(page, server, "Confirm your registration")
     expect(page.locator("dd").first).to_contain_text(email)
     confirm_url = mail_link(page, "Confirm my registration", f"/{CONFERENCE}/register/confirm/")
+    # The mailbox and the e-mail fit a phone (long addresses and link lines wrap).
+    phone = new_context(viewport={"width": 390, "height": 844}).new_page()
+    for path in (MAILBOX, page.url):
+        goto(phone, server, path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+    phone.context.close()
     page.locator(f'pre.mail-text a[href="{confirm_url}"]').click()
     expect(page.locator("h1")).to_have_text("Confirm your registration")
     page.get_by_role("button", name="Confirm my registration").click()
