@@ -327,3 +327,18 @@ async def test_openapi_request_schemas_match_real_payloads(client: Client) -> No
     ]
 
     assert errors == []
+
+
+async def test_openapi_describes_the_submit_as_the_validators_read_it(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    submit = paths["/api/v1/conferences/{conf}/registrations"]["post"]
+    one = paths["/api/v1/conferences/{conf}/registrations/{registration_id}"]["get"]
+
+    # Answers are an object keyed by question, not an array.
+    assert schemas["RegistrationCreate"]["properties"]["answers"]["type"] == "object"
+    # One 409 (registration closed), not a oneOf of two identical shapes; the rate limit's 429.
+    assert "oneOf" not in submit["responses"]["409"]["content"]["application/json"]["schema"]
+    assert {"202", "400", "404", "409", "429"} <= set(submit["responses"])
+    assert "401" not in submit["responses"]  # public
+    assert {"200", "401", "404"} <= set(one["responses"])

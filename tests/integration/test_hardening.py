@@ -98,11 +98,21 @@ async def test_stored_separators_neither_stop_an_email_nor_break_schedule_xml(
     assert document.findtext(".//event/title") == "Limits \ufffd of\ufffd COP26"
 
 
-async def test_an_email_address_is_exactly_one_address(
+async def test_an_email_address_is_exactly_one_address_and_a_date_time_is_text(
     client: Client, organiser: Organiser, settings: Settings
 ) -> None:
     await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await post_ok(client, organiser, f"{CONF}/sessions", session_payload())
     await put_registration_settings(client, organiser, "climate-2027")
+    # A number is not a date-time (pydantic would read 0 as 1970-01-01).
+    for path, body, field in [
+        (f"{CONF}/registration-settings", {"opens_at": 0}, "opens_at"),
+        (f"{CONF}/registration-settings", {"closes_at": 1.5e9}, "closes_at"),
+        (f"{CONF}/sessions/limits-of-cop26", {"starts_at": 1_800_000_000}, "starts_at"),
+    ]:
+        refused = await client.patch(path, json=body, headers=organiser.headers)
+        assert refused.status_code == 400, (body, refused.text)
+        assert named(refused.json(), field), refused.json()
     for address in [
         "victim@example.org,attacker@example.org",
         "victim,attacker@example.org",

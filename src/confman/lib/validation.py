@@ -7,6 +7,7 @@ name the field and the problem.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -53,6 +54,13 @@ def _known_country(value: str) -> str:
     if len(code) != 2 or not is_known_country(code):
         raise ValueError(f"unknown country code {value!r} (expected ISO 3166-1 alpha-2, such as 'GB')")
     return code
+
+
+def _datetime_text(value: object) -> object:
+    # Pydantic would take 0 (or any number) as seconds since 1970: a date-time here is text.
+    if isinstance(value, (int, float)):
+        raise ValueError("must be an ISO 8601 date-time string, such as '2027-11-14T09:00' (not a number)")
+    return value
 
 
 def _strip(value: object) -> object:
@@ -112,6 +120,9 @@ Email = Annotated[
     AfterValidator(_one_address),
     Field(json_schema_extra={"format": "email"}),
 ]
+
+# A date-time as ISO 8601 text (with an offset, or wall-clock time where the field says whose).
+DateTimeText = Annotated[datetime, BeforeValidator(_datetime_text), Field(json_schema_extra={"format": "date-time"})]
 
 LanguageCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_known_language)]
 ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_zone)]

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import SessionKind, SessionStatus, SpeakerRole
-from confman.lib.validation import LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
+from confman.lib.validation import DateTimeText, LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
 
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
 # Paths below .../sessions/ that name no session (POST .../sessions/status, /orga/…/sessions/new).
@@ -43,8 +43,8 @@ class SessionCreate(BaseModel):
     language: LanguageCode | None = Field(default=None, description="Spoken language; the conference's by default.")
     track: Slug | None = Field(default=None, description="A track's slug.")
     stream: Slug | None = Field(default=None, description="A stream's slug.")
-    starts_at: datetime = Field(description="With an offset, or wall-clock time in the conference's zone.")
-    ends_at: datetime
+    starts_at: DateTimeText = Field(description="With an offset, or wall-clock time in the conference's zone.")
+    ends_at: DateTimeText
     status: SessionStatus = SessionStatus.DRAFT
     capacity: Capacity | None = None
     meeting_url: WebUrl | None = Field(default=None, description="Secret; overrides the stream's meeting URL.")
@@ -63,8 +63,8 @@ class SessionUpdate(BaseModel):
     language: LanguageCode | None = None
     track: Slug | None = None
     stream: Slug | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTimeText | None = None
+    ends_at: DateTimeText | None = None
     status: SessionStatus | None = None
     capacity: Capacity | None = None
     meeting_url: WebUrl | None = None

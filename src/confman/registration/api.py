@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post, put
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -19,7 +20,7 @@ from confman.accounts.auth import BEARER, NOBODY
 from confman.conferences.access import ORGANISER, PUBLIC, READ, ConferenceAccessDependency
 from confman.db.models import Registration, RegistrationStatus
 from confman.db.transactions import DbSession
-from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
+from confman.lib.openapi import RATE_LIMITED, READ_ERRORS, WRITE_ERRORS
 from confman.registration.export import csv_filename, registrations_csv
 from confman.registration.filters import parse
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
@@ -40,7 +41,9 @@ from confman.registration.services import RegistrationService, RegistrationSetti
 from confman.registration.submit import AppSubmitTargets, Submission
 from confman.settings import AppSettings
 
-SUBMIT_ERRORS = [*WRITE_ERRORS, RegistrationClosed]
+# Public: no 401; its one 409 is "registration is closed" (ConflictError's shape is the same, and
+# listing both made the document's 409 a oneOf of two identical schemas).
+SUBMIT_ERRORS = [ValidationException, NotFoundException, RegistrationClosed]
 
 MESSAGES = {
     "check_email": "Check your e-mail: we sent a link to confirm your registration.",
@@ -105,6 +108,7 @@ class RegistrationSubmitController(Controller):
         # The service reads the conference with its rules in one query: published ones only.
         opt=PUBLIC,
         raises=SUBMIT_ERRORS,
+        responses=RATE_LIMITED,
         status_code=HTTP_202_ACCEPTED,
     )
     async def submit_registration(
@@ -282,7 +286,13 @@ class RegistrationController(Controller):
             headers={"Content-Disposition": f'attachment; filename="{csv_filename(conference)}"'},
         )
 
-    @get("/registrations/{registration_id:int}", summary="One registration", opt=ORGANISER, security=BEARER)
+    @get(
+        "/registrations/{registration_id:int}",
+        summary="One registration",
+        opt=ORGANISER,
+        security=BEARER,
+        raises=READ_ERRORS,
+    )
     async def get_registration(
         self,
         conference_access: ConferenceAccessDependency,

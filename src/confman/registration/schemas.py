@@ -7,11 +7,12 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from confman.db.models import RegistrationStatus
 from confman.lib.validation import (
     CountryCode,
+    DateTimeText,
     Email,
     LanguageCode,
     Line,
@@ -74,10 +75,10 @@ class RegistrationSettingsWrite(_Input):
     """The whole set of a conference's registration rules (PUT replaces them: a field left
     out takes its default). :class:`RegistrationSettingsUpdate` changes only what it names."""
 
-    opens_at: datetime | None = Field(
+    opens_at: DateTimeText | None = Field(
         default=None, description="Empty: open now. Naive times are in the conference's zone."
     )
-    closes_at: datetime | None = Field(default=None, description="Empty: open until the conference ends.")
+    closes_at: DateTimeText | None = Field(default=None, description="Empty: open until the conference ends.")
     capacity: int | None = Field(default=None, ge=0, le=10_000_000, description="Empty: unlimited.")
     waitlist: bool = True
     double_opt_in: bool = True
@@ -106,10 +107,10 @@ class RegistrationSettingsUpdate(_Input):
     ``reminder_minutes``); for the others it is refused. ``questions`` and ``privacy_text``,
     when sent, are replaced as a whole."""
 
-    opens_at: datetime | None = Field(
+    opens_at: DateTimeText | None = Field(
         default=None, description="null: open now. Naive times are in the conference's zone."
     )
-    closes_at: datetime | None = Field(default=None, description="null: open until the conference ends.")
+    closes_at: DateTimeText | None = Field(default=None, description="null: open until the conference ends.")
     capacity: int | None = Field(default=None, ge=0, le=10_000_000, description="null: unlimited.")
     waitlist: bool | None = None
     double_opt_in: bool | None = None
@@ -141,6 +142,15 @@ class RegistrationSettingsRead(BaseModel):
 ShortAnswer = Annotated[str, Field(max_length=300)]
 
 
+MAX_ANSWERS = 50
+
+
+def _few_answers(value: dict[str, object]) -> dict[str, object]:
+    if len(value) > MAX_ANSWERS:
+        raise ValueError(f"at most {MAX_ANSWERS} answers")
+    return value
+
+
 class RegistrationCreate(_Input):
     name: Line
     email: Email
@@ -148,9 +158,11 @@ class RegistrationCreate(_Input):
     timezone: ZoneName
     language: LanguageCode
     # Keyed by question key: a string, a list of choice keys (multiple choice) or a boolean (yes/no).
-    answers: Annotated[dict[Slug, str | bool | Annotated[list[str], Field(max_length=100)]], Field(max_length=50)] = (
-        Field(default_factory=dict)
-    )
+    # The size limit is a validator, not Field(max_length=…): Litestar documents a constrained
+    # dict as an array, and clients built from the document then sent arrays (issue 18).
+    answers: Annotated[
+        dict[Slug, str | bool | Annotated[list[str], Field(max_length=100)]], AfterValidator(_few_answers)
+    ] = Field(default_factory=dict, description="Keyed by question key.")
     consent: bool = Field(description="Consent to the conference's privacy text; must be true.")
 
 
