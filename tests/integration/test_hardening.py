@@ -4,13 +4,18 @@ e-mail or make an export invalid."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from typing import Any
 
+import asyncpg
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from lxml import etree
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.engine import make_url
 
 from confman.db.models import Conference, ConferenceSession, MailStatus
 from confman.settings import Settings
@@ -192,3 +197,54 @@ async def test_repeated_submits_of_one_address_send_one_reminder_an_hour(
         ("rosa@example.org", "already_registered"),
         ("rosa@example.org", "confirm_request"),
     ]
+
+
+async def test_the_organisers_list_reads_one_moment_around_a_placement(
+    client: Client, organiser: Organiser, settings: Settings, app: Any
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("SQLite reads in one deferred transaction: a writer cannot commit in between")
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    await put_registration_settings(client, organiser, "climate-2027", capacity=1, double_opt_in=False)
+    for name in ("first", "second", "third"):
+        assert (await client.post(REGISTER, json=registration_payload(email=f"{name}@example.org"))).status_code == 201
+    second = next(r for r in await registrations(settings) if r.email == "second@example.org")
+
+    def promote_meanwhile() -> None:
+        # Another server promotes "second" and commits, between the list's statements.
+        async def promote() -> None:
+            url = make_url(settings.database_url)
+            connection = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=url.database)
+            try:
+                await connection.execute(
+                    "UPDATE registration SET status = 'confirmed', waitlist_seq = NULL WHERE id = $1", second.id
+                )
+            finally:
+                await connection.close()
+
+        worker = threading.Thread(target=lambda: asyncio.run(promote()))
+        worker.start()
+        worker.join()
+
+    fired: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "row_number() OVER" in statement and not fired:
+            fired.append(statement)
+            promote_meanwhile()
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        listed = await client.get(REGISTER, headers=organiser.headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+    assert fired, "the list no longer reads positions in a statement of its own: rethink this test"
+    rows = {row["email"]: (row["status"], row["waitlist_position"]) for row in listed.json()}
+    # The moment before the promotion, whole: both waiting, in order.
+    assert rows == {
+        "first@example.org": ("confirmed", None),
+        "second@example.org": ("waitlisted", 1),
+        "third@example.org": ("waitlisted", 2),
+    }

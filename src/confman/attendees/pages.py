@@ -44,7 +44,7 @@ from confman.attendees.services import AttendanceRules, Gate, JoinDecision
 from confman.calendar.ical import build_calendar
 from confman.db.engine import set_write_intent
 from confman.db.models import Conference, Registration, RegistrationStatus
-from confman.db.transactions import DbSession
+from confman.db.transactions import WRITES, DbSession
 from confman.lib.errors import FieldError, FormRejected
 from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym
 from confman.lib.templating import gettext_callables
@@ -241,7 +241,7 @@ def _done(token: str, what: str) -> Redirect:
     return Redirect(attendee_url("", token) + f"?done={what}", status_code=HTTP_303_SEE_OTHER, headers=PRIVATE)
 
 
-@get("/me/{token:str}/", name="attendee_page", include_in_schema=False)
+@get("/me/{token:str}/", name="attendee_page", include_in_schema=False, opt={WRITES: True})
 async def attendee_page(
     request: AnyRequest, token: FromPath[str], db_session: DbSession, settings: AppSettings,
     programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency,
@@ -453,7 +453,7 @@ GATE_STATUS = {
 }
 
 
-@get("/join/{token:str}/{session:str}", name="join_session", include_in_schema=False)
+@get("/join/{token:str}/{session:str}", name="join_session", include_in_schema=False, opt={WRITES: True})
 async def join_session(
     request: AnyRequest, token: FromPath[str], session: FromPath[str], db_session: DbSession,
     settings: AppSettings, programme_cache: ProgrammeCacheDependency, page_renderer: PageRendererDependency,

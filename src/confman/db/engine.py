@@ -39,6 +39,10 @@ def set_write_intent(writes: bool) -> None:
     _write_intent.set(writes)
 
 
+def write_intended() -> bool:
+    return _write_intent.get()
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
