@@ -10,6 +10,7 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -32,6 +33,7 @@ from confman.conferences.access import check_conference_routes, provide_conferen
 from confman.db.engine import create_engine
 from confman.db.session_store import DatabaseStore
 from confman.db.transactions import mark_write_intent, provide_db_session
+from confman.lib.api_docs import SelfHostedSwagger
 from confman.lib.errors import FormRejected, integrity_error_handler
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
@@ -158,6 +160,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         },
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(page_renderer.environment)),
         openapi_config=OpenAPIConfig(
+            # The JSON document at /schema/openapi.json, and the docs page from our own origin.
+            render_plugins=[JsonRenderPlugin(), SelfHostedSwagger()],
             title="confman",
             version="1",
             description="Online-conference manager. Organiser operations need `Authorization: Bearer <token>`.",

@@ -346,3 +346,29 @@ def test_clock_reader_understands_the_page_formats() -> None:
     assert clocks("9:00\u202fAM–10:30\u202fPM London") == ["09:00", "22:30"]
     assert clocks("21:30–00:00") == ["21:30", "00:00"]
     assert clocks("12:15 AM (14 нояб. 2027 г.)") == ["00:15"]
+
+
+def test_the_api_documentation_renders_from_our_own_origin(demo_server: DemoServer, new_context: NewContext) -> None:
+    # Swagger UI is vendored and started from a file: under the CSP, with no network beyond us.
+    context = new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: foreign.append(request.url) if not request.url.startswith(demo_server.base_url) else None,
+    )
+
+    answer = page.goto(demo_server.url("/schema/swagger"))
+
+    assert answer is not None
+    assert answer.status == 200
+    expect(page.locator(".swagger-ui .opblock-tag", has_text="Registrations").first).to_be_visible()
+    expect(
+        page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/conferences/{conf}/registrations").first
+    ).to_be_visible()
+    assert foreign == []
+    assert problems == []
+    context.close()
