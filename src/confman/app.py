@@ -34,7 +34,12 @@ from confman.db.engine import create_engine
 from confman.db.session_store import DatabaseStore
 from confman.db.transactions import mark_write_intent, provide_db_session
 from confman.lib.api_docs import SelfHostedSwagger
-from confman.lib.errors import FormRejected, integrity_error_handler
+from confman.lib.errors import (
+    DATABASE_UNAVAILABLE,
+    FormRejected,
+    database_unavailable_handler,
+    integrity_error_handler,
+)
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
 from confman.lib.requests import JsonCheckedRequest
@@ -154,6 +159,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         ],
         exception_handlers={
             IntegrityError: integrity_error_handler,
+            # The database out of reach: 503 with Retry-After, never a 500.
+            **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
             NotFoundException: not_found_handler(page_renderer),
             # A refused form: its page again, after the request's transaction rolled back.
             FormRejected: form_rejected_handler(page_renderer),

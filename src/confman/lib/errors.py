@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy.exc import IntegrityError
+from litestar.status_codes import HTTP_409_CONFLICT, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 
 class FieldError(ClientException):
@@ -74,3 +75,38 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
         {"status_code": HTTP_409_CONFLICT, "detail": "The change conflicts with existing data; reload and retry."},
         status_code=HTTP_409_CONFLICT,
     )
+
+
+# How long a client should wait when the database is out of reach (a restart, a failover).
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The database cannot be reached (refused, reset, shut down, restarting): 503 with
+    Retry-After, not a 500. The request's transaction never committed, so nothing of it is
+    written; the pool's pre-ping brings connections back once the database answers again."""
+    if (
+        isinstance(exc, DBAPIError)
+        and not isinstance(exc, (OperationalError, InterfaceError))
+        and not exc.connection_invalidated
+    ):
+        raise exc
+    return Response(
+        {"status_code": HTTP_503_SERVICE_UNAVAILABLE, "detail": "The database is unavailable; try again shortly."},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+    )
+
+
+# What "the database is out of reach" looks like: asyncpg's refused connection is a plain
+# ConnectionRefusedError; a connection lost or a server shutting down comes wrapped by SQLAlchemy.
+# While PostgreSQL starts or stops, asyncpg's own errors come unwrapped when a connection opens.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    OperationalError,
+    InterfaceError,
+    DBAPIError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
