@@ -39,10 +39,6 @@ def set_write_intent(writes: bool) -> None:
     _write_intent.set(writes)
 
 
-def write_intended() -> bool:
-    return _write_intent.get()
-
-
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
@@ -52,13 +48,25 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         _configure_sqlite(engine, settings)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         echo=settings.echo_sql,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
     )
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A read sees one moment: under READ COMMITTED each statement sees its own, and the
+        # organisers' list read a registration's row and its waiting-list position on either
+        # side of a placement ("pending, position 51" while 50 waited). Reads never fail to
+        # serialise under REPEATABLE READ; writes keep the default. Set as the transaction's
+        # first statement, so a request answered from memory still opens none.
+        if not _write_intent.get():
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    return engine
 
 
 def _unicode_lower(value: object) -> object:

@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from confman.db.engine import set_write_intent, write_intended
+from confman.db.engine import set_write_intent
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A route's ``opt`` key: this GET writes (the attendee's page makes links on first view; the join
@@ -24,7 +24,7 @@ WRITES = "writes"
 
 async def mark_write_intent(request: Request[Any, Any, Any]) -> None:
     """A ``before_request`` hook (it runs before the dependencies): reads take no write lock on
-    SQLite, and see one snapshot on PostgreSQL (``provide_db_session``)."""
+    SQLite, and see one snapshot on PostgreSQL (``db/engine.py``)."""
     set_write_intent(request.method not in SAFE_METHODS or bool(request.route_handler.opt.get(WRITES)))
 
 
@@ -34,12 +34,6 @@ async def provide_db_session(plugin_db_session: NamedDependency[AsyncSession]) -
     A refused form therefore raises (``lib/errors.FormRejected``, answered by its page) rather
     than returning its error page, which would commit whatever the request wrote before the refusal.
     """
-    if not write_intended() and plugin_db_session.get_bind().dialect.name == "postgresql":
-        # A read sees one moment: READ COMMITTED gives each statement its own, and the organisers'
-        # list read a registration's row and its waiting-list position at two moments around a
-        # placement ("pending, position 51" while 50 waited). Read-only work never fails to
-        # serialise under REPEATABLE READ.
-        await plugin_db_session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     try:
         yield plugin_db_session
     except BaseException:
