@@ -33,6 +33,7 @@ from confman.conferences.access import check_conference_routes, provide_conferen
 from confman.db.engine import create_engine
 from confman.db.session_store import DatabaseStore
 from confman.db.transactions import mark_write_intent, provide_db_session
+from confman.lib.allow_header import whole_allow_header
 from confman.lib.api_docs import SelfHostedSwagger
 from confman.lib.errors import (
     DATABASE_UNAVAILABLE,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         },
         middleware=[
             refuse_unreadable_paths,
+            whole_allow_header,
             response_cache_middleware(response_cache),
             security_headers_middleware,
         ],

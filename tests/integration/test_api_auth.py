@@ -342,3 +342,16 @@ async def test_openapi_describes_the_submit_as_the_validators_read_it(client: Cl
     assert {"202", "400", "404", "409", "429"} <= set(submit["responses"])
     assert "401" not in submit["responses"]  # public
     assert {"200", "401", "404"} <= set(one["responses"])
+
+
+async def test_options_names_every_method_of_each_api_path(client: Client) -> None:
+    documented: dict[str, set[str]] = {}
+    for method, path in await openapi_operations(client):
+        documented.setdefault(path, set()).add(method)
+    values = {"conf": "x", "speaker": "s", "session": "s", "track": "t", "stream": "t"}
+    for path, methods in documented.items():
+        url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), path)
+        answer = await client.options(url)
+        allowed = {method.strip() for method in answer.headers.get("allow", "").split(",")}
+        # Paths served by several handlers said only one of them (Allow: OPTIONS, POST beside a GET).
+        assert methods | {"OPTIONS"} <= allowed, (path, sorted(allowed))
