@@ -43,6 +43,28 @@ log = logging.getLogger("confman.mail")
 NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices, account_notices, outreach_notices)
 
 
+class _Lease:
+    """How long this worker may still count its claims as its own, by its own clock.
+
+    Each start and renewal is timed from *before* the database statement, so the rows'
+    ``lease_until`` (written later) never ends before what this clock believes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._loop = asyncio.get_running_loop()
+        self._until = self._loop.time() + seconds
+
+    def start_renewal(self) -> float:
+        return self._loop.time()
+
+    def renewed(self, started: float) -> None:
+        self._until = max(self._until, started + self.seconds)
+
+    def held(self) -> bool:
+        """Still held with a third of the lease to spare: room for the send about to start."""
+        return self._until - self._loop.time() > self.seconds / 3
+
+
 class MailWorker:
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None, batch_size: int = 20) -> None:
         self.settings = settings
@@ -87,6 +109,7 @@ class MailWorker:
         """Send one batch of due e-mails; how many were claimed (0: nothing was due)."""
         if not await self._anything_due():
             return 0
+        lease = _Lease(self.settings.mail_lease_seconds)
         async with self.sessions() as db:
             claimed = await outbox.claim(
                 db, self.worker_id, limit=self.batch_size, lease_seconds=self.settings.mail_lease_seconds
@@ -94,35 +117,43 @@ class MailWorker:
             await db.commit()
         if not claimed:
             return 0
-        heartbeat = asyncio.create_task(self._keep_leases([mail.id for mail in claimed]))
+        heartbeat = asyncio.create_task(self._keep_leases([mail.id for mail in claimed], lease))
         try:
-            await self._deliver(claimed)
+            await self._deliver(claimed, lease)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         return len(claimed)
 
-    async def _keep_leases(self, ids: list[int]) -> None:
+    async def _keep_leases(self, ids: list[int], lease: _Lease) -> None:
         """While this worker lives and sends the batch, its claims are renewed every third of the
         lease: the lease can be short (a crashed process's e-mails are due again in seconds),
         and a slow mail server never hands a live worker's e-mails to another."""
-        lease = self.settings.mail_lease_seconds
         while True:
-            await asyncio.sleep(lease / 3)
+            await asyncio.sleep(lease.seconds / 3)
             try:
+                renewing = lease.start_renewal()
                 async with self.sessions() as db:
-                    await outbox.extend_lease(db, ids, self.worker_id, lease_seconds=lease)
+                    await outbox.extend_lease(db, ids, self.worker_id, lease_seconds=lease.seconds)
                     await db.commit()
+                lease.renewed(renewing)
             except Exception:  # the next beat tries again; the lease still runs meanwhile
                 log.exception("extending the e-mails' lease failed")
 
-    async def _deliver(self, claimed: Sequence[OutboxMail]) -> None:
+    async def _deliver(self, claimed: Sequence[OutboxMail], lease: _Lease) -> None:
         messages = await self._build(claimed)
         sent: set[int] = set()
         try:
             async with transport_for(self.settings) as transport:
                 for mail in claimed:
+                    if not lease.held():
+                        # The heartbeat could not renew the claims in time (a database busy or
+                        # out of reach): another worker may take these e-mails once the lease
+                        # runs out, so this one leaves them to it rather than risk sending
+                        # them twice. Nothing to write: they are due again when the lease ends.
+                        log.warning("lease on e-mails not renewed in time; leaving the rest of the batch")
+                        return
                     message = messages.get(mail.id)
                     if message is not None and await self._send(transport, mail, message):
                         sent.add(mail.id)
