@@ -35,6 +35,7 @@ from typing import Any
 from confman.lib.timezones import get_zone, to_zone
 from confman.lib.translations import pick
 from confman.lib.urls import conference_url, session_url, speaker_url
+from confman.lib.xml_documents import xml_bytes
 from confman.published.model import PublicConference, PublicSession, PublicTrack, PublishedProgramme
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
@@ -47,9 +48,6 @@ _ZONE_NAME_RE = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 # The schema's pattern for room and track slugs; the XSD's for track slugs.
 _JSON_SLUG_RE = re.compile(r"^[a-z0-9_-]+[a-z0-9]$")
 _XSD_TRACK_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]+$")
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def acronym(conference: PublicConference) -> str:
@@ -158,11 +156,7 @@ def build_schedule_xml(
             room_xml = ET.SubElement(day_xml, "room", name=room.name, guid=str(room.guid))
             for event in day.events[room.name]:
                 _event_xml(schedule, room_xml, event)
-    ET.indent(root, space=" ")
-    # ElementTree writes any character; XML 1.0 allows fewer. Input refuses the rest, but data
-    # stored before that rule (or imported) must not make the whole document unreadable.
-    document = _XML_INVALID.sub("\ufffd", ET.tostring(root, encoding="unicode"))
-    return b"<?xml version='1.0' encoding='utf-8'?>\n" + document.encode() + b"\n"
+    return xml_bytes(root)
 
 
 # --- preparation, shared by both formats ---------------------------------------------
