@@ -42,13 +42,16 @@ from confman.lib.errors import (
     integrity_error_handler,
 )
 from confman.lib.log_redaction import install_token_redaction
+from confman.lib.metrics import RequestMetricsMiddleware
 from confman.lib.paths import STATIC_DIR
+from confman.lib.request_log import with_request_ids
 from confman.lib.requests import JsonCheckedRequest
 from confman.lib.response_cache import ResponseCache, response_cache_middleware
 from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.lib.urls import refuse_unreadable_paths
 from confman.mail import routes as mail
+from confman.ops import routes as ops
 from confman.orga import routes as orga
 from confman.orga.session import SESSION_STORE
 from confman.programme import routes as programme
@@ -83,6 +86,8 @@ DOMAINS: tuple[Domain, ...] = (
     orga,
     # The local mailbox in the browser: development and the demo only.
     mail,
+    # /healthz and /readyz.
+    ops,
 )
 # Self-hosted CSS and JS, addressed by content hash (lib/templating.static_url): cache for a year.
 STATIC_FILES = create_static_files_router(
@@ -132,6 +137,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
             "submit_targets": Provide(lambda: submit_targets, use_cache=True, sync_to_thread=False),
         },
         middleware=[
+            # Requests and latency by route template, cached answers included (lib/metrics.py).
+            RequestMetricsMiddleware,
             refuse_unreadable_paths,
             whole_allow_header,
             response_cache_middleware(response_cache),
@@ -147,6 +154,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
                 # Links on error pages come from here, never from the request's Host header.
                 "base_url": settings.base_url,
                 "engine": engine,
+                # For /readyz (ops/health.py); None without CONFMAN_REDIS_URL.
+                "redis": redis,
                 "programme_cache": programme_cache,
                 "response_cache": response_cache,
                 "submit_targets": submit_targets,
@@ -183,6 +192,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         debug=settings.debug,
     )
     check_conference_routes(app.routes)
+    # Outermost, around 404s and errors too: an X-Request-ID for every answer and its log lines.
+    app.asgi_handler = with_request_ids(app.asgi_handler)
     return app
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging.config
 import secrets
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ from confman.conferences.services import ConferenceService
 from confman.db import migrate
 from confman.db.engine import create_engine
 from confman.db.models import MemberRole
+from confman.lib import metrics
+from confman.lib.request_log import logging_config
 from confman.lib.timezones import utcnow
 from confman.settings import DEFAULT_SQLITE_PATH, Settings
 
@@ -66,8 +69,9 @@ def main() -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    log_config = logging_config(settings.log_format)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_config=log_config)
     else:
         # Worker processes build the app from the same CONFMAN_* environment.
         uvicorn.run(
@@ -77,6 +81,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             port=port,
             workers=workers,
             proxy_headers=True,
+            log_config=log_config,
             # A worker answers the supervisor's health check only once it has imported and built
             # the app (2-4 s of CPU each); on a busy machine uvicorn's 5 s default killed and
             # restarted workers at start, again and again (issue 18).
@@ -169,7 +174,28 @@ def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) 
 @click.option("--workers", default=1, show_default=True, help="Worker processes.")
 def run_server(host: str, port: int, workers: int) -> None:
     """Serve the application (migrate first with `confman db upgrade`)."""
-    _serve(Settings(), host, port, workers)
+    settings = Settings()
+    with metrics_server(settings, host, workers):
+        _serve(settings, host, port, workers)
+
+
+@contextmanager
+def metrics_server(settings: Settings, host: str, workers: int) -> Iterator[None]:
+    """With CONFMAN_METRICS_PORT: every worker's metrics (prometheus-client's multiprocess
+    files, in a folder emptied now) and the database's figures, served from this process."""
+    if settings.metrics_port is None:
+        yield
+        return
+    from confman.ops.gauges import DatabaseCollector
+
+    folder, owned = metrics.prepare_multiprocess_dir()
+    registry = metrics.process_registry(multiprocess_workers=workers > 1, extra=[DatabaseCollector(settings)])
+    metrics.serve_metrics(host, settings.metrics_port, registry)
+    try:
+        yield
+    finally:
+        if owned:
+            metrics.remove_multiprocess_dir(folder)
 
 
 @main.command("worker")
@@ -181,6 +207,7 @@ def worker_command(once: bool) -> None:
     from confman.worker import MailWorker
 
     settings = Settings()
+    logging.config.dictConfig(logging_config(settings.log_format))
 
     async def work() -> None:
         worker = MailWorker(settings)

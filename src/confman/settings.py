@@ -7,6 +7,7 @@ at import time.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from litestar.di import NamedDependency
 from pydantic import Field
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     # Sign-in attempts per e-mail address and per client address, each per 15 minutes.
     sign_in_attempts_per_address: int = Field(default=10, ge=1)
     sign_in_attempts_per_client: int = Field(default=30, ge=1)
+    # Prometheus metrics of `confman run` (every worker's, and the database's figures) on this
+    # port, on the --host it serves; empty: none. Keep it off the public network.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Log lines as text or as one JSON object each (with the request id either way).
+    log_format: Literal["text", "json"] = "text"
     # Development pages (the local mailbox at /_dev/mailbox/); on in `confman demo` and debug.
     dev_pages: bool = False
 

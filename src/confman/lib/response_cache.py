@@ -21,6 +21,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEvent
 
+from confman.lib.metrics import count_lookup
+
 CACHEABLE_HEADER = "x-confman-cacheable"
 _CACHEABLE = CACHEABLE_HEADER.encode()
 _VARY_COOKIES = (b"tz", b"lang")
@@ -49,11 +51,10 @@ class ResponseCache:
 
     def get(self, key: tuple[bytes, ...]) -> CachedResponse | None:
         entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry.expires <= time.monotonic():
+        if entry is not None and entry.expires <= time.monotonic():
             self._drop(key)
-            return None
+            entry = None
+        count_lookup("response", entry is not None)
         return entry
 
     def put(self, key: tuple[bytes, ...], headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import Conference, ConferenceStatus
+from confman.lib.metrics import count_lookup
 from confman.published.model import PublishedProgramme, load_published_programme
 from confman.published.search import SearchIndex, build_index
 
@@ -81,6 +82,7 @@ class ProgrammeCache:
         if search:
             return await self._search_body(key, render)
         cached = self._bodies.get(key)
+        count_lookup("page", cached is not None)
         if cached is not None:
             self._bodies.move_to_end(key)
             return cached
@@ -94,6 +96,7 @@ class ProgrammeCache:
 
     async def _search_body(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
         cached = self._searches.get(key)
+        count_lookup("page", cached is not None)
         if cached is not None:
             self._searches.move_to_end(key)
             return cached
