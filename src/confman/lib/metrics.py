@@ -54,7 +54,7 @@ def status_class(status: int) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Counts and times every routed HTTP request under its route template (``/{conf:str}/…``),
+    """Counts and times every routed HTTP request under its route template (``/api/v1/conferences/{conf}``),
     so private tokens in paths never become label values and the series stay few."""
 
     def __init__(self, app: ASGIApp) -> None:
