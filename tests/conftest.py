@@ -44,6 +44,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 ONE_WORKER_MODULES = {
     "tests/integration/test_registration_race.py",
     "tests/integration/test_seat_race.py",
+    # Its servers (two app servers, two mail workers) start once for all its tests.
+    "tests/integration/test_many_servers.py",
     "tests/e2e/test_attendee_journey_browser.py",
     # Its tests build on each other on one server per database.
     "tests/e2e/test_organiser_journey_browser.py",

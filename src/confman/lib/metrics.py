@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
 from prometheus_client.exposition import start_http_server
@@ -74,6 +75,10 @@ class RequestMetricsMiddleware:
 
         try:
             await self.app(scope, receive, timed_send)
+        except HTTPException as error:
+            # Raised through here (a rate limit's 429, a 404): the app's handler answers it later.
+            status[0] = error.status_code
+            raise
         finally:
             route = scope.get("path_template") or "unrouted"
             method = scope["method"]

@@ -130,6 +130,8 @@ def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             "uvicorn.access": {"handlers": ["default"], "level": level, "propagate": False},
             "granian": {"handlers": ["default"], "level": level, "propagate": False},
             "granian.access": {"handlers": ["default"], "level": level, "propagate": False},
+            # Alembic names its plugins at INFO whenever it is imported.
+            "alembic": {"level": "WARNING"},
         },
         "root": {"handlers": ["default"], "level": level},
     }
