@@ -312,6 +312,9 @@ async def test_500_registrations_for_50_seats_across_two_servers(cluster: Cluste
 async def test_a_programme_change_on_one_server_shows_on_the_other_within_the_cache_lifetime(
     cluster: Cluster,
 ) -> None:
+    """The programme feed is cached twice per worker: the programme's version is trusted for the
+    lifetime, and the micro-cache replays a whole answer for as long; so a change made on app1
+    shows on app2 within two lifetimes at most (docs/architecture.md, "Many servers")."""
     lifetime = Settings.model_fields["programme_cache_seconds"].default
     app1, app2 = cluster.app_urls
     headers = cluster.organiser.headers
@@ -320,22 +323,20 @@ async def test_a_programme_change_on_one_server_shows_on_the_other_within_the_ca
         created = await http.post(f"{app1}{conf}/sessions", json=session_payload(), headers=headers)
         assert created.status_code == 201, created.text
 
-        async def titles() -> list[str]:
-            # Both workers of app2, and whatever the micro-cache holds.
-            answers = [await http.get(f"{app2}{conf}/sessions") for _ in range(4)]
-            return [session["title"]["en"] for answer in answers for session in answer.json()]
+        async def feeds() -> list[str]:
+            # Both workers of app2 (most likely), each from its caches once warm.
+            return [(await http.get(f"{app2}/cache-check/programme.ics")).text for _ in range(4)]
 
-        assert set(await titles()) == {"The Limits of COP26 and Capitalist Solutions"}
+        assert all("SUMMARY:The Limits of COP26" in feed for feed in await feeds())
         changed = await http.patch(
             f"{app1}{conf}/sessions/limits-of-cop26", json={"title": {"en": "A changed title"}}, headers=headers
         )
         assert changed.status_code == 200, changed.text
         changed_at = time.monotonic()
-        while set(await titles()) != {"A changed title"}:
-            assert time.monotonic() - changed_at < lifetime + 2.0, "app2 still shows the old title"
+        while not all("SUMMARY:A changed title" in feed for feed in await feeds()):
+            assert time.monotonic() - changed_at < 2 * lifetime + 1.0, "app2 still shows the old title"
             await asyncio.sleep(0.05)
         seen_after = time.monotonic() - changed_at
-    assert seen_after <= lifetime + 2.0
     print(f"\nthe change showed on the other server after {seen_after:.2f} s (lifetime {lifetime} s)")
 
 
@@ -386,8 +387,15 @@ async def test_one_scrape_sees_every_worker_and_the_database(cluster: Cluster) -
     assert len(counts) == 1, scrape[:2000]
     assert float(counts[0]) >= 20
     # The rate limit's refusals (raised, then answered) count as the 4xx they are.
-    assert re.search(r'^confman_http_requests_total\{[^}]*/registrations",status="4xx"\} [1-9]', scrape, re.MULTILINE)
-    assert not re.search(r'^confman_http_requests_total\{[^}]*status="5xx"\}', scrape, re.MULTILINE)
+    registrations = 'route="/api/v1/conferences/{conf}/registrations"'
+    refused = [
+        float(line.rsplit(" ", 1)[1])
+        for line in scrape.splitlines()
+        if line.startswith("confman_http_requests_total{") and registrations in line and 'status="4xx"' in line
+    ]
+    assert refused, scrape
+    assert refused[0] >= 1
+    assert 'status="5xx"' not in scrape
     assert re.search(r'^confman_registrations\{status="confirmed"\} \d', scrape, re.MULTILINE)
     assert re.search(r"^confman_outbox_pending \d", scrape, re.MULTILINE)
     assert re.search(r'^confman_cache_lookups_total\{cache="response",result="(hit|miss)"\}', scrape, re.MULTILINE)
