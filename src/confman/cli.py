@@ -188,13 +188,14 @@ def metrics_server(settings: Settings, host: str, workers: int) -> Iterator[None
         return
     from confman.ops.gauges import DatabaseCollector
 
-    folder, owned = metrics.prepare_multiprocess_dir()
+    # One process serves in this one: its own registry; several write their files for this one to add up.
+    folder, owned = metrics.prepare_multiprocess_dir() if workers > 1 else (None, False)
     registry = metrics.process_registry(multiprocess_workers=workers > 1, extra=[DatabaseCollector(settings)])
     metrics.serve_metrics(host, settings.metrics_port, registry)
     try:
         yield
     finally:
-        if owned:
+        if folder is not None and owned:
             metrics.remove_multiprocess_dir(folder)
 
 
