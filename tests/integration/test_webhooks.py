@@ -9,8 +9,11 @@ import asyncio
 import base64
 import json
 import random
+import ssl
+import subprocess
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -446,3 +449,50 @@ async def test_secret_shown_once_stored_sealed_and_strangers_see_nothing(
     assert (await client.delete(f"{HOOKS}/{created['id']}", headers=organiser.headers)).status_code == 204
     async with database(settings) as db:
         assert await db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed key and certificate for hooks.test (made by the openssl command)."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hooks.test",
+         "-addext", "subjectAltName=DNS:hooks.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+async def test_https_sends_the_name_as_sni_to_the_checked_address_and_verifies_its_certificate(
+    client: Client, organiser: Organiser, settings: Settings, engine: AsyncEngine, certificate: tuple[Path, Path]
+) -> None:
+    """A TLS listener on 127.0.0.1 with a self-signed certificate for hooks.test: the client
+    connects to the address the resolver gave, says hooks.test in SNI, and refuses the
+    certificate (no trusted issuer), so verification is on and uses the name, not the address."""
+    key, cert = certificate
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc]
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    hooks = hook_settings(settings)
+    conference = await conference_id(client, organiser, settings)
+    try:
+        await add_endpoint(hooks, conference, f"https://hooks.test:{port}/in", ["session.changed"])
+        await emit_events(hooks, conference, [(Event.SESSION_CHANGED, {"session_id": 5})])
+        resolver = FakeResolver({"hooks.test": ["127.0.0.1"]})
+        await deliverer(hooks, engine, "w1", resolver=resolver).run_once()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert names == ["hooks.test"]
+    [row] = await deliveries(hooks)
+    assert row.status == "pending"
+    assert row.last_error is not None
+    assert "CERTIFICATE_VERIFY_FAILED" in row.last_error
