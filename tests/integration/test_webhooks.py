@@ -496,3 +496,32 @@ async def test_https_sends_the_name_as_sni_to_the_checked_address_and_verifies_i
     assert row.status == "pending"
     assert row.last_error is not None
     assert "CERTIFICATE_VERIFY_FAILED" in row.last_error
+
+
+async def test_a_rolled_back_event_makes_no_delivery_and_a_given_up_one_lets_the_next_go(
+    client: Client, organiser: Organiser, settings: Settings, engine: AsyncEngine
+) -> None:
+    hooks = hook_settings(settings, webhooks_give_up_seconds=0.001)
+    conference = await conference_id(client, organiser, settings)
+    receiver = Receiver()  # never started
+    await add_endpoint(hooks, conference, receiver.url(), ["registration.created", "registration.cancelled"])
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as db:
+        emit(db, Event.REGISTRATION_CREATED, conference_id=conference, payload={"registration_id": 9})
+        await db.flush()
+        assert await db.scalar(select(func.count()).select_from(WebhookDelivery)) == 1  # in its transaction
+        await db.rollback()
+    assert await deliveries(hooks) == []
+    await emit_events(
+        hooks,
+        conference,
+        [(Event.REGISTRATION_CREATED, {"registration_id": 9}), (Event.REGISTRATION_CANCELLED, {"registration_id": 9})],
+    )
+    await drain([deliverer(hooks, engine, "w1")], hooks)
+    first, second = await deliveries(hooks)
+    # The first was given up after its one failed attempt; only then was the second tried.
+    assert (first.status, first.attempts) == ("failed", 1)
+    assert (second.status, second.attempts) == ("failed", 1)
+    assert first.last_attempt_at is not None
+    assert second.last_attempt_at is not None
+    assert first.last_attempt_at <= second.last_attempt_at

@@ -5,11 +5,12 @@ on PostgreSQL, SQLite's ``BEGIN IMMEDIATE`` otherwise; a lease) and settled one 
 delivery is claimable only while no older delivery of its endpoint and ``order_key`` is pending,
 so events of one registration reach an endpoint in the order they happened, however many
 workers run: a worker that claimed the head holds it pending until it settles. Each attempt
-resolves the host once, refuses non-public addresses, connects to the address it checked (with
-the name as ``Host`` and TLS SNI), follows no redirect, stops after 5 s to connect and 10 s in
-all, and reads at most 64 KiB of the answer. 2xx is success; anything else is retried with
-exponential back-off until the give-up time. An endpoint failing long and often is disabled and
-its conference's owners are e-mailed.
+resolves the host once (within 5 s), refuses non-public addresses, connects to the address it
+checked (with the name as ``Host`` and TLS SNI), follows no redirect, stops after 5 s to connect
+and 10 s for the whole request, and reads at most 64 KiB of the answer. A batch's attempts run
+side by side, so a batch ends well within its lease (60 s); a settle counts only while the claim
+is still the worker's. 2xx is success; anything else is retried with exponential back-off until
+the give-up time. An endpoint failing long and often is disabled and its owners are e-mailed.
 """
 
 from __future__ import annotations
@@ -164,11 +165,12 @@ async def attempt(
     host = url.host
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        address = await checked_address(host, port, resolver, allow_private=allow_private)
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            address = await checked_address(host, port, resolver, allow_private=allow_private)
     except AddressRefused as refused:
         return Outcome(ok=False, error=f"refused: {refused}")
-    except OSError as error:
-        return Outcome(ok=False, error=f"could not resolve {host}: {error}")
+    except (OSError, TimeoutError) as error:
+        return Outcome(ok=False, error=f"could not resolve {host}: {error!r}")
     timestamp = int(utcnow().timestamp())
     headers = {
         "host": url.netloc.decode("ascii"),
