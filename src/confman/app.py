@@ -63,6 +63,7 @@ from confman.schedule import routes as schedule
 from confman.settings import Settings
 from confman.site.serve import form_rejected_handler, not_found_handler
 from confman.speakers import routes as speakers
+from confman.webhooks import routes as webhooks
 from confman.worker import EmbeddedWorker
 
 
@@ -82,6 +83,7 @@ DOMAINS: tuple[Domain, ...] = (
     schedule,
     registration,
     attendees,
+    webhooks,
     # The organisers' pages (/orga/).
     orga,
     # The local mailbox in the browser: development and the demo only.

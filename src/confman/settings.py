@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Log lines as text or as one JSON object each (with the request id either way).
     log_format: Literal["text", "json"] = "text"
+    # Webhooks: endpoints on private, loopback, link-local, CGNAT or otherwise non-public
+    # addresses are refused unless this allows them (an installation whose receivers live on
+    # its own network); plain http:// endpoints likewise.
+    webhooks_allow_private: bool = False
+    webhooks_allow_http: bool = False
+    # Retries: 5 s, 10 s, 20 s … at most 10 h apart; given up 3 days after the event (or replay).
+    webhooks_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhooks_retry_max_seconds: float = Field(default=10 * 3600.0, gt=0)
+    webhooks_give_up_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    # An endpoint is disabled (and its conference's owners told) once this many attempts in a
+    # row failed over at least this long without a success between them.
+    webhooks_disable_after_failures: int = Field(default=20, ge=1)
+    webhooks_disable_after_seconds: float = Field(default=24 * 3600.0, ge=0)
+    # A claimed delivery is its worker's this long (an attempt takes at most 10 s).
+    webhooks_lease_seconds: float = Field(default=60.0, gt=0)
     # Development pages (the local mailbox at /_dev/mailbox/); on in `confman demo` and debug.
     dev_pages: bool = False
 

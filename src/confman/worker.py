@@ -1,5 +1,5 @@
-"""The worker: queues due reminders and sends due outbox e-mails, with exponential back-off
-and a lease per claim.
+"""The worker: queues due reminders, sends due outbox e-mails and delivers due webhooks, with
+exponential back-off and a lease per claim.
 
 Every domain's e-mails are worded by its ``notices`` module, imported here once so that each
 registers its renderers with mail (``NOTICES``). Run as ``confman worker`` (any number of them,
@@ -37,10 +37,18 @@ from confman.mail.transport import DeliveryError, Transport, transport_for
 from confman.outreach import notices as outreach_notices
 from confman.registration import notices as registration_notices
 from confman.settings import Settings
+from confman.webhooks import notices as webhook_notices
+from confman.webhooks.delivery import WebhookDeliverer
 
 log = logging.getLogger("confman.mail")
 # The modules that word the e-mails: importing them registers their renderers.
-NOTICES: tuple[ModuleType, ...] = (registration_notices, attendee_notices, account_notices, outreach_notices)
+NOTICES: tuple[ModuleType, ...] = (
+    registration_notices,
+    attendee_notices,
+    account_notices,
+    outreach_notices,
+    webhook_notices,
+)
 
 
 class _Lease:
@@ -73,6 +81,7 @@ class MailWorker:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.batch_size = batch_size
         self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.webhooks = WebhookDeliverer(settings, self.sessions, self.worker_id)
 
     async def close(self) -> None:
         if self._own_engine:
@@ -223,6 +232,10 @@ class MailWorker:
             except Exception:
                 log.exception("mail worker round failed")
                 handled = 0
+            try:
+                handled += await self.webhooks.run_once()
+            except Exception:
+                log.exception("webhook delivery round failed")
             if handled:
                 continue
             with contextlib.suppress(TimeoutError):

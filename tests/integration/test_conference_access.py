@@ -92,6 +92,14 @@ ORGANISER_OPERATIONS = {
     ("POST", "/registrations/{registration_id}/resend"),
     ("GET", "/attendance"),
     ("GET", "/sessions/{session}/attendance"),
+    ("GET", "/webhooks"),
+    ("POST", "/webhooks"),
+    ("GET", "/webhooks/{webhook_id}"),
+    ("PATCH", "/webhooks/{webhook_id}"),
+    ("DELETE", "/webhooks/{webhook_id}"),
+    ("POST", "/webhooks/{webhook_id}/secret"),
+    ("GET", "/webhooks/{webhook_id}/deliveries"),
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"),
 }
 
 

@@ -55,6 +55,8 @@ CONFMAN_TABLES = {
     "track",
     "user_account",
     "web_session",
+    "webhook_delivery",
+    "webhook_endpoint",
 }
 
 

@@ -41,6 +41,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("messages", N_("Messages"), "messages/"),
     ("reach", N_("Reach"), "reach/"),
     ("members", N_("Members"), "members/"),
+    ("webhooks", N_("Webhooks"), "webhooks/"),
     ("audit", N_("Changes"), "audit/"),
 )
 

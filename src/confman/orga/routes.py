@@ -33,6 +33,7 @@ from confman.orga import (
     streams,
     tokens,
     tracks,
+    webhooks,
 )
 from confman.orga import branding as conference_branding
 from confman.orga import settings as conference_settings
@@ -54,6 +55,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     tokens.token_revoke,
     *account.HANDLERS,
     *members.HANDLERS,
+    *webhooks.HANDLERS,
     audit_log.audit_page,
     *conference_settings.HANDLERS,
     *conference_branding.HANDLERS,

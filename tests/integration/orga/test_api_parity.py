@@ -64,6 +64,16 @@ PAGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/conferences/{conf}/registrations/{registration_id}/resend"): ("orga:registration-resend",),
     ("GET", "/api/v1/conferences/{conf}/attendance"): ("orga:attendance",),
     ("GET", "/api/v1/conferences/{conf}/sessions/{session}/attendance"): ("orga:session-attendance",),
+    ("GET", "/api/v1/conferences/{conf}/webhooks"): ("orga:webhooks",),
+    ("POST", "/api/v1/conferences/{conf}/webhooks"): ("orga:webhook-create",),
+    ("GET", "/api/v1/conferences/{conf}/webhooks/{webhook_id}"): ("orga:webhook",),
+    ("PATCH", "/api/v1/conferences/{conf}/webhooks/{webhook_id}"): ("orga:webhook-enable",),
+    ("DELETE", "/api/v1/conferences/{conf}/webhooks/{webhook_id}"): ("orga:webhook-delete",),
+    ("POST", "/api/v1/conferences/{conf}/webhooks/{webhook_id}/secret"): ("orga:webhook-secret",),
+    ("GET", "/api/v1/conferences/{conf}/webhooks/{webhook_id}/deliveries"): ("orga:webhook",),
+    ("POST", "/api/v1/conferences/{conf}/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): (
+        "orga:webhook-replay",
+    ),
 }
 # The attendees' own operations, which no organiser does.
 ATTENDEES = {

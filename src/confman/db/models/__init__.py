@@ -38,6 +38,7 @@ from confman.db.models.registration import (
 )
 from confman.db.models.speakers import Speaker
 from confman.db.models.web import StoredFile, WebSession
+from confman.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "PAYLOAD_VERSION",
@@ -52,6 +53,7 @@ __all__ = [
     "ConferenceMember",
     "ConferenceSession",
     "ConferenceStatus",
+    "DeliveryStatus",
     "Event",
     "MailStatus",
     "MemberRole",
@@ -78,4 +80,6 @@ __all__ = [
     "Track",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -1,0 +1,79 @@
+"""A real HTTP receiver for webhook tests: http.server in a thread on 127.0.0.1, recording
+every request (headers, body, what it answered) in arrival order."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+
+@dataclass
+class Receiver:
+    """``answer(received_so_far_for_this_id, path) -> status``; ``delay``: up to that many seconds."""
+
+    port: int = 0
+    answer: Callable[[int, str], int] = lambda seen, path: 200
+    delay: float = 0.0
+    big_body: bool = False
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    def __post_init__(self) -> None:
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if receiver.delay:
+                    time.sleep(random.uniform(0, receiver.delay))  # noqa: S311 - test jitter
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with receiver.lock:
+                    seen = sum(1 for r in receiver.requests if r.headers.get("webhook-id") == headers.get("webhook-id"))
+                    status = receiver.answer(seen, self.path)
+                    receiver.requests.append(Received(self.path, headers, body, status))
+                payload = b"x" * (100 * 1024) if receiver.big_body else b"ok"
+                self.send_response(status)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def successes(self) -> list[Received]:
+        with self.lock:
+            return [r for r in self.requests if 200 <= r.status < 300]
