@@ -2,11 +2,11 @@
 
 A secret is ``whsec_`` + base64 of 32 random bytes, generated here and answered once (at
 creation and at each rotation). It must be recoverable to sign, so it is stored sealed rather
-than hashed: encrypted with a key derived from the deployment's ``secret_key`` (HMAC-SHA256 as
-a PRF in counter mode, a fresh 16-byte nonce per secret) and authenticated (encrypt-then-MAC,
-HMAC-SHA256 with a second derived key). A database dump alone therefore reveals no secret;
-whoever has both the dump and ``secret_key`` has them all (as they could forge sessions too).
-Changing ``secret_key`` makes the stored secrets unreadable: rotate each endpoint's secret.
+than hashed: AES-256-GCM (``cryptography``) with a key derived from the deployment's
+``secret_key`` by HKDF-SHA256 and a fresh 96-bit nonce per secret. A database dump alone
+therefore reveals no secret; whoever has both the dump and ``secret_key`` has them all (as they
+could forge sessions too). Changing ``secret_key`` makes the stored secrets unreadable: rotate
+each endpoint's secret.
 Secrets never reach a log, an answer other than those two, or an event.
 """
 
@@ -17,11 +17,16 @@ import hashlib
 import hmac
 import secrets
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 PREFIX = "whsec_"
 SECRET_BYTES = 32
-_NONCE = 16
-_TAG = 32
+_NONCE = 12
 _VERSION = "v1"
+_PURPOSE = b"confman webhook secret"
 
 
 class SealBroken(Exception):
@@ -32,27 +37,15 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
-def _key(secret_key: str, purpose: bytes) -> bytes:
-    return hmac.new(secret_key.encode("utf-8"), b"confman webhook secret " + purpose, hashlib.sha256).digest()
-
-
-def _xor(data: bytes, key: bytes, nonce: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data)), strict=True))
-
-
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = (length + 31) // 32
-    return b"".join(
-        hmac.new(key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest() for counter in range(blocks)
-    )[:length]
+def _cipher(secret_key: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_PURPOSE).derive(secret_key.encode("utf-8"))
+    return AESGCM(key)
 
 
 def seal(secret: str, secret_key: str) -> str:
-    plain = secret.encode("utf-8")
     nonce = secrets.token_bytes(_NONCE)
-    cipher = _xor(plain, _key(secret_key, b"encryption"), nonce)
-    tag = hmac.new(_key(secret_key, b"mac"), _VERSION.encode() + nonce + cipher, hashlib.sha256).digest()
-    return _VERSION + "." + base64.urlsafe_b64encode(nonce + cipher + tag).decode("ascii")
+    sealed = _cipher(secret_key).encrypt(nonce, secret.encode("utf-8"), _VERSION.encode())
+    return _VERSION + "." + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
 def unseal(sealed: str, secret_key: str) -> str:
@@ -61,13 +54,12 @@ def unseal(sealed: str, secret_key: str) -> str:
         raw = base64.urlsafe_b64decode(data.encode("ascii"))
     except ValueError as error:
         raise SealBroken("not a sealed secret") from error
-    if version != _VERSION or len(raw) < _NONCE + _TAG:
+    if version != _VERSION or len(raw) <= _NONCE + 16:
         raise SealBroken("not a sealed secret")
-    nonce, cipher, tag = raw[:_NONCE], raw[_NONCE:-_TAG], raw[-_TAG:]
-    expected = hmac.new(_key(secret_key, b"mac"), version.encode() + nonce + cipher, hashlib.sha256).digest()
-    if not hmac.compare_digest(tag, expected):
-        raise SealBroken("sealed with another secret_key, or altered")
-    plain = _xor(cipher, _key(secret_key, b"encryption"), nonce)
+    try:
+        plain = _cipher(secret_key).decrypt(raw[:_NONCE], raw[_NONCE:], version.encode())
+    except InvalidTag as error:
+        raise SealBroken("sealed with another secret_key, or altered") from error
     return plain.decode("utf-8")
 
 
