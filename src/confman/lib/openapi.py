@@ -13,15 +13,16 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 from pydantic import BaseModel
 
 from confman.lib.errors import ConflictError
+from confman.lib.validation import COMPONENT, COMPONENTS
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
-    from litestar.typing import FieldDefinition
 
 READ_ERRORS = [NotFoundException, NotAuthorizedException]
 WRITE_ERRORS = [ValidationException, NotAuthorizedException, NotFoundException, ConflictError]
@@ -64,7 +65,7 @@ class StrictInputSchemas(OpenAPISchemaPlugin):
         document = model.model_json_schema(mode="validation")
         definitions = document.pop("$defs", {})
         schema = schema_creator.schema_registry.get_schema_for_field_definition(field_definition)
-        built = _schema(_inline(document, definitions), top=True)
+        built = _schema(_inline(document, definitions), schema_creator, top=True)
         for name in (item.name for item in fields(Schema)):
             setattr(schema, name, getattr(built, name))
         schema.title = model.__name__
@@ -88,7 +89,7 @@ def _inline(value: Any, definitions: dict[str, Any]) -> Any:
     return value
 
 
-def _schema(value: dict[str, Any], *, top: bool = False) -> Schema:
+def _schema(value: dict[str, Any], creator: SchemaCreator, *, top: bool = False) -> Schema:
     """A JSON schema (a dict) as Litestar's ``Schema``: what the document's writer serialises."""
     arguments: dict[str, Any] = {}
     for key, item in value.items():
@@ -96,12 +97,41 @@ def _schema(value: dict[str, Any], *, top: bool = False) -> Schema:
         if name is None or (key == "title" and not top):
             continue
         if key == "properties":
-            item = {prop: _schema(sub) for prop, sub in item.items()}
+            item = {prop: _sub_schema(sub, creator) for prop, sub in item.items()}
         elif key in _SCHEMA_LISTS:
-            item = [_schema(sub) for sub in item]
+            item = [_sub_schema(sub, creator) for sub in item]
         elif key in _ONE_SCHEMA and isinstance(item, dict):
-            item = _schema(item)
+            item = _sub_schema(item, creator)
         elif key == "type":
             item = [OpenAPIType(one) for one in item] if isinstance(item, list) else OpenAPIType(item)
         arguments[name] = item
     return Schema(**arguments)
+
+
+_COMPONENT_TYPES: dict[str, type] = {}
+
+
+def _sub_schema(value: dict[str, Any], creator: SchemaCreator) -> Schema | Reference:
+    """A nested schema, or a reference to the component its type names (``COMPONENT``), with
+    what the field adds to it (a description, a default) beside the reference."""
+    name = value.get(COMPONENT)
+    if not isinstance(name, str):
+        return _schema(value, creator)
+    canonical = COMPONENTS[name]
+    # The registry keys components by type: one stand-in type per name.
+    stand_in = _COMPONENT_TYPES.setdefault(name, type(name, (), {"__module__": __name__}))
+    field = FieldDefinition.from_annotation(stand_in)
+    registered = creator.schema_registry.get_schema_for_field_definition(field)
+    if registered.type is None:
+        built = _schema(canonical, creator)
+        for attribute in (item.name for item in fields(Schema)):
+            setattr(registered, attribute, getattr(built, attribute))
+        registered.title = name
+    reference = creator.schema_registry.get_reference_for_field_definition(field)
+    assert reference is not None  # registered just above
+    added = {key: item for key, item in value.items() if key not in (COMPONENT, "title") and canonical.get(key) != item}
+    if not added:
+        return reference
+    wrapper = _schema(added, creator)
+    wrapper.all_of = [reference]
+    return wrapper

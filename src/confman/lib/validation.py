@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, HttpUrl, StringConstraints, WithJsonSchema
 
 from confman.lib.countries import is_known_country, known_countries
+from confman.lib.errors import FieldError
 from confman.lib.languages import is_known_language, known_languages
 from confman.lib.timezones import is_known_zone, known_zones
 
@@ -111,6 +112,17 @@ Slug = Annotated[
     Field(description="Lowercase letters, digits and single hyphens; used in public URLs."),
 ]
 
+# Schemas the OpenAPI document names once, in its components, and refers to (lib/openapi.py):
+# the lists of zones, languages and countries and the long patterns appear once, not in every field.
+COMPONENT = "x-component"
+COMPONENTS: dict[str, dict[str, Any]] = {}
+
+
+def component(name: str, schema: dict[str, Any]) -> WithJsonSchema:
+    COMPONENTS[name] = schema
+    return WithJsonSchema({**schema, COMPONENT: name})
+
+
 LINE_LENGTH = 300
 LONG_TEXT_LENGTH = 20_000
 
@@ -121,12 +133,13 @@ Line = Annotated[
     StringConstraints(min_length=1, max_length=LINE_LENGTH),
     AfterValidator(_no_control_characters),
     AfterValidator(_single_line),
-    WithJsonSchema(
+    component(
+        "Line",
         {
             "type": "string",
             "pattern": _stripped_pattern(_LINE_CLASS, LINE_LENGTH, required=True),
             "description": f"One line: 1 to {LINE_LENGTH} characters once stripped, no control characters.",
-        }
+        },
     ),
 ]
 
@@ -136,12 +149,13 @@ LongText = Annotated[
     BeforeValidator(_strip),
     StringConstraints(max_length=LONG_TEXT_LENGTH),
     AfterValidator(_no_control_characters),
-    WithJsonSchema(
+    component(
+        "LongText",
         {
             "type": "string",
             "pattern": _stripped_pattern(_CONTROL_CLASS, LONG_TEXT_LENGTH, required=False),
             "description": f"At most {LONG_TEXT_LENGTH} characters once stripped; no control characters but newlines.",
-        }
+        },
     ),
 ]
 
@@ -175,24 +189,39 @@ LanguageCode = Annotated[
     str,
     StringConstraints(max_length=16),
     AfterValidator(_known_language),
-    WithJsonSchema({"type": "string", "enum": sorted(known_languages()), "description": "A CLDR language code."}),
+    component(
+        "LanguageCode",
+        {
+            "type": "string",
+            "enum": sorted(known_languages()),
+            "description": "A CLDR language code.",
+        },
+    ),
 ]
 ZoneName = Annotated[
     str,
     StringConstraints(max_length=64),
     AfterValidator(_known_zone),
-    WithJsonSchema({"type": "string", "enum": sorted(known_zones()), "description": "An IANA time zone."}),
+    component(
+        "ZoneName",
+        {
+            "type": "string",
+            "enum": sorted(known_zones()),
+            "description": "An IANA time zone.",
+        },
+    ),
 ]
 CountryCode = Annotated[
     str,
     StringConstraints(max_length=8),
     AfterValidator(_known_country),
-    WithJsonSchema(
+    component(
+        "CountryCode",
         {
             "type": "string",
             "enum": sorted(known_countries()),
             "description": "ISO 3166-1 alpha-2 (lowercase is read as uppercase).",
-        }
+        },
     ),
 ]
 WebUrl = Annotated[
@@ -221,3 +250,25 @@ def _few_translations(value: dict[str, str]) -> dict[str, str]:
 # Field(max_length=…): Litestar's OpenAPI generator documents a constrained dict as an array.
 TranslatedLine = Annotated[dict[LanguageCode, Line], AfterValidator(_few_translations)]
 TranslatedText = Annotated[dict[LanguageCode, LongText], AfterValidator(_few_translations)]
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A PATCH field that may be left out but never set to null: ``name: Line | None = omittable()``.
+    The document shows it without null; ``refuse_nulls`` answers 400 for a null sent."""
+    return Field(default=None, json_schema_extra=_never_null, **constraints)
+
+
+def refuse_nulls(data: BaseModel) -> None:
+    """A 400 naming the first ``omittable`` field that was sent as null."""
+    for name, field in type(data).model_fields.items():
+        if field.json_schema_extra is _never_null and name in data.model_fields_set and getattr(data, name) is None:
+            raise FieldError(name, "null", "must not be null")
