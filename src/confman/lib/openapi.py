@@ -3,6 +3,7 @@ the request bodies' schemas as pydantic validates them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,11 @@ OWNER_ERRORS = [*WRITE_ERRORS, PermissionDeniedException]
 class ErrorAnswer:
     status_code: int
     detail: str
+
+
+def query_values(known: Iterable[str]) -> dict[str, Any]:
+    """A query parameter's values as its filter reads them: one of ``known``, or empty for none."""
+    return {"enum": ["", *sorted(known)]}
 
 
 # Operations behind a rate limit (registration/routes.py) say so.
