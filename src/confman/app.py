@@ -43,6 +43,7 @@ from confman.lib.errors import (
 )
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.metrics import RequestMetricsMiddleware
+from confman.lib.openapi import StrictInputSchemas
 from confman.lib.paths import STATIC_DIR
 from confman.lib.request_log import with_request_ids
 from confman.lib.requests import JsonCheckedRequest
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app = Litestar(
         route_handlers=[*(handler for domain in DOMAINS for handler in domain.routes(settings)), STATIC_FILES],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), StrictInputSchemas()],
         stores=_stores(settings, redis, engine),
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -11,6 +11,7 @@ from confman.accounts.schemas import TokenCreate, TokenCreated, TokenRead
 from confman.accounts.services import TokenService, UserService
 from confman.db.models import ApiToken
 from confman.db.transactions import DbSession
+from confman.lib.openapi import RATE_LIMITED
 
 
 def token_read(token: ApiToken) -> TokenRead:
@@ -32,6 +33,8 @@ class TokenController(Controller):
         "/",
         summary="Create a token from e-mail and password",
         raises=[ValidationException, NotAuthorizedException],
+        # The sign-in attempts' limit (accounts/routes.py) answers 429.
+        responses=RATE_LIMITED,
     )
     async def create_token(self, data: JSONBody[TokenCreate], db_session: DbSession) -> TokenCreated:
         user = await UserService(db_session).authenticate(data.email, data.password)

@@ -8,7 +8,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from confman.db.models import ConferenceStatus, MemberRole
 from confman.lib.branding import MAX_EMBED_ORIGINS, normalise_origin, normalise_origins
-from confman.lib.validation import LanguageCode, Line, Slug, TranslatedLine, TranslatedText, WebUrl, ZoneName
+from confman.lib.validation import (
+    LanguageCode,
+    Line,
+    Slug,
+    TranslatedLine,
+    TranslatedText,
+    WebUrl,
+    ZoneName,
+    omittable,
+)
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -76,16 +85,16 @@ class ConferenceCreate(_Input):
 
 
 class ConferenceUpdate(_Input):
-    title: TranslatedLine | None = None
-    description: TranslatedText | None = None
-    timezone: ZoneName | None = None
-    default_language: LanguageCode | None = None
+    title: TranslatedLine | None = omittable()
+    description: TranslatedText | None = omittable()
+    timezone: ZoneName | None = omittable()
+    default_language: LanguageCode | None = omittable()
     languages: Annotated[list[LanguageCode], Field(max_length=50)] | None = None
-    status: ConferenceStatus | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    status: ConferenceStatus | None = omittable()
+    starts_on: date | None = omittable()
+    ends_on: date | None = omittable()
     accent_color: AccentColour | None = None
-    embed_origins: EmbedOrigins | None = None
+    embed_origins: EmbedOrigins | None = omittable()
 
 
 class ConferenceRead(BaseModel):
@@ -116,9 +125,9 @@ class TrackCreate(_Input):
 
 
 class TrackUpdate(_Input):
-    name: TranslatedLine | None = None
+    name: TranslatedLine | None = omittable()
     color: Colour | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: int | None = omittable(ge=0, le=10_000)
 
 
 class TrackOrder(_Input):
@@ -145,10 +154,10 @@ class StreamCreate(_Input):
 
 
 class StreamUpdate(_Input):
-    name: Line | None = None
+    name: Line | None = omittable()
     public_url: WebUrl | None = None
     meeting_url: WebUrl | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: int | None = omittable(ge=0, le=10_000)
 
 
 class StreamOrder(_Input):

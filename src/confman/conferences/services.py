@@ -34,7 +34,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import utcnow
-from confman.lib.validation import is_slug
+from confman.lib.validation import is_slug, refuse_nulls
 
 CONFERENCE_NOT_FOUND = "Conference not found"
 
@@ -153,12 +153,8 @@ class ConferenceService:
         return conference
 
     async def update(self, conference: Conference, data: ConferenceUpdate) -> Conference:
+        refuse_nulls(data)
         changes = data.model_dump(exclude_unset=True)
-        for field in (
-            "title", "description", "timezone", "default_language", "status", "starts_on", "ends_on", "embed_origins",
-        ):  # fmt: skip
-            if field in changes and changes[field] is None:
-                raise FieldError(field, "null", "must not be null")
         if changes.get("accent_color"):
             changes["accent_color"] = changes["accent_color"].lower()
         default_language = changes.get("default_language", conference.default_language)
@@ -227,13 +223,10 @@ class TrackService:
         return track
 
     async def update(self, conference: Conference, track: Track, data: TrackUpdate) -> Track:
+        refuse_nulls(data)
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:
-            if changes["name"] is None:
-                raise FieldError("name", "null", "must not be null")
             check_translations(conference, "name", changes["name"], required=True)
-        if changes.get("position", 0) is None:
-            raise FieldError("position", "null", "must not be null")
         changes = _differing(track, changes)
         for field, value in changes.items():
             setattr(track, field, value)
@@ -293,10 +286,8 @@ class StreamService:
         return stream
 
     async def update(self, conference: Conference, stream: Stream, data: StreamUpdate) -> Stream:
+        refuse_nulls(data)
         changes = data.model_dump(mode="json", exclude_unset=True)
-        for field in ("name", "position"):
-            if field in changes and changes[field] is None:
-                raise FieldError(field, "null", "must not be null")
         changes = _differing(stream, changes)
         public_change = any(stream_field in changes for stream_field in ("name", "public_url", "position"))
         for field, value in changes.items():

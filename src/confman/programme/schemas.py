@@ -7,7 +7,15 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from confman.db.models import SessionKind, SessionStatus, SpeakerRole
-from confman.lib.validation import DateTimeText, LanguageCode, Slug, TranslatedLine, TranslatedText, WebUrl
+from confman.lib.validation import (
+    DateTimeText,
+    LanguageCode,
+    Slug,
+    TranslatedLine,
+    TranslatedText,
+    WebUrl,
+    omittable,
+)
 
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
 # Paths below .../sessions/ that name no session (POST .../sessions/status, /orga/…/sessions/new).
@@ -57,19 +65,19 @@ class SessionCreate(BaseModel):
 class SessionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: TranslatedLine | None = None
-    abstract: TranslatedText | None = None
-    kind: SessionKind | None = None
-    language: LanguageCode | None = None
+    title: TranslatedLine | None = omittable()
+    abstract: TranslatedText | None = omittable()
+    kind: SessionKind | None = omittable()
+    language: LanguageCode | None = omittable()
     track: Slug | None = None
     stream: Slug | None = None
-    starts_at: DateTimeText | None = None
-    ends_at: DateTimeText | None = None
-    status: SessionStatus | None = None
+    starts_at: DateTimeText | None = omittable()
+    ends_at: DateTimeText | None = omittable()
+    status: SessionStatus | None = omittable()
     capacity: Capacity | None = None
     meeting_url: WebUrl | None = None
     recording_url: WebUrl | None = None
-    speakers: SpeakerList | None = None
+    speakers: SpeakerList | None = omittable()
 
 
 class SessionStatusChange(BaseModel):

@@ -26,7 +26,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, to_zone, utcnow
-from confman.lib.validation import is_slug
+from confman.lib.validation import is_slug, refuse_nulls
 from confman.programme.schemas import SessionCreate, SessionSpeakerIn, SessionUpdate
 
 MAX_SESSION_LENGTH = timedelta(hours=24)
@@ -109,10 +109,8 @@ class SessionService:
         return session
 
     async def update(self, conference: Conference, session: ConferenceSession, data: SessionUpdate) -> None:
+        refuse_nulls(data)
         changes = data.model_dump(exclude_unset=True)
-        for field in ("title", "abstract", "kind", "language", "starts_at", "ends_at", "status", "speakers"):
-            if field in changes and changes[field] is None:
-                raise FieldError(field, "null", "must not be null")
         before = _public_state(session)
         if "title" in changes:
             check_translations(conference, "title", changes["title"], required=True)

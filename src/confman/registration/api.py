@@ -13,6 +13,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post, put
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -20,7 +21,9 @@ from confman.accounts.auth import BEARER, NOBODY
 from confman.conferences.access import ORGANISER, PUBLIC, READ, ConferenceAccessDependency
 from confman.db.models import Registration, RegistrationStatus
 from confman.db.transactions import DbSession
-from confman.lib.openapi import RATE_LIMITED, READ_ERRORS, WRITE_ERRORS
+from confman.lib.countries import known_countries
+from confman.lib.openapi import RATE_LIMITED, READ_ERRORS, WRITE_ERRORS, query_values
+from confman.lib.timezones import known_zones
 from confman.registration.export import csv_filename, registrations_csv
 from confman.registration.filters import parse
 from confman.registration.placement import AppPlacement, Outcome, commit_placement
@@ -140,8 +143,16 @@ class RegistrationSubmitController(Controller):
         db_session: DbSession,
         settings: AppSettings,
         status: FromQuery[RegistrationStatus | None] = None,
-        country: Annotated[str | None, QueryParameter(max_length=2)] = None,
-        zone: Annotated[str | None, QueryParameter(max_length=64, description="IANA time zone")] = None,
+        country: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=2, description="ISO 3166-1 alpha-2", schema_extra=query_values(known_countries())
+            ),
+        ] = None,
+        zone: Annotated[
+            str | None,
+            QueryParameter(max_length=64, description="IANA time zone", schema_extra=query_values(known_zones())),
+        ] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
@@ -269,7 +280,13 @@ class RegistrationController(Controller):
         opt=ORGANISER,
         security=BEARER,
         raises=WRITE_ERRORS,
-        media_type="text/csv",
+        # The CSV's media type is its answer's (below), not the route's: Litestar gives a route's
+        # media type to its errors too, and a 401 came as JSON labelled text/csv.
+        responses={
+            200: ResponseSpec(
+                data_container=str, media_type="text/csv", description="The registrations", generate_examples=False
+            )
+        },
     )
     async def export_registrations(
         self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings

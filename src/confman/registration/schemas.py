@@ -20,6 +20,7 @@ from confman.lib.validation import (
     TranslatedLine,
     TranslatedText,
     ZoneName,
+    omittable,
 )
 
 
@@ -112,12 +113,12 @@ class RegistrationSettingsUpdate(_Input):
     )
     closes_at: DateTimeText | None = Field(default=None, description="null: open until the conference ends.")
     capacity: int | None = Field(default=None, ge=0, le=10_000_000, description="null: unlimited.")
-    waitlist: bool | None = None
-    double_opt_in: bool | None = None
-    privacy_text: TranslatedText | None = None
-    questions: Annotated[list[Question], Field(max_length=50)] | None = None
-    join_opens_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
-    join_closes_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    waitlist: bool | None = omittable()
+    double_opt_in: bool | None = omittable()
+    privacy_text: TranslatedText | None = omittable()
+    questions: Annotated[list[Question], Field(max_length=50)] | None = omittable()
+    join_opens_minutes: int | None = omittable(ge=0, le=24 * 60)
+    join_closes_minutes: int | None = omittable(ge=0, le=24 * 60)
     reminder_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60, description="null: no reminders.")
 
     @field_validator("questions")

@@ -24,6 +24,7 @@ from confman.db.models import (
 )
 from confman.lib.errors import ConflictError, FieldError, not_found
 from confman.lib.timezones import to_utc, utcnow
+from confman.lib.validation import refuse_nulls
 from confman.registration.filters import EVERYONE, AudienceFilter
 from confman.registration.notices import Kind, RegistrationNotices
 from confman.registration.placement import LOCKED, Placement, Placer, place, tally
@@ -69,10 +70,8 @@ class RegistrationSettingsService:
     ) -> EffectiveSettings:
         """Only the rules ``data`` names (PATCH, and every organiser page): the others stay.
         Read inside the lock, so two partial updates at once both keep what the other wrote."""
+        refuse_nulls(data)
         changes = data.model_dump(exclude_unset=True)
-        for field in NOT_NULL:
-            if field in changes and changes[field] is None:
-                raise FieldError(field, "null", "must not be null")
         await placement.lock(self.db, conference)
         current = await self.get(conference)
         merged = RegistrationSettingsWrite.model_validate({**_write_values(current), **changes})
@@ -109,9 +108,6 @@ class RegistrationSettingsService:
 
 
 _ALL = frozenset(RegistrationSettingsWrite.model_fields)
-
-# Rules that always have a value: a PATCH may change them but not clear them.
-NOT_NULL = ("waitlist", "double_opt_in", "privacy_text", "questions", "join_opens_minutes", "join_closes_minutes")
 
 
 def _check(conference: Conference, data: RegistrationSettingsWrite, fields: Container[str] = _ALL) -> None:

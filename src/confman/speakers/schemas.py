@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from confman.lib.validation import CountryCode, Line, Slug, TranslatedText, WebUrl, ZoneName
+from confman.lib.validation import CountryCode, Line, Slug, TranslatedText, WebUrl, ZoneName, omittable
 
 
 class SpeakerLink(BaseModel):
@@ -31,11 +31,11 @@ class SpeakerCreate(BaseModel):
 class SpeakerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Line | None = None
-    country: CountryCode | None = None
+    name: Line | None = omittable()
+    country: CountryCode | None = omittable()
     timezone: ZoneName | None = None
-    bio: TranslatedText | None = None
-    links: Annotated[list[SpeakerLink], Field(max_length=20)] | None = None
+    bio: TranslatedText | None = omittable()
+    links: Annotated[list[SpeakerLink], Field(max_length=20)] | None = omittable()
 
 
 class SpeakerLinkRead(BaseModel):

@@ -12,10 +12,10 @@ from confman.conferences.versioning import record_programme_change, record_sessi
 from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
 from confman.db.models.web import StoredFile
 from confman.lib.countries import country_name
-from confman.lib.errors import ConflictError, FieldError, not_found
+from confman.lib.errors import ConflictError, not_found
 from confman.lib.i18n import N_, translations
 from confman.lib.timezones import zone_for_country
-from confman.lib.validation import is_slug
+from confman.lib.validation import is_slug, refuse_nulls
 from confman.speakers.schemas import SpeakerCreate, SpeakerUpdate
 
 SPEAKER_WITHOUT_ZONE = "speaker_without_zone"
@@ -94,10 +94,8 @@ class SpeakerService:
         return speaker
 
     async def update(self, conference: Conference, speaker: Speaker, data: SpeakerUpdate) -> Speaker:
+        refuse_nulls(data)
         changes = data.model_dump(mode="json", exclude_unset=True)
-        for field in ("name", "country", "bio", "links"):
-            if field in changes and changes[field] is None:
-                raise FieldError(field, "null", "must not be null")
         if "bio" in changes:
             check_translations(conference, "bio", changes["bio"], required=False)
         if "country" in changes and "timezone" not in changes and changes["country"] != speaker.country:
