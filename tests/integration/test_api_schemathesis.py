@@ -78,6 +78,13 @@ EXCLUDED: dict[str, tuple[Any, str]] = {
         positive_data_acceptance,
         STATE_OR_CROSS_FIELD,
     ),
+    # Which addresses a webhook may use depends on the installation (https only, no private or
+    # loopback address unless allowed) and on what the name resolves to.
+    "POST /api/v1/conferences/{conf}/webhooks": (positive_data_acceptance, "address rules of the installation"),
+    "PATCH /api/v1/conferences/{conf}/webhooks/{webhook_id}": (
+        positive_data_acceptance,
+        "address rules of the installation",
+    ),
 }
 
 # Operations that undo the seed run last: the paths of every other operation name what they delete.

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from confman.db.models import PUBLIC_EVENTS
+
+# Documented as strictly as the service checks them; which addresses are allowed (https only,
+# no private ones) depends on the installation's settings, so the document cannot say it all.
+_URL_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "uri",
+    "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+",
+    "maxLength": 2000,
+    "description": "https:// (http:// and private addresses only where the installation allows them)",
+}
+WebhookUrl = Annotated[str, WithJsonSchema(_URL_SCHEMA)]
+_EVENT_TYPES_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "enum": sorted(event.value for event in PUBLIC_EVENTS)},
+    "minItems": 1,
+    "maxItems": 32,
+    "description": "Public event names, at least one",
+}
+EventTypes = Annotated[list[str], WithJsonSchema(_EVENT_TYPES_SCHEMA)]
 
 
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=4000, description="https:// (http:// only where the installation allows it)")
-    event_types: list[str] = Field(max_length=32, description="Public event names, at least one")
+    url: WebhookUrl = Field(max_length=4000)
+    event_types: EventTypes = Field(max_length=32)
     description: str = Field(default="", max_length=200)
     enabled: bool = True
 
@@ -21,8 +43,8 @@ class WebhookUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(default=None, max_length=4000)
-    event_types: list[str] | None = Field(default=None, max_length=32)
+    url: WebhookUrl | None = Field(default=None, max_length=4000)
+    event_types: EventTypes | None = Field(default=None, max_length=32)
     description: str | None = Field(default=None, max_length=200)
     enabled: bool | None = None
 
