@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import format_skeleton
+
 from confman.changes.record import Snapshot, change_kinds
 from confman.db.models import ChangeKind, ProgrammeChange
-from confman.lib.i18n import format_clock, format_short_day, zone_city
+from confman.lib.i18n import babel_locale, format_clock, zone_city
 from confman.lib.timezones import to_zone
 from confman.lib.translations import pick
 
@@ -74,8 +76,10 @@ def moment(value: str) -> datetime:
 
 
 def when(value: str, zone: str, language: str) -> str:
+    """A session's start in ``zone``, short and with its weekday: "Sun, Nov 14 9:00 PM"."""
     at = moment(value)
-    return f"{format_short_day(to_zone(at, zone).date(), language)} {format_clock(at, zone, language)}"
+    day = format_skeleton("MMMEd", to_zone(at, zone).date(), locale=babel_locale(language))
+    return f"{day} {format_clock(at, zone, language)}"
 
 
 def describe(
