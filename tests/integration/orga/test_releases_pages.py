@@ -68,3 +68,19 @@ async def test_release_from_the_page_lists_changes_and_refuses_bad_input(
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.name == "programme.released")
         )
     assert released == 1
+
+
+async def test_speaker_form_keeps_the_private_email(client: Client, organiser: Organiser, settings: Settings) -> None:
+    await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+    assert (await sign_in(client, organiser.email)).status_code == 303
+    new = "/orga/climate-2027/speakers/new"
+    speaker = {"slug": "sabrina", "name": "Sabrina", "country": "GB", "timezone": "Europe/London"}
+    refused = await post_form(client, new, new, {**speaker, "email": "not-an-address"})
+    assert refused.status_code == 400
+    assert 'id="email-error"' in refused.text
+    added = await post_form(client, new, new, {**speaker, "email": "Sabrina@Example.org"})
+    assert added.status_code == 303, added.text
+    edit = await client.get("/orga/climate-2027/speakers/sabrina/edit")
+    assert 'value="sabrina@example.org"' in edit.text
+    public = await client.get("/climate-2027/speakers/sabrina/")
+    assert "sabrina@example.org" not in public.text.lower()
