@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.calendar.ical import build_calendar
@@ -18,6 +18,7 @@ from confman.changes.wording import describe, net_changes
 from confman.db.models import (
     Conference,
     OutboxEvent,
+    OutboxMail,
     ProgrammeChange,
     ProgrammeRelease,
     Registration,
@@ -30,6 +31,7 @@ from confman.db.models import (
 )
 from confman.lib.i18n import ui_language
 from confman.lib.templating import gettext_callables
+from confman.lib.timezones import utcnow
 from confman.lib.translations import pick
 from confman.lib.urls import changes_url, programme_ics_url
 from confman.mail.messages import (
@@ -42,7 +44,7 @@ from confman.mail.messages import (
     register,
     zones_note,
 )
-from confman.mail.outbox import enqueue
+from confman.mail.outbox import outbox_values
 from confman.registration.notices import attendee_zone, mail_programme
 
 # The e-mail kind of a release's changes (it delivers the event ``programme.released``).
@@ -122,9 +124,12 @@ async def queue_release_mails(
             email.casefold(), _Recipient(email, name, conference.default_language, timezone, None)
         )
         found.sessions.add(session_id)
-    for recipient in recipients.values():
-        enqueue(
-            db,
+    if not recipients:
+        return 0
+    await db.flush()  # the event's id, for the e-mails that deliver it
+    now = utcnow()
+    rows = [
+        outbox_values(
             kind=RELEASE_CHANGES,
             recipient=recipient.address,
             language=recipient.language,
@@ -137,8 +142,13 @@ async def queue_release_mails(
                 "timezone": recipient.timezone,
             },
             base_url=base_url,
-            event=event,
+            event_id=event.id,
+            now=now,
         )
+        for recipient in recipients.values()
+    ]
+    # One executemany, as organisers' messages do: thousands of followers in one statement.
+    await db.execute(insert(OutboxMail), rows)
     return len(recipients)
 
 
