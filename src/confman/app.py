@@ -28,6 +28,7 @@ from confman.accounts.auth import provide_current_user, provide_organiser
 from confman.attendees import routes as attendees
 from confman.audit import recorder as audit
 from confman.calendar import routes as calendar
+from confman.changes import routes as changes
 from confman.conferences import routes as conferences
 from confman.conferences.access import check_conference_routes, provide_conference_access
 from confman.db.engine import create_engine
@@ -82,6 +83,7 @@ DOMAINS: tuple[Domain, ...] = (
     programme,
     calendar,
     schedule,
+    changes,
     registration,
     attendees,
     webhooks,

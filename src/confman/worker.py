@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from confman.accounts import notices as account_notices
 from confman.attendees import notices as attendee_notices
 from confman.attendees.reminders import queue_due_reminders
+from confman.changes import notices as change_notices
 from confman.db.engine import create_engine, read_only_transactions
 from confman.db.models import MailStatus, OutboxMail
 from confman.db.session_store import DatabaseStore
@@ -48,6 +49,7 @@ NOTICES: tuple[ModuleType, ...] = (
     account_notices,
     outreach_notices,
     webhook_notices,
+    change_notices,
 )
 
 

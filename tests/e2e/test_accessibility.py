@@ -48,6 +48,7 @@ PAGES = {
     "search": (f"{PROGRAMME}?q=climate", 200),
     "embedded programme": (f"/{CONFERENCE}/embed/programme/", 200),
     "register": (f"/{CONFERENCE}/register/", 200),
+    "changes": (f"/{CONFERENCE}/changes/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
 

@@ -35,6 +35,7 @@ PAGES = [
     ORGA + f"sessions/{SESSION}/edit",
     ORGA + f"sessions/{SESSION}/delete",
     ORGA + "schedule/",
+    ORGA + "releases/",
     ORGA + "members/",
     ORGA + "audit/",
     ORGA + "settings/delete",

@@ -40,6 +40,8 @@ CONFMAN_TABLES = {
     "conference_session",
     "mail_outbox",
     "outbox_event",
+    "programme_change",
+    "programme_release",
     "registration",
     "registration_settings",
     "registration_tally",

@@ -139,7 +139,7 @@ async def test_double_opt_in_known_address_and_resend_write_their_events(
     assert_no_secret(found, await outbox(settings))
 
 
-async def test_programme_changes_write_release_and_session_events(
+async def test_programme_changes_write_session_events_only(
     client: Client, organiser: Organiser, settings: Settings
 ) -> None:
     await setup(client, organiser)
@@ -159,8 +159,9 @@ async def test_programme_changes_write_release_and_session_events(
         assert session is not None
         assert conference is not None
         expected_version, expected_revision, session_id = conference.programme_version, session.revision, session.id
-    assert sorted(after, key=lambda event: event[0]) == [
-        (Event.PROGRAMME_RELEASED.value, {"version": expected_version}),
+    # ``programme.released`` waits for an organiser's release (tests/integration/test_releases.py).
+    assert expected_version > 1
+    assert after == [
         (Event.SESSION_CHANGED.value, {"session_id": session_id, "session": "limits-of-cop26",
                                        "revision": expected_revision}),
     ]  # fmt: skip

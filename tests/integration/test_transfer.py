@@ -92,6 +92,7 @@ async def _build_rich_conference(client: AsyncTestClient[Litestar], organiser: O
                 {"title": "Архив", "url": "https://archive.example.org/kollontai"},
                 {"title": "Works", "url": "https://example.org/works?lang=en"},
             ],
+            email="kollontai@example.org",
         ),
     )
     await _post(
@@ -218,6 +219,7 @@ async def test_export_import_round_trip_is_lossless(
     second = await _export(settings)
 
     assert second == first
+    assert [s["email"] for s in first["speakers"] if s["slug"] == "alexandra-kollontai"] == ["kollontai@example.org"]
     assert first["registration_settings"]["opens_at"] == "2027-09-01T07:00:00Z"
     assert [q["key"] for q in first["registration_settings"]["questions"]] == ["topic", "note"]
     assert (first["registration_settings"]["capacity"], first["registration_settings"]["reminder_minutes"]) == (

@@ -1,6 +1,7 @@
-"""The programme version: raised on every public change, read by feeds and ETags. Each raise
-is an outbox event too (``programme.released`` with the new version; ``session.changed`` with
-the session's new revision), written in the same transaction.
+"""The programme version: raised on every public change, read by feeds and ETags. A session's
+change is an outbox event too (``session.changed`` with the session's new revision), written in
+the same transaction. A raise of the version alone emits nothing: ``programme.released`` is
+an organiser's release (``changes/services.py``), and nothing consumes the raw raises.
 
 Raised with ``version = version + 1`` in SQL so that concurrent writers never lose an
 increment, then copied into the loaded object without a reload.
@@ -27,7 +28,6 @@ async def record_programme_change(db: AsyncSession, conference: Conference) -> N
     )
     set_committed_value(conference, "programme_version", version)
     set_committed_value(conference, "programme_changed_at", now)
-    emit(db, Event.PROGRAMME_RELEASED, conference_id=conference.id, payload={"version": version})
 
 
 async def record_session_change(db: AsyncSession, session: ConferenceSession) -> None:

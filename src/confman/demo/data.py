@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from confman.changes.schemas import ReleaseCreate
+from confman.changes.services import ReleaseService
 from confman.conferences.schemas import ConferenceCreate, StreamCreate, TrackCreate
 from confman.conferences.services import ConferenceService, StreamService, TrackService
 from confman.conferences.versioning import record_programme_change, record_session_change
@@ -155,6 +157,14 @@ SESSIONS: list[dict[str, Any]] = [
 ]
 
 
+DEMO_RELEASE_NOTE = {
+    "en": "The first programme.",
+    "es": "El primer programa.",
+    "fr": "Le premier programme.",
+    "ru": "Первая программа.",
+}
+
+
 async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Conference:
     """Create the demo conference through the same services as the API; flushes, never commits."""
     day = demo_date(today)
@@ -205,6 +215,10 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
         )
     db.add(demo_registration_settings(conference))
     await db.flush()
+    # The programme as announced: release 1.0 (nobody is registered yet, so no e-mail leaves).
+    await ReleaseService(db, base_url="").release(
+        conference, ReleaseCreate(name="1.0", note=DEMO_RELEASE_NOTE), released_by="demo"
+    )
     return conference
 
 

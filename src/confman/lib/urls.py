@@ -60,6 +60,15 @@ def programme_url(base_url: str, conference: str) -> str:
     return _join(base_url, f"/{quote(conference)}/programme/")
 
 
+def changes_url(base_url: str, conference: str) -> str:
+    """The programme's public changelog (releases and their changes)."""
+    return _join(base_url, f"/{quote(conference)}/changes/")
+
+
+def changes_atom_url(base_url: str, conference: str) -> str:
+    return _join(base_url, f"/{quote(conference)}/changes.atom")
+
+
 def session_url(base_url: str, conference: str, session: str) -> str:
     return _join(base_url, f"/{quote(conference)}/sessions/{quote(session)}/")
 

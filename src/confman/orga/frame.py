@@ -36,6 +36,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("speakers", N_("Speakers"), "speakers/"),
     ("sessions", N_("Sessions"), "sessions/"),
     ("schedule", N_("Schedule"), "schedule/"),
+    ("releases", N_("Releases"), "releases/"),
     ("registrations", N_("Registrations"), "registrations/"),
     ("attendance", N_("Attendance"), "attendance/"),
     ("messages", N_("Messages"), "messages/"),

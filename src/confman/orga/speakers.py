@@ -106,6 +106,7 @@ def _form_values(form: Mapping[str, Any], languages: tuple[str, ...]) -> dict[st
         "name": text(form, "name"),
         "country": text(form, "country"),
         "timezone": optional(form, "timezone"),
+        "email": optional(form, "email"),
         "bio": translations(form, "bio", languages),
         "links": links,
         "remove_photo": form.get("remove_photo") == "on",
@@ -143,6 +144,7 @@ def _speaker_values(speaker: Speaker) -> dict[str, Any]:
         "name": speaker.name,
         "country": speaker.country or "",
         "timezone": speaker.timezone,
+        "email": speaker.email,
         "bio": dict(speaker.bio),
         "links": [{"title": link.get("title", ""), "url": link.get("url", "")} for link in speaker.links],
         "remove_photo": False,
@@ -290,6 +292,7 @@ async def speaker_create(
                 "name": values["name"],
                 "country": values["country"],
                 "timezone": values["timezone"],
+                "email": values["email"],
                 "bio": values["bio"],
                 "links": links,
             }
@@ -371,6 +374,7 @@ async def speaker_update(
                 "name": values["name"],
                 "country": values["country"],
                 "timezone": values["timezone"],
+                "email": values["email"],
                 "bio": values["bio"],
                 "links": links,
             }

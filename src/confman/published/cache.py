@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ from confman.published.search import SearchIndex, build_index
 
 # Read models kept per worker: a few conferences, each at its current version.
 _MAX_PROGRAMMES = 16
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ProgrammeCache:
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._programmes: OrderedDict[tuple[str, int], PublishedProgramme] = OrderedDict()
         self._indexes: OrderedDict[tuple[str, int], SearchIndex] = OrderedDict()
+        # Other per-version read data (the changelog's releases), by a key that names the version.
+        self._memos: OrderedDict[Hashable, object] = OrderedDict()
         # Search result pages: any query makes a new one, so they get a small pool of their own
         # and never push the programme's pages out.
         self._searches: OrderedDict[Hashable, bytes] = OrderedDict()
@@ -59,6 +63,7 @@ class ProgrammeCache:
         self._versions.clear()
         self._bodies.clear()
         self._programmes.clear()
+        self._memos.clear()
 
     async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
         """The current version of a published conference, or None if there is none to show."""
@@ -137,6 +142,16 @@ class ProgrammeCache:
             if len(self._programmes) > _MAX_PROGRAMMES:
                 self._programmes.popitem(last=False)
         return programme
+
+    async def memo(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load`` gives, once per ``key`` (which names the programme version) and worker."""
+        if key in self._memos:
+            self._memos.move_to_end(key)
+            return cast(T, self._memos[key])
+        found = self._memos[key] = await load()
+        while len(self._memos) > _MAX_PROGRAMMES:
+            self._memos.popitem(last=False)
+        return found
 
     def search_index(self, programme: PublishedProgramme) -> SearchIndex:
         """The search index of ``programme``, built once per version and worker."""

@@ -6,7 +6,8 @@ Each e-mail that leads somewhere carries a fresh private token: the secret itsel
 kept, only its hash in ``registration_token``; the events hold ids only. Each kind of e-mail is
 worded here and registered with mail (``confman.mail.messages.register``); the worker imports
 this module once. The e-mails that show the programme load it from the published read model
-when they are sent, and those that confirm a seat carry it as ``programme.ics``.
+when they are sent, and those that confirm a seat carry the attendee's own sessions (those they
+follow) as ``programme.ics``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from confman.mail.messages import (
 )
 from confman.mail.outbox import emit, enqueue
 from confman.published.model import PublicConference, PublicSession, load_published_programme, public_conference
-from confman.registration.queries import waitlist_position
+from confman.registration.queries import chosen_session_ids, waitlist_position
 from confman.registration.rules import ConferenceLike
 from confman.settings import Settings
 
@@ -416,16 +417,24 @@ async def registration_mail(request: RenderRequest) -> MailContent:
             )
             for session in sessions
         ]
-    attached = kind in WITH_ATTACHMENT and bool(sessions)
+    # The attachment is the attendee's own calendar: the sessions they follow (all, by default),
+    # titles in their language where the conference has it, labels in their interface language.
+    followed = sessions
+    if kind in WITH_ATTACHMENT and sessions and mail.registration_id is not None:
+        chosen = await chosen_session_ids(request.db, mail.registration_id)
+        if chosen is not None:
+            followed = [session for session in sessions if session.id in chosen]
+    attached = kind in WITH_ATTACHMENT and bool(followed)
     attachments: list[Attachment] = []
     if attached:
         ics = build_calendar(
             conference,
-            sessions,
+            followed,
             base_url=request.base_url,
             name=title,
             source_url=programme_ics_url(request.base_url, conference.slug),
             language=mail.language if mail.language in conference.languages else None,
+            label_language=language,
         )
         attachments.append(Attachment("programme.ics", "text", "calendar", ics))
     return MailContent(
@@ -439,7 +448,7 @@ async def registration_mail(request: RenderRequest) -> MailContent:
         zones_note=zones_note(language, zone, conference.timezone) if rows else "",
         programme=rows,
         programme_heading=programme_heading(language) if rows else "",
-        footer=_("The programme is attached as a calendar file (programme.ics).") if attached else "",
+        footer=_("Your sessions are attached as a calendar file (programme.ics).") if attached else "",
         attachments=attachments,
         header=title,
     )

@@ -22,6 +22,9 @@ from confman.db.models import (
     RegistrationStatus,
     RegistrationTally,
     RegistrationToken,
+    SeatStatus,
+    SessionFollow,
+    SessionSeat,
     TokenPurpose,
 )
 from confman.lib.tokens import hash_token, tokens_match
@@ -209,3 +212,20 @@ async def registration_by_token(
         return None
     registration: Registration = row[0]
     return registration
+
+
+async def chosen_session_ids(db: AsyncSession, registration_id: int) -> set[int] | None:
+    """The sessions an attendee follows: None when they follow all (the default), else the
+    chosen ones and those they hold a seat or waiting-list place in."""
+    follows_all = await db.scalar(select(Registration.follows_all).where(Registration.id == registration_id))
+    if follows_all is None or follows_all:
+        return None
+    chosen = set(
+        await db.scalars(select(SessionFollow.session_id).where(SessionFollow.registration_id == registration_id))
+    )
+    seats = await db.scalars(
+        select(SessionSeat.session_id).where(
+            SessionSeat.registration_id == registration_id, SessionSeat.status != SeatStatus.CANCELLED
+        )
+    )
+    return chosen | set(seats)

@@ -24,6 +24,7 @@ from confman.lib.timezones import to_zone, utcnow
 from confman.lib.translations import pick
 from confman.lib.urls import (
     brand_css_url,
+    changes_url,
     conference_url,
     media_url,
     programme_url,
@@ -364,6 +365,7 @@ class ProgrammeDisplay:
             # No register link once the conference is over (pages' cache keys hold it too).
             "ended": has_ended(conference, utcnow()),
             "calendar": programme_calendar_links(self.base_url, conference, self.language),
+            "changes_url": changes_url(self.base_url, slug),
             "schedule_json": schedule_url(self.base_url, slug, "json"),
             "schedule_xml": schedule_url(self.base_url, slug, "xml"),
             "languages": conference.languages,

@@ -17,7 +17,14 @@ from confman.lib.i18n import parse_accept_language, ui_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
 from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
 from confman.speakers.photos import MAX_UPLOAD_BYTES, photo_of, photo_versions, remove_photo, set_photo
-from confman.speakers.schemas import SpeakerCreate, SpeakerLinkRead, SpeakerRead, SpeakerUpdate, SpeakerWarning
+from confman.speakers.schemas import (
+    SpeakerCreate,
+    SpeakerLinkRead,
+    SpeakerOrganiserRead,
+    SpeakerRead,
+    SpeakerUpdate,
+    SpeakerWarning,
+)
 from confman.speakers.services import SpeakerService, speaker_warnings
 
 
@@ -43,7 +50,7 @@ def speaker_read(
         if organiser_language is not None
         else []
     )
-    return SpeakerRead(
+    public = SpeakerRead(
         slug=speaker.slug,
         guid=speaker.guid,
         name=speaker.name,
@@ -56,6 +63,9 @@ def speaker_read(
         photo_sha256=photo,
         warnings=warnings,
     )
+    if organiser_language is None:
+        return public
+    return SpeakerOrganiserRead(**public.model_dump(), email=speaker.email)
 
 
 class SpeakerController(Controller):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from confman.lib.validation import CountryCode, Line, Slug, TranslatedText, WebUrl, ZoneName, omittable
+from confman.lib.validation import CountryCode, Email, Line, Slug, TranslatedText, WebUrl, ZoneName, omittable
 
 
 class SpeakerLink(BaseModel):
@@ -26,6 +26,9 @@ class SpeakerCreate(BaseModel):
     )
     bio: TranslatedText = Field(default_factory=dict)
     links: Annotated[list[SpeakerLink], Field(max_length=20)] = Field(default_factory=list)
+    email: Email | None = Field(
+        default=None, description="Organisers only: release e-mails about the speaker's sessions. Never public."
+    )
 
 
 class SpeakerUpdate(BaseModel):
@@ -36,6 +39,7 @@ class SpeakerUpdate(BaseModel):
     timezone: ZoneName | None = None
     bio: TranslatedText | None = omittable()
     links: Annotated[list[SpeakerLink], Field(max_length=20)] | None = omittable()
+    email: Email | None = Field(default=None, description="Organisers only; null removes it.")
 
 
 class SpeakerLinkRead(BaseModel):
@@ -63,3 +67,9 @@ class SpeakerRead(BaseModel):
         default_factory=list,
         description="For organisers: things to fix, such as a speaker without a time zone (no night warnings).",
     )
+
+
+class SpeakerOrganiserRead(SpeakerRead):
+    """A speaker as organisers see it: with the private address (never in a public answer)."""
+
+    email: str | None = None

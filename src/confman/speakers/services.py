@@ -100,6 +100,9 @@ class SpeakerService:
             check_translations(conference, "bio", changes["bio"], required=False)
         if "country" in changes and "timezone" not in changes and changes["country"] != speaker.country:
             changes["timezone"] = zone_for_country(changes["country"])
+        # The address is private: it changes nothing the public sees.
+        if "email" in changes:
+            speaker.email = changes.pop("email")
         # Re-sending the same values changes nothing.
         changes = {field: value for field, value in changes.items() if getattr(speaker, field) != value}
         for field, value in changes.items():

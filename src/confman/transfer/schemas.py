@@ -20,6 +20,7 @@ from confman.db.models import ConferenceStatus, SessionKind, SessionStatus, Spea
 from confman.lib.images import check_prepared
 from confman.lib.validation import (
     CountryCode,
+    Email,
     LanguageCode,
     Line,
     Slug,
@@ -118,6 +119,8 @@ class SpeakerRecord(_Record):
     timezone: ZoneName | None
     bio: TranslatedText
     links: Annotated[list[SpeakerLinkRecord], Field(max_length=20)]
+    # Organisers' private address (release e-mails). Optional: files exported before it existed import.
+    email: Email | None = None
 
 
 class SessionSpeakerRecord(_Record):

@@ -125,6 +125,7 @@ async def export_conference(db: AsyncSession, slug: str) -> dict[str, Any]:
                 "timezone": speaker.timezone,
                 "bio": _translations(speaker.bio),
                 "links": [{"title": link["title"], "url": link["url"]} for link in speaker.links],
+                "email": speaker.email,
             }
             for speaker in speakers
         ],
@@ -428,6 +429,7 @@ def _build(file: ConferenceFile) -> Conference:
             timezone=speaker.timezone,
             bio=dict(speaker.bio),
             links=[{"title": link.title, "url": link.url} for link in speaker.links],
+            email=speaker.email,
         )
         for speaker in file.speakers
     }

@@ -63,6 +63,8 @@ PAGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("PATCH", "/api/v1/conferences/{conf}/registrations/{registration_id}"): ("orga:registration-status",),
     ("POST", "/api/v1/conferences/{conf}/registrations/{registration_id}/resend"): ("orga:registration-resend",),
     ("GET", "/api/v1/conferences/{conf}/attendance"): ("orga:attendance",),
+    ("GET", "/api/v1/conferences/{conf}/releases"): ("orga:releases",),
+    ("POST", "/api/v1/conferences/{conf}/releases"): ("orga:release-create",),
     ("GET", "/api/v1/conferences/{conf}/sessions/{session}/attendance"): ("orga:session-attendance",),
     ("GET", "/api/v1/conferences/{conf}/webhooks"): ("orga:webhooks",),
     ("POST", "/api/v1/conferences/{conf}/webhooks"): ("orga:webhook-create",),

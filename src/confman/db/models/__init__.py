@@ -36,6 +36,7 @@ from confman.db.models.registration import (
     RegistrationToken,
     TokenPurpose,
 )
+from confman.db.models.releases import ChangeKind, ProgrammeChange, ProgrammeRelease
 from confman.db.models.speakers import Speaker
 from confman.db.models.web import StoredFile, WebSession
 from confman.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -49,6 +50,7 @@ __all__ = [
     "AttendeeLink",
     "AttendeeMessage",
     "AuditRecord",
+    "ChangeKind",
     "Conference",
     "ConferenceMember",
     "ConferenceSession",
@@ -59,6 +61,8 @@ __all__ = [
     "MemberRole",
     "OutboxEvent",
     "OutboxMail",
+    "ProgrammeChange",
+    "ProgrammeRelease",
     "Registration",
     "RegistrationSettings",
     "RegistrationStatus",

@@ -27,6 +27,8 @@ class Speaker(Base):
     country: Mapped[str | None] = mapped_column(String(2), default=None)
     # IANA zone; None when the country spans several zones and none was given.
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Organisers only (release e-mails): never in a public answer, page, feed or export for the public.
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     bio: Mapped[Translations] = mapped_column(JsonB, default=dict)
     # [{"title": "…", "url": "https://…"}]
     links: Mapped[list[dict[str, str]]] = mapped_column(JsonB, default=list)

@@ -1,0 +1,1 @@
+"""Programme changes and releases: the change records, releases, the changelog and the e-mails."""
