@@ -49,6 +49,7 @@ from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.lib.urls import refuse_unreadable_paths
 from confman.mail import routes as mail
+from confman.news import routes as news
 from confman.orga import routes as orga
 from confman.orga.session import SESSION_STORE
 from confman.programme import routes as programme
@@ -79,6 +80,7 @@ DOMAINS: tuple[Domain, ...] = (
     schedule,
     registration,
     attendees,
+    news,
     # The organisers' pages (/orga/).
     orga,
     # The local mailbox in the browser: development and the demo only.
