@@ -307,3 +307,26 @@ async def test_the_atom_feed_is_valid_in_each_language(client: Client, organiser
         await client.get("/climate-2027/news.atom?lang=es", headers={"If-None-Match": cached.headers["etag"]})
     ).status_code == 304
     assert (await client.get("/nope/news.atom")).status_code == 404
+
+
+async def test_the_demo_carries_two_announcements_in_four_languages(client: Client, settings: Settings) -> None:
+    from confman.demo.data import load_demo
+
+    async with database(settings) as db:
+        await load_demo(db, None, utcnow().date())
+    expected = {
+        "en": ("Registration is open", "The programme is published: host a local hub"),
+        "es": ("Inscripciones abiertas", "Programa publicado: organiza un punto de encuentro local"),
+        "fr": ("Les inscriptions sont ouvertes", "Le programme est publié : organisez un point de rencontre local"),
+        "ru": ("Регистрация открыта", "Программа опубликована: организуйте местную площадку"),
+    }
+    for language, titles in expected.items():
+        page = await client.get(f"{NEWS}?lang={language}")
+        assert page.status_code == 200
+        shown = re.findall(r'<h2 id="news-[^"]+"><a href="[^"]+"><span>([^<]+)</span>', page.text)
+        assert tuple(shown) == titles  # the pinned "registration is open" first
+        feed = assert_valid_atom((await client.get(f"/climate-2027/news.atom?lang={language}")).content, entries=2)
+        assert [entry.title for entry in feed.entries] == list(reversed(titles))  # newest first
+        article = await client.get(f"{NEWS}programme-and-local-hubs/?lang={language}")
+        assert "<ol>" in article.text
+        assert len(_hreflangs(article.text)) == 5
