@@ -252,8 +252,9 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
     # 43 until issue 6 added attendance per session and who joined; issue 13 added PATCH
     # registration-settings, the tracks' and streams' order (PUT .../tracks/order, .../streams/order)
     # and the sessions' status in bulk (POST .../sessions/status); issue 15 the conference's logo
-    # and a speaker's photo (PUT and DELETE each).
-    assert len(documented) == 53
+    # and a speaker's photo (PUT and DELETE each); issue 16 the announcements (CRUD, the count of
+    # recipients and sending).
+    assert len(documented) == 60
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:

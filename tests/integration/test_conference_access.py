@@ -92,6 +92,13 @@ ORGANISER_OPERATIONS = {
     ("POST", "/registrations/{registration_id}/resend"),
     ("GET", "/attendance"),
     ("GET", "/sessions/{session}/attendance"),
+    ("GET", "/announcements"),
+    ("POST", "/announcements"),
+    ("GET", "/announcements/{announcement}"),
+    ("PATCH", "/announcements/{announcement}"),
+    ("DELETE", "/announcements/{announcement}"),
+    ("GET", "/announcements/{announcement}/recipients"),
+    ("POST", "/announcements/{announcement}/send"),
 }
 
 
