@@ -330,3 +330,54 @@ async def test_the_demo_carries_two_announcements_in_four_languages(client: Clie
         article = await client.get(f"{NEWS}programme-and-local-hubs/?lang={language}")
         assert "<ol>" in article.text
         assert len(_hreflangs(article.text)) == 5
+
+
+async def test_a_cached_news_page_costs_two_small_queries_whatever_the_number_of_announcements(
+    client: Client, organiser: Organiser
+) -> None:
+    from tests.queries import counted_queries
+
+    await _conference(client, organiser)
+    for number in range(30):
+        await post_ok(client, organiser, API, payload(slug=f"news-{number}", texts={"en": (f"News {number}", "Text")}))
+    first = await client.get(NEWS + "?lang=en")
+    assert first.text.count('class="news-item') == 30
+    # Cached: the conference's version and the announcements' (id, revision, time): no texts, no programme.
+    with counted_queries() as statements:
+        again = await client.get(NEWS + "?lang=en")
+        feed = await client.get("/climate-2027/news.atom?lang=en")
+    assert again.status_code == feed.status_code == 200
+    assert again.content == first.content
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # The tests' app remembers nothing (a zero lifetime): the page asks the conference's version
+    # twice and the stamps once, the feed the version three times and the stamps once.
+    assert len(selects) == 7, selects
+    assert not any("announcement.body" in s for s in selects)
+
+
+async def test_with_a_cache_lifetime_a_publish_time_passing_shows_without_reading_the_list_again(
+    organiser: Organiser, settings: Settings
+) -> None:
+    import asyncio
+
+    from confman.app import create_app
+    from tests.queries import counted_queries
+
+    app = create_app(settings.model_copy(update={"programme_cache_seconds": 30}))
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        await _conference(client, organiser)
+        soon = utcnow() + timedelta(seconds=1.5)
+        await post_ok(client, organiser, API, payload(slug="soon", publish_at=soon.isoformat()))
+        before = await client.get(NEWS + "?lang=en&t=1")
+        assert "Registration is open" not in before.text
+        with counted_queries() as cached:
+            await client.get(NEWS + "?lang=en&t=2")
+        assert [s for s in cached if s.lstrip().upper().startswith("SELECT")] == []
+        await asyncio.sleep(max(0.0, (soon - utcnow()).total_seconds()) + 0.1)
+        with counted_queries() as statements:
+            after = await client.get(NEWS + "?lang=en&t=3")
+        assert "Registration is open" in after.text
+        # Only the new announcement's texts were read: the list of times was remembered.
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1, selects
+        assert "announcement.body" in selects[0]
