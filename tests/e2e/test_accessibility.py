@@ -48,6 +48,8 @@ PAGES = {
     "search": (f"{PROGRAMME}?q=climate", 200),
     "embedded programme": (f"/{CONFERENCE}/embed/programme/", 200),
     "register": (f"/{CONFERENCE}/register/", 200),
+    "news": (f"/{CONFERENCE}/news/", 200),
+    "news article": (f"/{CONFERENCE}/news/programme-and-local-hubs/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
 

@@ -114,6 +114,7 @@ async def test_announcements_api_needs_an_organiser(
         ({"title": {"en": "Two\nlines"}}, "title.en"),
         ({"body": {"en": "x" * 16_001}}, "body.en"),
         ({"slug": "Not a slug"}, "slug"),
+        ({"slug": "new"}, "slug"),
         ({"publish_at": 1700000000}, "publish_at"),
         ({"status": "archived"}, "status"),
         ({"colour": "red"}, "colour"),

@@ -44,6 +44,13 @@ def _few(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def _not_reserved(value: str) -> str:
+    if value == "new":
+        raise ValueError("'new' is reserved (the organisers' page that writes an announcement)")
+    return value
+
+
+AnnouncementSlug = Annotated[Slug, AfterValidator(_not_reserved)]
 Title = Annotated[Line, AfterValidator(_markdown_only)]
 Body = Annotated[
     str,
@@ -76,7 +83,7 @@ class _Input(BaseModel):
 
 
 class AnnouncementCreate(_Input):
-    slug: Slug
+    slug: AnnouncementSlug
     title: Titles
     body: Bodies
     status: AnnouncementStatus = AnnouncementStatus.DRAFT
@@ -85,7 +92,7 @@ class AnnouncementCreate(_Input):
 
 
 class AnnouncementUpdate(_Input):
-    slug: Slug | None = None
+    slug: AnnouncementSlug | None = None
     title: Titles | None = None
     body: Bodies | None = None
     status: AnnouncementStatus | None = None

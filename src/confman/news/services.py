@@ -137,7 +137,10 @@ class NewsService:
         for field in ("slug", "title", "body", "status", "pinned"):
             if field in changes and changes[field] is None:
                 raise FieldError(field, "null", "must not be null")
-        check_texts(conference, changes.get("title", announcement.title), changes.get("body", announcement.body))
+        if "title" in changes or "body" in changes:
+            # Checked whole (a language written whole or not at all); a change of state alone
+            # never fails on a language the conference has dropped since.
+            check_texts(conference, changes.get("title", announcement.title), changes.get("body", announcement.body))
         if "slug" in changes and changes["slug"] != announcement.slug:
             await self._check_slug(conference, changes["slug"], other_than=announcement.id)
             announcement.slug = changes["slug"]
