@@ -12,7 +12,7 @@ no trigger functions, so the same INSERT is the trigger's body). Only public eve
 Only new tables, indexes and a trigger: nothing is rebuilt, so nothing cascades on SQLite.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 from confman.db.sql import load_sql
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

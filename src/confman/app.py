@@ -53,6 +53,7 @@ from confman.lib.security_headers import security_headers_middleware
 from confman.lib.templating import PageRenderer
 from confman.lib.urls import refuse_unreadable_paths
 from confman.mail import routes as mail
+from confman.news import routes as news
 from confman.ops import routes as ops
 from confman.orga import routes as orga
 from confman.orga.session import SESSION_STORE
@@ -87,6 +88,7 @@ DOMAINS: tuple[Domain, ...] = (
     registration,
     attendees,
     webhooks,
+    news,
     # The organisers' pages (/orga/).
     orga,
     # The local mailbox in the browser: development and the demo only.

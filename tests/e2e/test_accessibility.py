@@ -49,6 +49,8 @@ PAGES = {
     "embedded programme": (f"/{CONFERENCE}/embed/programme/", 200),
     "register": (f"/{CONFERENCE}/register/", 200),
     "changes": (f"/{CONFERENCE}/changes/", 200),
+    "news": (f"/{CONFERENCE}/news/", 200),
+    "news article": (f"/{CONFERENCE}/news/programme-and-local-hubs/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
 

@@ -257,8 +257,9 @@ async def test_openapi_lists_every_api_operation(client: Client) -> None:
     # registration-settings, the tracks' and streams' order (PUT .../tracks/order, .../streams/order)
     # and the sessions' status in bulk (POST .../sessions/status); issue 15 the conference's logo
     # and a speaker's photo (PUT and DELETE each); issue 16 the webhooks (list, create, one,
-    # change, delete, rotate the secret, the delivery log, replay).
-    assert len(documented) == 61
+    # change, delete, rotate the secret, the delivery log, replay), the announcements (CRUD, the
+    # count of recipients and sending) and the releases (list, create).
+    assert len(documented) == 61 + 7
 
 
 async def test_openapi_write_operations_document_json_request_body(client: Client) -> None:

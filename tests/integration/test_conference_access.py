@@ -100,6 +100,13 @@ ORGANISER_OPERATIONS = {
     ("POST", "/webhooks/{webhook_id}/secret"),
     ("GET", "/webhooks/{webhook_id}/deliveries"),
     ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"),
+    ("GET", "/announcements"),
+    ("POST", "/announcements"),
+    ("GET", "/announcements/{announcement}"),
+    ("PATCH", "/announcements/{announcement}"),
+    ("DELETE", "/announcements/{announcement}"),
+    ("GET", "/announcements/{announcement}/recipients"),
+    ("POST", "/announcements/{announcement}/send"),
 }
 
 

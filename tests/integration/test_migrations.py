@@ -34,6 +34,8 @@ CONFMAN_TABLES = {
     "api_token",
     "audit_record",
     "attendee_link",
+    "announcement",
+    "announcement_sending",
     "attendee_message",
     "conference",
     "conference_member",

@@ -553,5 +553,5 @@ async def test_programme_lead_names_a_shared_zone_once_and_an_ended_conference_o
     assert texts(sydney, ".lead") == ["All times in Sydney time; each session also shows its time in London."]
     for tree in (london, sydney, overview, session):
         assert tree.cssselect('a[href$="/register/"]') == []
-        assert texts(tree, ".sections li") == ["Overview", "Programme", "Speakers"]
+        assert texts(tree, ".sections li") == ["Overview", "Programme", "Speakers", "News"]
     assert texts(overview, ".ended-note") == ["This conference is over."]

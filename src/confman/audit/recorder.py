@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from confman.db.models import (
     AccountToken,
     AccountTokenPurpose,
+    Announcement,
     AuditRecord,
     Conference,
     ConferenceMember,
@@ -80,6 +81,7 @@ _KINDS: dict[type[Any], _Kind] = {
         when=lambda token: token.purpose is AccountTokenPurpose.INVITE,
     ),
     Registration: _Kind("registration", None, frozenset({"status"})),
+    Announcement: _Kind("announcement", "slug"),
 }
 
 

@@ -20,6 +20,7 @@ from confman.conferences.schemas import ConferenceCreate, StreamCreate, TrackCre
 from confman.conferences.services import ConferenceService, StreamService, TrackService
 from confman.conferences.versioning import record_programme_change, record_session_change
 from confman.db.models import Conference, ConferenceSession, RegistrationSettings, Stream, User
+from confman.demo.news import load_demo_news
 from confman.lib.timezones import get_zone
 from confman.programme.schemas import SessionCreate
 from confman.programme.services import SessionService
@@ -214,6 +215,7 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
             ),
         )
     db.add(demo_registration_settings(conference))
+    await load_demo_news(db, conference, ZONE, today)
     await db.flush()
     # The programme as announced: release 1.0 (nobody is registered yet, so no e-mail leaves).
     await ReleaseService(db, base_url="").release(

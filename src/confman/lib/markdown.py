@@ -35,3 +35,18 @@ def render_markdown(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer ugc",
     )
     return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
+
+
+_html_finder = MarkdownIt("commonmark", {"html": True})
+
+
+def contains_raw_html(text: str) -> bool:
+    """Whether ``text`` holds raw HTML (a tag, a comment) that :func:`render_markdown` would show
+    as plain text: for input that is meant to be Markdown. Code spans and autolinks
+    (``<https://…>``) are Markdown, not HTML."""
+    for token in _html_finder.parse(text):
+        if token.type == "html_block":
+            return True
+        if token.children and any(child.type == "html_inline" for child in token.children):
+            return True
+    return False

@@ -108,6 +108,23 @@ def webcal_url(https_url: str) -> str:
     return "webcal://" + https_url.split("://", 1)[1]
 
 
+def news_url(base_url: str, conference: str) -> str:
+    """The conference's announcements."""
+    return _join(base_url, f"/{quote(conference)}/news/")
+
+
+def news_article_url(base_url: str, conference: str, slug: str, language: str | None = None) -> str:
+    """One announcement (in ``language`` when given)."""
+    return _join(base_url, f"/{quote(conference)}/news/{quote(slug)}/") + (
+        f"?lang={quote(language)}" if language else ""
+    )
+
+
+def news_feed_url(base_url: str, conference: str, language: str) -> str:
+    """The announcements' Atom feed in one language."""
+    return _join(base_url, f"/{quote(conference)}/news.atom?lang={quote(language)}")
+
+
 def registration_url(base_url: str, conference: str) -> str:
     return _join(base_url, f"/{quote(conference)}/register/")
 

@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("registrations", N_("Registrations"), "registrations/"),
     ("attendance", N_("Attendance"), "attendance/"),
     ("messages", N_("Messages"), "messages/"),
+    ("news", N_("News"), "news/"),
     ("reach", N_("Reach"), "reach/"),
     ("members", N_("Members"), "members/"),
     ("webhooks", N_("Webhooks"), "webhooks/"),

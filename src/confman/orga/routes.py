@@ -22,6 +22,7 @@ from confman.orga import (
     conferences,
     members,
     messages,
+    news,
     reach,
     registration,
     registration_detail,
@@ -88,6 +89,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     *registration_detail.HANDLERS,
     *attendance.HANDLERS,
     *messages.HANDLERS,
+    *news.HANDLERS,
     *reach.HANDLERS,
 ]
 

@@ -27,6 +27,7 @@ from confman.lib.urls import (
     changes_url,
     conference_url,
     media_url,
+    news_url,
     programme_url,
     registration_url,
     schedule_url,
@@ -361,6 +362,7 @@ class ProgrammeDisplay:
             "url": conference_url(self.base_url, slug),
             "programme_url": programme_url(self.base_url, slug),
             "speakers_url": speakers_url(self.base_url, slug),
+            "news_url": news_url(self.base_url, slug),
             "register_url": registration_url(self.base_url, slug),
             # No register link once the conference is over (pages' cache keys hold it too).
             "ended": has_ended(conference, utcnow()),

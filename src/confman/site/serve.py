@@ -11,6 +11,7 @@ conference's header and the form token.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -157,6 +158,8 @@ async def serve_page(
     query: Callable[[PublishedProgramme], dict[str, str]] | None = None,
     build: PageBuilder,
     search: Callable[[dict[str, str]], bool] | None = None,
+    variant: Hashable = None,
+    changed_at: datetime | None = None,
 ) -> Response[bytes]:
     """Answer one public page of conference ``slug``: 404, 304, cached bytes or a fresh render.
 
@@ -164,6 +167,9 @@ async def serve_page(
     they are part of the cache key and of the links the page makes to itself. ``build`` may
     raise 404 for an unknown session or speaker. ``search`` tells, from those parameters, a
     page that any words typed make (search results): it is cached in a small pool of its own.
+    ``variant`` is what else the page is made of besides the programme (the visible
+    announcements), part of the key; ``changed_at`` its ``Last-Modified`` when that is later
+    than the programme's change.
     """
     programme = await cache.programme(db, slug)
     if programme is None:
@@ -175,13 +181,14 @@ async def serve_page(
     live = live_state(programme, now)
     key = (
         "page", page, slug, conference.version, viewer.language, viewer.locale, viewer.zone, viewer.rejected_zone,
-        tuple(sorted(parameters.items())), live.key(), has_ended(conference, now), site_revision(),
+        tuple(sorted(parameters.items())), live.key(), has_ended(conference, now), site_revision(), variant,
     )  # fmt: skip
     gzipped = accepts_gzip(request)
     etag = encoded_etag(etag_for(key), gzipped)
-    headers = validator_headers(etag, conference.changed_at, PAGE_CACHE_CONTROL)
+    last_modified = changed_at or conference.changed_at
+    headers = validator_headers(etag, last_modified, PAGE_CACHE_CONTROL)
     headers["Vary"] = PAGE_VARY
-    if is_fresh(request, etag, conference.changed_at):
+    if is_fresh(request, etag, last_modified):
         response = not_modified(headers)
     else:
 
@@ -203,7 +210,7 @@ async def serve_page(
 
 # Paths that answer JSON or files even when they are missing.
 _MACHINE_PATHS = ("/api/", "/schema")
-_FILE_SUFFIXES = (".ics", ".json", ".xml")
+_FILE_SUFFIXES = (".ics", ".json", ".xml", ".atom")
 
 
 def not_found_handler(renderer: PageRenderer) -> Callable[[Request[Any, Any, Any], HTTPException], Response[Any]]:
@@ -251,17 +258,21 @@ async def serve_programme_file(
     render: Callable[[], Awaitable[bytes]],
     media_type: str,
     filename: str,
+    changed_at: datetime | None = None,
 ) -> Response[bytes]:
+    """A file rendered from the published programme (and whatever ``variant`` names besides;
+    ``changed_at``: its ``Last-Modified`` when later than the programme's change)."""
     version = await cache.published_version(db, slug)
     if version is None:
         raise not_found("Conference not found")
     key = (slug, version.version, variant)
     gzipped = accepts_gzip(request)
     etag = encoded_etag(etag_for(key), gzipped)
-    headers = validator_headers(etag, version.changed_at, FEED_CACHE_CONTROL)
+    last_modified = changed_at or version.changed_at
+    headers = validator_headers(etag, last_modified, FEED_CACHE_CONTROL)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
     headers["Vary"] = "Accept-Encoding"
-    if is_fresh(request, etag, version.changed_at):
+    if is_fresh(request, etag, last_modified):
         return not_modified(headers)
     if gzipped:
         headers["Content-Encoding"] = "gzip"

@@ -53,3 +53,39 @@ def event_json_ld(
     if super_event:
         event["superEvent"] = super_event
     return event
+
+
+def news_article_json_ld(
+    *,
+    headline: str,
+    url: str,
+    language: str,
+    published: datetime,
+    modified: datetime,
+    publisher: str,
+    publisher_url: str,
+    description: str = "",
+    translations: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """schema.org ``NewsArticle`` for an announcement in one language; its other languages as
+    ``workTranslation``s (language, URL)."""
+    organisation = {"@type": "Organization", "name": publisher, "url": publisher_url}
+    article: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": headline[:110],
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": language,
+        "datePublished": published.isoformat(),
+        "dateModified": modified.isoformat(),
+        "author": organisation,
+        "publisher": organisation,
+    }
+    if description:
+        article["description"] = description
+    if translations:
+        article["workTranslation"] = [
+            {"@type": "NewsArticle", "inLanguage": code, "url": href} for code, href in translations
+        ]
+    return article

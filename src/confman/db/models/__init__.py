@@ -21,6 +21,7 @@ from confman.db.models.conferences import Conference, ConferenceStatus, Stream, 
 from confman.db.models.events import PAYLOAD_VERSION, PUBLIC_EVENTS, Event, OutboxEvent
 from confman.db.models.mail import MailStatus, OutboxMail
 from confman.db.models.messages import AttendeeMessage
+from confman.db.models.news import Announcement, AnnouncementSending, AnnouncementStatus
 from confman.db.models.programme import (
     ConferenceSession,
     SessionKind,
@@ -46,6 +47,9 @@ __all__ = [
     "PUBLIC_EVENTS",
     "AccountToken",
     "AccountTokenPurpose",
+    "Announcement",
+    "AnnouncementSending",
+    "AnnouncementStatus",
     "ApiToken",
     "AttendeeLink",
     "AttendeeMessage",
