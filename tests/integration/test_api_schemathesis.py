@@ -78,6 +78,13 @@ EXCLUDED: dict[str, tuple[Any, str]] = {
         positive_data_acceptance,
         STATE_OR_CROSS_FIELD,
     ),
+    # An announcement needs its texts in the conference's default language, both title and body.
+    "POST /api/v1/conferences/{conf}/announcements": (positive_data_acceptance, STATE_OR_CROSS_FIELD),
+    "PATCH /api/v1/conferences/{conf}/announcements/{announcement}": (positive_data_acceptance, STATE_OR_CROSS_FIELD),
+    "POST /api/v1/conferences/{conf}/announcements/{announcement}/send": (
+        positive_data_acceptance,
+        STATE_OR_CROSS_FIELD,
+    ),
     # Which addresses a webhook may use depends on the installation (https only, no private or
     # loopback address unless allowed) and on what the name resolves to.
     "POST /api/v1/conferences/{conf}/webhooks": (positive_data_acceptance, "address rules of the installation"),

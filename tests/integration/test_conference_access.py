@@ -92,6 +92,8 @@ ORGANISER_OPERATIONS = {
     ("POST", "/registrations/{registration_id}/resend"),
     ("GET", "/attendance"),
     ("GET", "/sessions/{session}/attendance"),
+    ("GET", "/releases"),
+    ("POST", "/releases"),
     ("GET", "/webhooks"),
     ("POST", "/webhooks"),
     ("GET", "/webhooks/{webhook_id}"),
