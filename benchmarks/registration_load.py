@@ -82,6 +82,20 @@ async def _admin(url: str, sql: str) -> None:
         await connection.close()
 
 
+async def sessions_opened(url: str, database: str) -> int:
+    """Connections ever opened to ``database`` (PostgreSQL's own count): a pool that opens and
+    closes connections under load shows here."""
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        database=parsed.database,
+    )  # fmt: skip
+    try:
+        return int(await connection.fetchval("SELECT sessions FROM pg_stat_database WHERE datname = $1", database))
+    finally:
+        await connection.close()
+
+
 async def prepare(settings: Settings, capacity: int) -> None:
     await migrate.upgrade(settings)
     engine = create_engine(settings)
@@ -158,9 +172,9 @@ def main() -> None:
         )
         print(
             "| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert "
-            "| app CPU ms/req | PostgreSQL CPU ms/req |"
+            "| app CPU ms/req | PostgreSQL CPU ms/req | connections opened |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         results = []
         for label, path in (
             ("bare insert `POST /_bench/insert` (first)", "/_bench/insert"),
@@ -168,20 +182,23 @@ def main() -> None:
             ("bare insert `POST /_bench/insert` (last)", "/_bench/insert"),
         ):
             app_before, database_before = cpu_seconds(server.pid), cpu_seconds_of("postgres")
+            on_postgresql = arguments.database == "postgresql"
+            opened_before = asyncio.run(sessions_opened(admin_url, name)) if on_postgresql else 0
             output = subprocess.run(  # noqa: S603
                 ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency", "--timeout", "30s",  # noqa: S607
                  "-s", str(lua), base + path],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
             cpu = (cpu_seconds(server.pid) - app_before, cpu_seconds_of("postgres") - database_before)
-            results.append((label, output, cpu))
-        parsed = [(label, *_parse(output), cpu) for label, output, cpu in results]
+            opened = asyncio.run(sessions_opened(admin_url, name)) - opened_before if on_postgresql else 0
+            results.append((label, output, cpu, opened))
+        parsed = [(label, *_parse(output), cpu, opened) for label, output, cpu, opened in results]
         bare_rps = max(parsed[0][1], parsed[-1][1])
-        for label, rps, p50, p99, errors, timeouts, requests, (app_cpu, database_cpu) in parsed:
+        for label, rps, p50, p99, errors, timeouts, requests, (app_cpu, database_cpu), opened in parsed:
             share = 100 * rps / bare_rps
             print(
                 f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % "
-                f"| {1000 * app_cpu / requests:.2f} | {1000 * database_cpu / requests:.2f} |"
+                f"| {1000 * app_cpu / requests:.2f} | {1000 * database_cpu / requests:.2f} | {opened} |"
             )
         counts, contiguous = asyncio.run(outcome(settings))
         print(f"registrations: {counts}; waiting-list positions contiguous: {contiguous}")
