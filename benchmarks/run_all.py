@@ -68,6 +68,16 @@ def benchmarks(quick: bool) -> list[tuple[str, str, list[str]]]:
     ]
 
 
+def markdown(output: str) -> str:
+    """The scripts' output, with a blank line before and after each table so that it renders."""
+    lines: list[str] = []
+    for line in output.splitlines():
+        if lines and lines[-1] and line.startswith("|") != lines[-1].startswith("|"):
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -99,7 +109,7 @@ def main() -> None:
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", f"benchmarks.{name}", *args], capture_output=True, text=True, check=False
         )
-        output = done.stdout.strip() or done.stderr.strip()[-2000:]
+        output = markdown(done.stdout.strip() or done.stderr.strip()[-2000:])
         print(output, file=sys.stderr)
         sections.append(
             f"#### {title}\n\n`python -m benchmarks.{name} {' '.join(args)}` — load {load}, "
