@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar, get, post
+from litestar.types import ASGIApp
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, insert
 
 from confman.app import create_app
@@ -39,3 +40,11 @@ def create_bench_app() -> Litestar:
     app.register(bare)
     app.register(bare_insert)
     return app
+
+
+def create_proxied_bench_app() -> ASGIApp:
+    """The same behind granian, with the proxy headers `confman run --server granian` reads."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    proxied: ASGIApp = wrap_asgi_with_proxy_headers(create_bench_app())
+    return proxied

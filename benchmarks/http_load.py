@@ -1,4 +1,4 @@
-"""Serve confman as in production (uvicorn, several workers) and load it with wrk.
+"""Serve confman as in production (granian or uvicorn, several workers) and load it with wrk.
 
     python -m benchmarks.http_load --workers 2 --seconds 10 --connections 64 \
         /_bench/bare /bench-2027/programme.ics /bench-2027/schedule.json
@@ -82,6 +82,22 @@ def run_wrk(
     return rps, p50, p99, int(errors.group(1)) if errors else 0
 
 
+def server_command(server: str, port: int, workers: int) -> list[str]:
+    """The server as `confman run --server …` starts it, proxy headers included (no access log:
+    wrk would measure the terminal)."""
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+            "benchmarks.bench_app:create_proxied_bench_app",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "uvicorn", "benchmarks.bench_app:create_bench_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+")
@@ -89,6 +105,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--server", choices=("granian", "uvicorn"), default="uvicorn")
     parser.add_argument(
         "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers and calendar apps do"
     )
@@ -102,30 +119,12 @@ def main() -> None:
     env = {**os.environ, "CONFMAN_DATABASE_URL": database_url, "CONFMAN_BASE_URL": f"http://127.0.0.1:{port}"}
     asyncio.run(prepare(Settings(database_url=database_url)))
 
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.bench_app:create_bench_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(arguments.workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    server = subprocess.Popen(server_command(arguments.server, port, arguments.workers), env=env)  # noqa: S603
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/_bench/bare")
         print(
-            f"database: {database_url.split('://')[0]}, uvicorn workers: {arguments.workers}, "
+            f"database: {database_url.split('://')[0]}, {arguments.server} workers: {arguments.workers}, "
             f"wrk: {arguments.connections} connections, {arguments.seconds}s per path"
             + (", Accept-Encoding: gzip" if arguments.gzip else "")
         )

@@ -3,14 +3,14 @@
     python -m benchmarks.registration_load --database postgresql --workers 2 --seconds 30 --connections 64
     python -m benchmarks.registration_load --database sqlite --workers 1 --seconds 30 --connections 64
 
-Serves the production app (uvicorn; ``benchmarks.bench_app``) on a fresh database, opens a
+Serves the production app (uvicorn or granian, `--server`; ``benchmarks.bench_app``) on a fresh database, opens a
 conference with ``--capacity`` seats, a waiting list and no double opt-in (so every submit
 allocates under the per-conference lock and queues an e-mail), and loads with wrk:
 
 1. ``POST /_bench/insert``: a bare Litestar endpoint inserting one row through SQLAlchemy in
    the same app, database and transaction set-up (the baseline);
 2. ``POST /api/v1/conferences/bench-reg/registrations`` with a distinct e-mail each time,
-   each from its own client address (``X-Forwarded-For``, which uvicorn trusts from
+   each from its own client address (``X-Forwarded-For``, which the server trusts from
    127.0.0.1 as behind a local reverse proxy), so the production rate limit (20 submits per
    client and minute) applies as it does to real attendees;
 3. the bare insert again. Shares are against the better of the two bare runs, so a
@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 from datetime import date
@@ -42,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from benchmarks.bench_app import BENCH_METADATA
-from benchmarks.http_load import free_port, to_ms, wait_ready
+from benchmarks.http_load import free_port, server_command, to_ms, wait_ready
 from confman.cli import unit_of_work
 from confman.conferences.schemas import ConferenceCreate
 from confman.conferences.services import ConferenceService
@@ -79,6 +78,20 @@ async def _admin(url: str, sql: str) -> None:
     )  # fmt: skip
     try:
         await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def sessions_opened(url: str, database: str) -> int:
+    """Connections ever opened to ``database`` (PostgreSQL's own count): a pool that opens and
+    closes connections under load shows here."""
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        database=parsed.database,
+    )  # fmt: skip
+    try:
+        return int(await connection.fetchval("SELECT sessions FROM pg_stat_database WHERE datname = $1", database))
     finally:
         await connection.close()
 
@@ -124,6 +137,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--capacity", type=int, default=200)
+    parser.add_argument("--server", choices=("granian", "uvicorn"), default="uvicorn")
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -149,23 +163,18 @@ def main() -> None:
     server = None
     try:
         asyncio.run(prepare(settings, arguments.capacity))
-        server = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "benchmarks.bench_app:create_bench_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", str(arguments.workers),
-             "--no-access-log", "--log-level", "warning"],
-            env=env,
-        )  # fmt: skip
+        server = subprocess.Popen(server_command(arguments.server, port, arguments.workers), env=env)  # noqa: S603
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/_bench/bare")
         print(
-            f"database: {arguments.database}, uvicorn workers: {arguments.workers}, "
+            f"database: {arguments.database}, {arguments.server} workers: {arguments.workers}, "
             f"wrk: {arguments.connections} connections, {arguments.seconds} s per path, capacity {arguments.capacity}"
         )
         print(
             "| endpoint | req/s | p50 ms | p99 ms | non-2xx | client timeouts (> 30 s) | share of bare insert "
-            "| app CPU ms/req | PostgreSQL CPU ms/req |"
+            "| app CPU ms/req | PostgreSQL CPU ms/req | connections opened |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         results = []
         for label, path in (
             ("bare insert `POST /_bench/insert` (first)", "/_bench/insert"),
@@ -173,20 +182,23 @@ def main() -> None:
             ("bare insert `POST /_bench/insert` (last)", "/_bench/insert"),
         ):
             app_before, database_before = cpu_seconds(server.pid), cpu_seconds_of("postgres")
+            on_postgresql = arguments.database == "postgresql"
+            opened_before = asyncio.run(sessions_opened(admin_url, name)) if on_postgresql else 0
             output = subprocess.run(  # noqa: S603
                 ["wrk", "-t1", f"-c{arguments.connections}", f"-d{arguments.seconds}s", "--latency", "--timeout", "30s",  # noqa: S607
                  "-s", str(lua), base + path],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
             cpu = (cpu_seconds(server.pid) - app_before, cpu_seconds_of("postgres") - database_before)
-            results.append((label, output, cpu))
-        parsed = [(label, *_parse(output), cpu) for label, output, cpu in results]
+            opened = asyncio.run(sessions_opened(admin_url, name)) - opened_before if on_postgresql else 0
+            results.append((label, output, cpu, opened))
+        parsed = [(label, *_parse(output), cpu, opened) for label, output, cpu, opened in results]
         bare_rps = max(parsed[0][1], parsed[-1][1])
-        for label, rps, p50, p99, errors, timeouts, requests, (app_cpu, database_cpu) in parsed:
+        for label, rps, p50, p99, errors, timeouts, requests, (app_cpu, database_cpu), opened in parsed:
             share = 100 * rps / bare_rps
             print(
                 f"| {label} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {timeouts} | {share:.0f} % "
-                f"| {1000 * app_cpu / requests:.2f} | {1000 * database_cpu / requests:.2f} |"
+                f"| {1000 * app_cpu / requests:.2f} | {1000 * database_cpu / requests:.2f} | {opened} |"
             )
         counts, contiguous = asyncio.run(outcome(settings))
         print(f"registrations: {counts}; waiting-list positions contiguous: {contiguous}")

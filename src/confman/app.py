@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
@@ -18,7 +19,7 @@ from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
-from litestar.types import ControllerRouterHandler
+from litestar.types import ASGIApp, ControllerRouterHandler
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -221,3 +222,14 @@ def _stores(settings: Settings, redis: Redis | None, engine: AsyncEngine) -> Sto
 def create_app_from_environment() -> Litestar:
     """Entry point for ASGI servers (``confman.app:create_app_from_environment``)."""
     return create_app(Settings())
+
+
+def create_proxied_app_from_environment() -> ASGIApp:
+    """Entry point for granian (``confman run --server granian``), which reads no proxy headers
+    itself: the client's address and scheme from ``X-Forwarded-For``/``-Proto`` when the peer is
+    trusted, as uvicorn's ``proxy_headers`` does (``FORWARDED_ALLOW_IPS``, default 127.0.0.1)."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    app: ASGIApp = wrap_asgi_with_proxy_headers(create_app_from_environment(), trusted_hosts=trusted)
+    return app

@@ -37,6 +37,8 @@ T = TypeVar("T")
 
 DEMO_ORGANISER = "organiser@example.org"
 WORKER_START_SECONDS = 60
+# `confman run --server`: the first is the default.
+SERVERS = ("uvicorn", "granian")
 # `confman demo --live` works on this file unless CONFMAN_DATABASE_URL names another.
 LIVE_SQLITE_PATH = DEFAULT_SQLITE_PATH.with_name("confman-live.sqlite3")
 
@@ -68,9 +70,11 @@ def main() -> None:
     """confman: online conferences for audiences in every time zone and language."""
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int, server: str = "uvicorn") -> None:
     log_config = logging_config(settings.log_format)
-    if workers == 1:
+    if server == "granian":
+        _serve_granian(host, port, workers)
+    elif workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_config=log_config)
     else:
         # Worker processes build the app from the same CONFMAN_* environment.
@@ -87,6 +91,26 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # restarted workers at start, again and again (issue 18).
             timeout_worker_healthcheck=WORKER_START_SECONDS,
         )
+
+
+def _serve_granian(host: str, port: int, workers: int) -> None:
+    """granian (Rust HTTP, asyncio app), as ``_serve`` runs uvicorn: lifespan (the embedded mail
+    worker), proxy headers from 127.0.0.1 (``FORWARDED_ALLOW_IPS``, as uvicorn reads it), the
+    access log (redacted by ``lib/log_redaction``), graceful shutdown on SIGTERM/SIGINT. granian
+    has no start-up health check to kill slow workers (issue 18), and respawns one that dies."""
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(
+        "confman.app:create_proxied_app_from_environment",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=True,
+        respawn_failed_workers=True,
+    ).serve()
 
 
 @main.command()
@@ -172,11 +196,18 @@ def demo(host: str, port: int, no_serve: bool, live: bool, live_in: int | None) 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="Worker processes.")
-def run_server(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default=SERVERS[0],
+    show_default=True,
+    help="The HTTP server (benchmarks/README.md compares them).",
+)
+def run_server(host: str, port: int, workers: int, server: str) -> None:
     """Serve the application (migrate first with `confman db upgrade`)."""
     settings = Settings()
     with metrics_server(settings, host, workers):
-        _serve(settings, host, port, workers)
+        _serve(settings, host, port, workers, server)
 
 
 @contextmanager

@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     debug: bool = False
     # Seconds a SQLite writer waits for the write lock before giving up.
     sqlite_busy_timeout: float = 30.0
-    database_pool_size: int = 10
+    # Connections each worker may hold (PostgreSQL), and how many more it may open for a burst.
+    # Overflow connections are closed again when they come back, so a steady load above the
+    # pool opened and closed connections all along (10 + 10 did, issue 17): the default holds
+    # the same 20 and opens no more. Mind max_connections: servers × workers × (pool + overflow).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_pool_overflow: int = Field(default=0, ge=0)
     echo_sql: bool = False
     # Seconds a worker trusts its memory of a programme's version before asking the database;
     # feeds and exports reflect a change at most this late (0: always ask).

@@ -314,3 +314,43 @@ def test_import_frab_creates_the_conference_when_asked(empty_database: str) -> N
     assert conference["title"] == {conference["default_language"]: block["title"]}
     assert (conference["status"], conference["starts_on"]) == ("draft", block["days"][0]["date"])
     assert len(sessions.json()) == events
+
+
+def test_run_with_granian_serves_every_worker_logs_no_token_and_stops_cleanly(tmp_path: Path) -> None:
+    # `confman run --server granian`: the app's lifespan (the embedded mail worker) in each worker,
+    # the access log with the private token cut out, and a clean exit on SIGTERM.
+    database = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
+    env = {**os.environ, "CONFMAN_DATABASE_URL": database}
+    subprocess.run([sys.executable, "-m", "confman", "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = tmp_path / "run.log"
+    secret = "m_Sx9kQ2vZp0aW3nE7rT5yU1iO8lK4jH6gF2dS0aP9qW"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "confman", "run", "--server", "granian", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            answered = 0
+            while answered < 20:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                try:
+                    answered += httpx.get(f"http://127.0.0.1:{port}/api/v1/conferences", timeout=5).status_code == 200
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            assert httpx.get(f"http://127.0.0.1:{port}/me/{secret}/", timeout=5).status_code == 404
+            assert httpx.get(f"http://127.0.0.1:{port}/static/no-such-file.css", timeout=5).status_code == 404
+        finally:
+            server.terminate()
+            status = server.wait(30)
+    output = log.read_text()
+    assert status == 0, output
+    assert output.count("Spawning worker-") == 2, output
+    assert "/me/[token]" in output
+    assert secret not in output
+    assert "Traceback" not in output
+    assert "Unexpected exit" not in output

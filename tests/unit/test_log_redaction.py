@@ -37,6 +37,19 @@ def test_uvicorn_access_lines_lose_the_token_and_keep_the_rest() -> None:
 
 def test_the_app_installs_the_filter_on_the_server_loggers() -> None:
     create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", mail_worker_embedded=False))
-    for name in ("uvicorn.access", "uvicorn.error"):
+    for name in ("uvicorn.access", "uvicorn.error", "granian.access"):
         filters = logging.getLogger(name).filters
         assert sum(isinstance(existing, RedactPrivateTokens) for existing in filters) == 1
+
+
+def test_granian_access_lines_lose_the_token_and_the_search_terms() -> None:
+    for path, expected in TOKENS.items():
+        # granian's access record: one dict argument, the query string apart and without its "?"
+        route, _, query = path.partition("?")
+        fields = {"addr": "127.0.0.1", "method": "GET", "path": route, "query_string": query, "status": 302}
+        record = logging.LogRecord(
+            "granian.access", logging.INFO, __file__, 1, '%(addr)s - "%(method)s %(path)s?%(query_string)s" %(status)d',
+            (fields,), None,
+        )  # fmt: skip
+        assert RedactPrivateTokens().filter(record)
+        assert record.getMessage().replace('?"', '"') == f'127.0.0.1 - "GET {expected}" 302'

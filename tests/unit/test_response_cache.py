@@ -105,3 +105,51 @@ async def test_a_zero_ttl_switches_the_cache_off() -> None:
     await get(app)
 
     assert inner.calls == 2
+
+
+class SlowApp(CountingApp):
+    """Takes a moment to answer, as a page render does; cacheable unless ``cacheable`` is off."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cacheable = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.05)
+        path = scope["path"] if self.cacheable else "/private"
+        await super().__call__({**scope, "path": path}, receive, send)
+
+
+async def test_after_an_expiry_concurrent_requests_wait_for_one_answer_instead_of_all_reaching_the_app() -> None:
+    inner = SlowApp()
+    app = response_cache_middleware(ResponseCache(ttl=0.2))(inner)
+    await get(app)
+    await asyncio.sleep(0.25)
+
+    answers = await asyncio.gather(*(get(app) for _ in range(20)))
+
+    assert inner.calls == 2
+    assert {body for _, _, body in answers} == {b"call 2"}
+
+
+async def test_waiters_whose_leader_left_no_cacheable_answer_each_reach_the_app() -> None:
+    inner = SlowApp()
+    app = response_cache_middleware(ResponseCache(ttl=0.2))(inner)
+    await get(app)
+    await asyncio.sleep(0.25)
+    inner.cacheable = False  # e.g. the conference was unpublished meanwhile
+
+    answers = await asyncio.gather(*(get(app) for _ in range(5)))
+
+    assert inner.calls == 6
+    assert len({body for _, _, body in answers}) == 5
+
+
+async def test_a_first_request_for_a_key_never_waits_for_another() -> None:
+    inner = SlowApp()
+    app = response_cache_middleware(ResponseCache(ttl=60))(inner)
+    inner.cacheable = False
+
+    await asyncio.gather(*(get(app, "/private") for _ in range(3)))
+
+    assert inner.calls == 3

@@ -52,7 +52,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         echo=settings.echo_sql,
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=settings.database_pool_overflow,
         pool_pre_ping=True,
     )
 

@@ -15,8 +15,9 @@ REDACTED = "[token]"
 # and a query string is logged with its path: the words stay out as the tokens do.
 _PRIVATE_QUERY = re.compile(r"([?&](?:q|email)=)[^&#\s\"]*")
 REDACTED_QUERY = "[redacted]"
-# uvicorn writes each request to "uvicorn.access"; Litestar's own logger may name the path too.
-LOGGERS = ("uvicorn.access", "uvicorn.error", "litestar")
+# uvicorn writes each request to "uvicorn.access", granian to "granian.access" (its arguments a
+# dict: path and query string apart); Litestar's own logger may name the path too.
+LOGGERS = ("uvicorn.access", "uvicorn.error", "granian.access", "litestar")
 
 
 def redact(text: str) -> str:
@@ -32,7 +33,17 @@ class RedactPrivateTokens(logging.Filter):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {name: _redact_field(name, value) for name, value in record.args.items()}
         return True
+
+
+def _redact_field(name: str, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if name == "query_string":  # granian's, without its "?"
+        return redact("?" + value)[1:]
+    return redact(value)
 
 
 def install_token_redaction() -> None:

@@ -9,10 +9,18 @@ everything the answer may depend on — method, path, query, ``Accept-Encoding``
 for a matching ``If-None-Match``) without entering the app. ``ttl`` is the programme
 cache's version TTL, so an answer is never older than the version check would allow.
 Private answers (anything not opted in) pass through untouched.
+
+When an entry expires under load, the first request for it goes through the app and the
+others asking for the same key meanwhile wait for that answer instead of all making it again
+(at 64 connections each expiry sent up to 32 requests a worker through the whole app at
+once). Only keys that were cached before are waited for, so private pages never queue
+behind each other; a waiter whose leader left no cacheable answer (a 304, a change to
+private) goes through the app itself, so no answer is older than without the wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -44,6 +52,8 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[bytes, ...], CachedResponse] = OrderedDict()
         self._bytes = 0
+        # Keys being answered by the app right now: later requests for them wait for the answer.
+        self.in_flight: dict[tuple[bytes, ...], asyncio.Event] = {}
 
     def clear(self) -> None:
         self._entries.clear()
@@ -51,11 +61,16 @@ class ResponseCache:
 
     def get(self, key: tuple[bytes, ...]) -> CachedResponse | None:
         entry = self._entries.get(key)
-        if entry is not None and entry.expires <= time.monotonic():
-            self._drop(key)
-            entry = None
-        count_lookup("response", entry is not None)
+        if entry is None or entry.expires <= time.monotonic():
+            count_lookup("response", False)
+            return None
+        count_lookup("response", True)
         return entry
+
+    def expired(self, key: tuple[bytes, ...]) -> bool:
+        """True when ``key`` was cached and its entry has expired (it is cacheable, most likely again)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.expires <= time.monotonic()
 
     def put(self, key: tuple[bytes, ...], headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         if key in self._entries:
@@ -104,10 +119,21 @@ def response_cache_middleware(cache: ResponseCache) -> type:
                 return
             key = _request_key(scope)
             entry = cache.get(key)
+            if entry is None and (leader := cache.in_flight.get(key)) is not None:
+                await leader.wait()
+                entry = cache.get(key)
             if entry is not None:
                 await _replay(scope, entry, send)
                 return
-            await self.app(scope, receive, _recording(key, send))
+            if not cache.expired(key) or key in cache.in_flight:
+                await self.app(scope, receive, _recording(key, send))
+                return
+            done = cache.in_flight[key] = asyncio.Event()
+            try:
+                await self.app(scope, receive, _recording(key, send))
+            finally:
+                del cache.in_flight[key]
+                done.set()
 
     def _recording(key: tuple[bytes, ...], send: Send) -> Send:
         kept: list[list[tuple[bytes, bytes]]] = []
