@@ -30,6 +30,7 @@ def test_the_worker_registers_a_wording_for_every_kind_the_domains_queue() -> No
         "confman.accounts.notices",
         "confman.outreach.notices",
         "confman.webhooks.notices",
+        "confman.changes.notices",
     ]
     # "placed" is never sent: the placement at COMMIT renames it to "confirmed" or "waitlisted".
     assert registered_kinds() >= {kind.value for kind in Kind if kind is not Kind.PLACED} | {REMINDER, ATTENDEE_MESSAGE}
