@@ -41,6 +41,7 @@ from confman.lib.errors import (
     database_unavailable_handler,
     integrity_error_handler,
 )
+from confman.lib.head import head_as_get
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.paths import STATIC_DIR
 from confman.lib.requests import JsonCheckedRequest
@@ -183,6 +184,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         debug=settings.debug,
     )
     check_conference_routes(app.routes)
+    # HEAD on every GET: its status and headers, no body (in front of the router, which would say 405).
+    app.asgi_handler = head_as_get(app.asgi_handler)
     return app
 
 
