@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.serialization import encode_json, get_serializer
 from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import select
 
+from confman.app import create_app
 from confman.conferences.api import _media_name, conference_read, stream_read, track_read
 from confman.conferences.branding import logo_of
 from confman.conferences.services import ConferenceService, StreamService, TrackService
@@ -174,3 +176,46 @@ async def test_public_api_reads_answer_the_orm_paths_bytes(
     # Unannounced speakers and drafts: 404, as before.
     for path in (f"{CONF}/speakers/drafty", f"{CONF}/speakers/idle", f"{CONF}/sessions/chernovik"):
         assert (await client.get(path)).status_code == 404, path
+    # The new path's validators: a revalidation is a 304; gzip decodes to the same bytes.
+    sessions = await client.get(f"{CONF}/sessions", headers={"accept-encoding": "identity"})
+    assert sessions.headers["vary"] == "Accept-Encoding, Authorization"
+    again = await client.get(f"{CONF}/sessions", headers={"if-none-match": sessions.headers["etag"],
+                                                          "accept-encoding": "identity"})  # fmt: skip
+    assert (again.status_code, again.content) == (304, b"")
+    zipped = await client.get(f"{CONF}/sessions", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == expected[f"{CONF}/sessions"]
+    assert zipped.headers["etag"] != sessions.headers["etag"]
+
+
+@pytest.mark.parametrize("organiser_first", [False, True])
+async def test_organisers_and_the_public_never_get_each_others_answers(
+    settings: Settings, organiser: Organiser, organiser_first: bool
+) -> None:
+    # The micro-cache on, as in production (the suite's apps run without it).
+    app = create_app(settings.model_copy(update={"programme_cache_seconds": 60.0}))
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        await build_conference(client, organiser)
+        paths = (f"{CONF}/sessions", f"{CONF}/sessions/chernovik", f"{CONF}/speakers", f"{CONF}/speakers/drafty",
+                 f"{CONF}/streams", CONF)  # fmt: skip
+        for _ in range(2):
+            answers = {}
+            for who in ("organiser", "public") if organiser_first else ("public", "organiser"):
+                headers = organiser.headers if who == "organiser" else {}
+                answers[who] = {path: await client.get(path, headers=headers) for path in paths}
+            organisers, public = answers["organiser"], answers["public"]
+            assert all(answer.status_code == 200 for answer in organisers.values())
+            assert b"chernovik" in organisers[f"{CONF}/sessions"].content
+            assert b"secret-1" in organisers[f"{CONF}/sessions"].content
+            assert b"Drafty" in organisers[f"{CONF}/speakers"].content
+            assert b"secret-b" in organisers[f"{CONF}/streams"].content
+            assert b'"role":"owner"' in organisers[CONF].content
+            assert "etag" not in organisers[f"{CONF}/sessions"].headers
+            assert public[f"{CONF}/sessions/chernovik"].status_code == 404
+            assert public[f"{CONF}/speakers/drafty"].status_code == 404
+            for answer in (public[f"{CONF}/sessions"], public[f"{CONF}/speakers"], public[f"{CONF}/streams"]):
+                assert answer.status_code == 200
+                assert b"chernovik" not in answer.content
+                assert b"Drafty" not in answer.content
+                assert b"secret" not in answer.content
+            assert b'"role":null' in public[CONF].content
