@@ -188,7 +188,12 @@ async def serve_page(
     else:
 
         async def render() -> bytes:
-            display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters)
+            # What the version's viewers in this language and locale share (display.py).
+            shared = cache.shared(
+                (slug, conference.id, conference.version, viewer.language, viewer.locale, viewer.formatting,
+                 settings.base_url)
+            )  # fmt: skip
+            display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters, shared)
             template, context = build(display)
             context.update(page_context(request, base_url=settings.base_url, display=display, query=parameters))
             return renderer.render(template, viewer.language, context)
