@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 from benchmarks.large_conference import create_large_conference
 from confman.cli import unit_of_work
@@ -65,12 +66,34 @@ def to_ms(value: str) -> float:
     return number * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def viewer_misses_script(directory: Path) -> Path:
+    """A wrk script that asks each request in another zone and language (``?tz=…&lang=…``), so
+    no page comes from a cache: 4 languages × every zone, in turn (the page cache keeps far fewer)."""
+    from confman.lib.timezones import known_zones
+
+    zones = ", ".join(f'"{quote(zone, safe="/")}"' for zone in sorted(known_zones()))
+    script = directory / "viewer_misses.lua"
+    script.write_text(
+        f"local zones = {{{zones}}}\n"
+        'local languages = {"en", "ru", "es", "fr"}\n'
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  local zone = zones[n % #zones + 1]\n"
+        "  local language = languages[math.floor(n / #zones) % #languages + 1]\n"
+        '  return wrk.format(nil, wrk.path .. "?tz=" .. zone .. "&lang=" .. language)\n'
+        "end\n"
+    )
+    return script
+
+
 def run_wrk(
-    url: str, seconds: int, connections: int, threads: int, headers: list[str]
+    url: str, seconds: int, connections: int, threads: int, headers: list[str], script: Path | None = None
 ) -> tuple[float, float, float, int]:
     header_args = [argument for header in headers for argument in ("-H", header)]
+    script_args = ["-s", str(script)] if script else []
     output = subprocess.run(  # noqa: S603
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],  # noqa: S607
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, *script_args, url],  # noqa: S607
         check=True,
         capture_output=True,
         text=True,
@@ -109,6 +132,11 @@ def main() -> None:
     parser.add_argument(
         "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers and calendar apps do"
     )
+    parser.add_argument(
+        "--viewer-misses",
+        action="store_true",
+        help="pages only: each request in another zone and language, so every answer is a page-cache miss",
+    )
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -127,6 +155,7 @@ def main() -> None:
             f"database: {database_url.split('://')[0]}, {arguments.server} workers: {arguments.workers}, "
             f"wrk: {arguments.connections} connections, {arguments.seconds}s per path"
             + (", Accept-Encoding: gzip" if arguments.gzip else "")
+            + (", each request in another zone and language" if arguments.viewer_misses else "")
         )
         # The bare endpoint runs first and last; shares are against the better of the two,
         # so a slow start (or a neighbour's load) cannot flatter the other paths.
@@ -136,8 +165,9 @@ def main() -> None:
             for _ in range(3):  # warm every worker's cache
                 urllib.request.urlopen(base + path, timeout=30).read()  # noqa: S310
             headers = ["Accept-Encoding: gzip"] if arguments.gzip else []
+            script = viewer_misses_script(workdir) if arguments.viewer_misses and path != "/_bench/bare" else None
             rps, p50, p99, errors = run_wrk(
-                base + path, arguments.seconds, arguments.connections, arguments.wrk_threads, headers
+                base + path, arguments.seconds, arguments.connections, arguments.wrk_threads, headers, script
             )
             results.append((path, rps, p50, p99, errors))
         bare_rps = max(rps for path, rps, *_ in results if path == "/_bench/bare")

@@ -43,6 +43,7 @@ from confman.lib.errors import (
     database_unavailable_handler,
     integrity_error_handler,
 )
+from confman.lib.head import head_as_get
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.metrics import RequestMetricsMiddleware
 from confman.lib.openapi import StrictInputSchemas
@@ -200,6 +201,8 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
         debug=settings.debug,
     )
     check_conference_routes(app.routes)
+    # HEAD on every GET: its status and headers, no body (in front of the router, which would say 405).
+    app.asgi_handler = head_as_get(app.asgi_handler)
     # Outermost, around 404s and errors too: an X-Request-ID for every answer and its log lines.
     app.asgi_handler = with_request_ids(app.asgi_handler)
     return app

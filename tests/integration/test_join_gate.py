@@ -140,6 +140,8 @@ async def test_gate_matrix_for_every_registration_state_and_session_timing(
                 "python-requests/2.31.0",
             )
         ]
+        # HEAD, from a browser too: the same redirect, not a join.
+        head = await calendar_app.head(rosa.join_paths["now"], headers={"user-agent": "Mozilla/5.0 (X11; Linux)"})
         gates = {slug: await calendar_app.get(f"/join/{rosa.join_token}/{slug}") for slug in SLUGS[1:-1]}
 
     # Everyone but the confirmed attendee: 404, the very same answer, whatever the session.
@@ -154,6 +156,7 @@ async def test_gate_matrix_for_every_registration_state_and_session_timing(
     assert (first.status_code, second.status_code) == (302, 302)
     assert [r.status_code for r in scanners] == [302] * len(scanners)
     assert first.headers["location"] == second.headers["location"] == MAIN_URL
+    assert (head.status_code, head.headers["location"], head.content) == (302, MAIN_URL, b"")
     assert_private(first)
     rosa_id = (await registration_of(settings, "rosa@example.org")).id
     [(registration_id, joined_session, joins, first_joined, last_joined)] = await attendance(settings)

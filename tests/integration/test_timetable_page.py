@@ -6,8 +6,10 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
+from confman.app import create_app
 from confman.db.models import Conference, Speaker, StoredFile
 from confman.settings import Settings
 from tests.factories import Organiser, database, post_ok
@@ -86,3 +88,34 @@ async def test_programme_timetable_has_a_column_per_stream_and_day_links(
     # Filters keep working: only the streams that still hold a session get a column.
     assert sorted(a.get("data-session") for a in debate.cssselect("article.session")) == ["justice", "late"]
     assert texts(debate.cssselect(".tt-grid")[0], ".tt-head:not(.tt-corner)") == ["Main hall", "Room 2"]
+
+
+async def test_programme_pages_share_zone_free_parts_yet_each_viewer_gets_their_own_page(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    """A page-cache miss reuses what the version's viewers in one language share (session cards,
+    speaker links, the conference's clocks): a viewer's page is the very page a fresh worker
+    makes for them alone, and a change shows at once."""
+    await announce(client, organiser)
+    start = datetime(2027, 11, 14, 9, 0, tzinfo=LONDON)
+    await add_session(client, organiser, "limits", start, stream="main", track="plenary",
+                      speakers=[{"speaker": "alex-callinicos"}])  # fmt: skip
+    await add_session(client, organiser, "late", start + timedelta(hours=14), stream="main", track="debate")
+    viewers = [("Europe/London", "en"), ("Australia/Sydney", "en"), ("America/Los_Angeles", "ru"),
+               ("Asia/Tokyo", "ru"), ("Europe/London", "es")]  # fmt: skip
+    shared = {v: (await client.get(f"/climate-2027/programme/?tz={v[0]}&lang={v[1]}")).text for v in viewers}
+    alone = create_app(settings)
+    for viewer in viewers:
+        async with AsyncTestClient(alone, base_url="http://testserver.local") as fresh:
+            alone.state["programme_cache"].clear()
+            alone.state["response_cache"].clear()
+            page = await fresh.get(f"/climate-2027/programme/?tz={viewer[0]}&lang={viewer[1]}")
+        assert page.text == shared[viewer], viewer
+    assert shared["Australia/Sydney", "en"] != shared["Europe/London", "en"]
+    assert "Sydney" in shared["Australia/Sydney", "en"]
+
+    renamed = await client.patch(f"{BASE}/sessions/limits", json={"title": {"en": "Renamed at once"}},
+                                 headers=organiser.headers)  # fmt: skip
+    assert renamed.status_code == 200, renamed.text
+    for zone in ("Europe/London", "Asia/Tokyo"):
+        assert "Renamed at once" in (await client.get(f"/climate-2027/programme/?tz={zone}&lang=en")).text

@@ -46,6 +46,7 @@ from confman.db.engine import set_write_intent
 from confman.db.models import Conference, Registration, RegistrationStatus
 from confman.db.transactions import WRITES, DbSession
 from confman.lib.errors import FieldError, FormRejected
+from confman.lib.head import client_method
 from confman.lib.i18n import N_, UI_LANGUAGES, format_clock, format_short_day, language_autonym
 from confman.lib.templating import gettext_callables
 from confman.lib.timezones import get_zone, utcnow
@@ -471,7 +472,7 @@ async def join_session(
     rules = await services.attendance_rules(db_session, attendee.conference.id)
     decision = await services.decide(db_session, attendee.registration, target, rules, now)
     if decision.gate is Gate.OPEN and decision.meeting_url:
-        if counts_as_a_join(request.method, request.headers.get("user-agent", "")):
+        if counts_as_a_join(client_method(request), request.headers.get("user-agent", "")):
             await services.record_join(db_session, attendee.registration.id, target.id, now)
         return Redirect(decision.meeting_url, status_code=302, headers=PRIVATE)
     return _gate_page(request, attendee, decision, settings, page_renderer)

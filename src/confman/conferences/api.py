@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +31,15 @@ from confman.conferences.schemas import (
     TrackUpdate,
 )
 from confman.conferences.services import ConferenceAccess, ConferenceService, StreamService, TrackService
-from confman.db.models import Conference, ConferenceMember, MemberRole, StoredFile, Stream, Track
+from confman.db.models import (
+    Conference,
+    ConferenceMember,
+    ConferenceStatus,
+    MemberRole,
+    StoredFile,
+    Stream,
+    Track,
+)
 from confman.db.models.web import LOGO
 from confman.db.transactions import DbSession
 from confman.lib.errors import not_found
@@ -37,8 +47,9 @@ from confman.lib.images import MAX_UPLOAD_BYTES
 from confman.lib.openapi import OWNER_ERRORS, READ_ERRORS, WRITE_ERRORS
 from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
 from confman.lib.urls import conference_url, media_url
-from confman.published.model import MEDIA_EXTENSIONS
+from confman.published.model import MEDIA_EXTENSIONS, PublicStream, PublicTrack, PublishedProgramme
 from confman.settings import AppSettings
+from confman.site.serve import ProgrammeCacheDependency, serve_public_read
 
 
 def _media_name(stored: StoredFile | None) -> str | None:
@@ -92,6 +103,56 @@ def stream_read(stream: Stream, *, organiser: bool) -> StreamRead:
     return public
 
 
+def public_conference_read(programme: PublishedProgramme, base_url: str) -> ConferenceRead:
+    """What :func:`conference_read` makes for the public (no role), made from the read model."""
+    conference = programme.conference
+    return ConferenceRead(
+        slug=conference.slug,
+        guid=conference.guid,
+        title=conference.title,
+        description=conference.description,
+        timezone=conference.timezone,
+        default_language=conference.default_language,
+        languages=list(conference.languages),
+        status=ConferenceStatus.PUBLISHED,
+        starts_on=conference.starts_on,
+        ends_on=conference.ends_on,
+        programme_version=conference.version,
+        programme_changed_at=conference.changed_at,
+        accent_color=conference.accent_color,
+        embed_origins=list(conference.embed_origins),
+        logo_url=media_url(base_url, conference.logo) if conference.logo else None,
+        url=conference_url(base_url, conference.slug),
+        role=None,
+    )
+
+
+def public_track_read(track: PublicTrack) -> TrackRead:
+    return TrackRead(slug=track.slug, name=track.name, color=track.color, position=track.position)
+
+
+def public_stream_read(stream: PublicStream) -> StreamRead:
+    return StreamRead(
+        slug=stream.slug, guid=stream.guid, name=stream.name, public_url=stream.public_url, position=stream.position
+    )
+
+
+def _one_track(slug: str) -> Callable[[PublishedProgramme], Callable[[], TrackRead] | None]:
+    def build(programme: PublishedProgramme) -> Callable[[], TrackRead] | None:
+        found = next((track for track in programme.tracks if track.slug == slug), None)
+        return partial(public_track_read, found) if found else None
+
+    return build
+
+
+def _one_stream(slug: str) -> Callable[[PublishedProgramme], Callable[[], StreamRead] | None]:
+    def build(programme: PublishedProgramme) -> Callable[[], StreamRead] | None:
+        found = next((stream for stream in programme.streams if stream.slug == slug), None)
+        return partial(public_stream_read, found) if found else None
+
+    return build
+
+
 def member_read(member: ConferenceMember) -> MemberRead:
     return MemberRead(id=member.id, email=member.user.email, name=member.user.name, role=member.role)
 
@@ -121,10 +182,22 @@ class ConferenceController(Controller):
 
     @get("/{conf:str}", summary="One conference", opt=READ, raises=READ_ERRORS)
     async def get_conference(
-        self, conference_access: ConferenceAccessDependency, db_session: DbSession, settings: AppSettings
-    ) -> ConferenceRead:
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        settings: AppSettings,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[ConferenceRead]:
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference_access.conference.slug,
+                variant="conference", build=lambda p: partial(public_conference_read, p, settings.base_url),
+            )  # fmt: skip
+            if public is not None:
+                return public
         logo = await logo_of(db_session, conference_access.conference)
-        return conference_read(conference_access, settings, _media_name(logo))
+        return Response(conference_read(conference_access, settings, _media_name(logo)))
 
     @patch("/{conf:str}", summary="Change a conference", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_conference(
@@ -184,9 +257,20 @@ class TrackController(Controller):
 
     @get("/", summary="The conference's tracks", opt=READ, raises=READ_ERRORS)
     async def list_tracks(
-        self, conference_access: ConferenceAccessDependency, db_session: DbSession
-    ) -> list[TrackRead]:
-        return [track_read(track) for track in await TrackService(db_session).list(conference_access.conference)]
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[list[TrackRead]]:
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference_access.conference.slug,
+                variant="tracks", build=lambda p: lambda: [public_track_read(track) for track in p.tracks],
+            )  # fmt: skip
+            if public is not None:
+                return public
+        return Response([track_read(t) for t in await TrackService(db_session).list(conference_access.conference)])
 
     @post("/", summary="Add a track", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_track(
@@ -209,9 +293,21 @@ class TrackController(Controller):
 
     @get("/{track:str}", summary="One track", opt=READ, raises=READ_ERRORS)
     async def get_track(
-        self, conference_access: ConferenceAccessDependency, track: FromPath[str], db_session: DbSession
-    ) -> TrackRead:
-        return track_read(await TrackService(db_session).get(conference_access.conference, track))
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        track: FromPath[str],
+        db_session: DbSession,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[TrackRead]:
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference_access.conference.slug,
+                variant=("track", track), build=_one_track(track),
+            )  # fmt: skip
+            if public is not None:
+                return public
+        return Response(track_read(await TrackService(db_session).get(conference_access.conference, track)))
 
     @patch("/{track:str}", summary="Change a track", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def update_track(
@@ -244,10 +340,21 @@ class StreamController(Controller):
 
     @get("/", summary="The conference's streams (meeting URLs only for organisers)", opt=READ, raises=READ_ERRORS)
     async def list_streams(
-        self, conference_access: ConferenceAccessDependency, db_session: DbSession
-    ) -> list[StreamRead]:
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[list[StreamRead]]:
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference_access.conference.slug,
+                variant="streams", build=lambda p: lambda: [public_stream_read(stream) for stream in p.streams],
+            )  # fmt: skip
+            if public is not None:
+                return public
         streams = await StreamService(db_session).list(conference_access.conference)
-        return [stream_read(stream, organiser=conference_access.is_organiser) for stream in streams]
+        return Response([stream_read(stream, organiser=conference_access.is_organiser) for stream in streams])
 
     @post("/", summary="Add a stream", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_stream(
@@ -274,10 +381,22 @@ class StreamController(Controller):
 
     @get("/{stream:str}", summary="One stream", opt=READ, raises=READ_ERRORS)
     async def get_stream(
-        self, conference_access: ConferenceAccessDependency, stream: FromPath[str], db_session: DbSession
-    ) -> StreamRead:
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        stream: FromPath[str],
+        db_session: DbSession,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[StreamRead]:
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference_access.conference.slug,
+                variant=("stream", stream), build=_one_stream(stream),
+            )  # fmt: skip
+            if public is not None:
+                return public
         found = await StreamService(db_session).get(conference_access.conference, stream)
-        return stream_read(found, organiser=conference_access.is_organiser)
+        return Response(stream_read(found, organiser=conference_access.is_organiser))
 
     @patch(
         "/{stream:str}",

@@ -3,7 +3,7 @@
 Litestar makes one OPTIONS handler per path from the first handler registered there, so a path
 served by several handlers (``GET`` in one controller, ``POST`` in another) answered
 ``Allow: OPTIONS, POST`` although it also has ``GET``. This middleware puts the route's whole
-set of methods into the header.
+set of methods into the header (with ``HEAD`` where there is a ``GET``: lib/head.py answers it).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ def whole_allow_header(app: ASGIApp) -> ASGIApp:
         if not allowed:
             for route in scope["litestar_app"].routes:  # the app this middleware serves
                 if isinstance(route, HTTPRoute):
-                    allowed[route.path] = ", ".join(sorted(route.methods)).encode()
+                    # A GET answers HEAD too (lib/head.py).
+                    methods = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+                    allowed[route.path] = ", ".join(sorted(methods)).encode()
         paths: Any = getattr(scope.get("route_handler"), "paths", ())
         return next((allowed[path] for path in paths if path in allowed), None)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -112,7 +112,16 @@ def format_short_day(day: date, language: str) -> str:
 @functools.lru_cache(maxsize=32768)
 def format_clock(moment: datetime, zone: str, language: str) -> str:
     """The time of day of an aware ``moment`` in ``zone``, as the viewer's language writes it."""
-    return format_time(moment, format="short", tzinfo=get_timezone(zone), locale=babel_locale(language))
+    local = moment.astimezone(get_timezone(zone))
+    return _clock(local.hour, local.minute, language)
+
+
+@functools.lru_cache(maxsize=16384)
+def _clock(hour: int, minute: int, language: str) -> str:
+    """A wall-clock time as a language writes it. CLDR's short time patterns name no zone, so
+    this depends on the time of day alone, and is formatted once per language, not once per
+    moment and zone (a page on a cache miss in a new zone needs a few dozen clocks)."""
+    return format_time(time(hour, minute), format="short", locale=babel_locale(language))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,7 +8,9 @@ everything the answer may depend on — method, path, query, ``Accept-Encoding``
 ``Accept-Language`` and the viewer's ``tz``/``lang`` cookies — and replays it (or a 304
 for a matching ``If-None-Match``) without entering the app. ``ttl`` is the programme
 cache's version TTL, so an answer is never older than the version check would allow.
-Private answers (anything not opted in) pass through untouched.
+Private answers (anything not opted in) pass through untouched, and so does every request
+with an ``Authorization`` header: a token may see more than the public (an organiser's API
+reads include drafts), so it is never answered from, nor recorded into, the public's cache.
 
 When an entry expires under load, the first request for it goes through the app and the
 others asking for the same key meanwhile wait for that answer instead of all making it again
@@ -114,7 +116,12 @@ def response_cache_middleware(cache: ResponseCache) -> type:
             self.app = app
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP or scope["method"] != "GET" or cache.ttl <= 0:
+            if (
+                scope["type"] != ScopeType.HTTP
+                or scope["method"] != "GET"
+                or cache.ttl <= 0
+                or any(name == b"authorization" for name, _ in scope["headers"])
+            ):
                 await self.app(scope, receive, send)
                 return
             key = _request_key(scope)

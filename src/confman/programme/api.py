@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER
 from confman.conferences.access import ORGANISER, READ, ConferenceAccessDependency
-from confman.db.models import Conference, ConferenceSession
+from confman.db.models import Conference, ConferenceSession, SessionStatus
 from confman.db.transactions import DbSession
 from confman.lib.countries import country_name
 from confman.lib.i18n import SOURCE_LANGUAGE, UI_LANGUAGES, parse_accept_language
@@ -28,7 +30,9 @@ from confman.programme.schemas import (
     SpeakerList,
 )
 from confman.programme.services import SessionService
+from confman.published.model import PublicSession, PublishedProgramme
 from confman.settings import AppSettings
+from confman.site.serve import ProgrammeCacheDependency, serve_public_read
 
 
 def caller_language(request: Request[Any, Any, Any]) -> str:
@@ -115,6 +119,42 @@ def session_read(
     )
 
 
+def public_session_read(programme: PublishedProgramme, session: PublicSession, base_url: str) -> SessionRead:
+    """What :func:`session_read` makes for the public, made from the read model (same fields, same values)."""
+    conference = programme.conference
+    # Built without validation: the read model holds the columns' own values, as the ORM path's
+    # validated models do (the bytes are compared in tests/integration/test_api_read_model.py).
+    return SessionRead.model_construct(
+        slug=session.slug,
+        guid=session.guid,
+        title=session.title,
+        abstract=session.abstract,
+        kind=session.kind,
+        language=session.language,
+        track=session.track.slug if session.track else None,
+        stream=session.stream.slug if session.stream else None,
+        starts_at=to_zone(session.starts_at, conference.timezone),
+        ends_at=to_zone(session.ends_at, conference.timezone),
+        timezone=conference.timezone,
+        duration_minutes=int((session.ends_at - session.starts_at).total_seconds() // 60),
+        status=SessionStatus.CANCELLED if session.cancelled else SessionStatus.CONFIRMED,
+        capacity=session.capacity,
+        revision=session.revision,
+        changed_at=session.changed_at,
+        speakers=[
+            SessionSpeakerRead.model_construct(
+                slug=slot.speaker.slug,
+                name=slot.speaker.name,
+                country=slot.speaker.country,
+                country_name=country_name(slot.speaker.country) if slot.speaker.country else None,
+                role=slot.role,
+            )
+            for slot in session.speakers
+        ],
+        url=session_url(base_url, conference.slug, session.slug),
+    )
+
+
 class SessionController(Controller):
     path = "/api/v1/conferences/{conf:str}/sessions"
     tags = ["Sessions"]
@@ -131,18 +171,29 @@ class SessionController(Controller):
         conference_access: ConferenceAccessDependency,
         db_session: DbSession,
         settings: AppSettings,
-    ) -> list[SessionRead]:
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[list[SessionRead]]:
         conference, organiser = conference_access.conference, conference_access.is_organiser
+        if not organiser:
+            # The public's answer: from the read model, once per programme version (ETag, 304, gzip).
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference.slug, variant="sessions",
+                build=lambda p: lambda: [public_session_read(p, s, settings.base_url) for s in p.sessions],
+            )  # fmt: skip
+            if public is not None:
+                return public
         sessions = await SessionService(db_session).list(conference, public_only=not organiser)
         if not organiser:
-            return [session_read(conference, s, settings, organiser=False) for s in sessions]
+            return Response([session_read(conference, s, settings, organiser=False) for s in sessions])
         # The flags of the whole conference, once (two queries), then each session's share.
         language = caller_language(request)
         flags = await conference_flags(db_session, conference, language)
-        return [
-            session_read(conference, s, settings, organiser=True, flags=flags.get(s.slug, []), language=language)
-            for s in sessions
-        ]
+        return Response(
+            [
+                session_read(conference, s, settings, organiser=True, flags=flags.get(s.slug, []), language=language)
+                for s in sessions
+            ]
+        )
 
     @post("/", summary="Add a session", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_session(
@@ -185,12 +236,25 @@ class SessionController(Controller):
         session: FromPath[str],
         db_session: DbSession,
         settings: AppSettings,
-    ) -> SessionRead:
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[SessionRead]:
         conference, organiser = conference_access.conference, conference_access.is_organiser
+        if not organiser:
+
+            def build(programme: PublishedProgramme) -> Callable[[], SessionRead] | None:
+                found = programme.session(session)
+                return partial(public_session_read, programme, found, settings.base_url) if found else None
+
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference.slug, variant=("session", session),
+                build=build,
+            )  # fmt: skip
+            if public is not None:
+                return public
         found = await SessionService(db_session).get(conference, session, public_only=not organiser)
         if organiser:
-            return await _organiser_read(request, db_session, conference, found, settings)
-        return session_read(conference, found, settings, organiser=False)
+            return Response(await _organiser_read(request, db_session, conference, found, settings))
+        return Response(session_read(conference, found, settings, organiser=False))
 
     @patch(
         "/{session:str}",

@@ -33,8 +33,9 @@ async def embed_programme(
     def build(display: ProgrammeDisplay) -> tuple[str, dict[str, Any]]:
         sessions = display.programme.sessions
         return "public/embed_programme.html", {
-            "days": display.days(sessions),
+            "days": display.days(sessions, cards=True),
             "timetable": timetable(display, sessions),
+            "cards": display.cards,
             "live": display.live,
         }
 

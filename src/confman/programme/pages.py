@@ -58,7 +58,7 @@ async def programme_page(
         ]
         spoken_languages = sorted({s.language for s in display.programme.sessions})
         return "public/programme.html", {
-            "days": display.days(sessions),
+            "days": display.days(sessions, cards=True),
             "shown": len(sessions),
             "total": len(display.programme.sessions),
             "tracks": [(t.slug, display.text(t.name)) for t in display.programme.tracks],
@@ -71,6 +71,7 @@ async def programme_page(
             if "q" in query
             else [],
             "timetable": timetable(display, sessions) if "q" not in query else None,
+            "cards": display.cards,
         }
 
     return await serve_page(

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,8 @@ from confman.published.search import SearchIndex, build_index
 # Read models kept per worker: a few conferences, each at its current version.
 _MAX_PROGRAMMES = 16
 T = TypeVar("T")
+# Stores shared by a version's viewers: a few conferences, each in a few languages and locales.
+_MAX_SHARED = 64
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class ProgrammeCache:
         # and never push the programme's pages out.
         self._searches: OrderedDict[Hashable, bytes] = OrderedDict()
         self.max_searches = 64
+        # What pages of one version share across viewers (display.py: per language and locale).
+        self._shared: OrderedDict[Hashable, dict[Any, Any]] = OrderedDict()
 
     def clear(self) -> None:
         """Forget everything (tests reuse one app over databases emptied between them)."""
@@ -64,6 +68,7 @@ class ProgrammeCache:
         self._bodies.clear()
         self._programmes.clear()
         self._memos.clear()
+        self._shared.clear()
 
     async def published_version(self, db: AsyncSession, slug: str) -> ProgrammeVersion | None:
         """The current version of a published conference, or None if there is none to show."""
@@ -152,6 +157,19 @@ class ProgrammeCache:
         while len(self._memos) > _MAX_PROGRAMMES:
             self._memos.popitem(last=False)
         return found
+
+    def shared(self, key: Hashable) -> dict[Any, Any]:
+        """A store for what every viewer of one programme version with the same language and
+        locale reads alike (``key`` says which): speaker links, session cards, clocks. A page
+        on a cache miss renders only what depends on the viewer's zone."""
+        store = self._shared.get(key)
+        if store is None:
+            store = self._shared[key] = {}
+            if len(self._shared) > _MAX_SHARED:
+                self._shared.popitem(last=False)
+        else:
+            self._shared.move_to_end(key)
+        return store
 
     def search_index(self, programme: PublishedProgramme) -> SearchIndex:
         """The search index of ``programme``, built once per version and worker."""

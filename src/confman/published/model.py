@@ -62,6 +62,8 @@ class PublicTrack:
     slug: str
     name: Translations
     color: str | None
+    # The organisers' order (the API shows it).
+    position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ class PublicStream:
     public_url: str | None
     # The frab room guid.
     guid: uuid.UUID
+    # The organisers' order (the API shows it).
+    position: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -126,6 +130,8 @@ class PublishedProgramme:
     sessions: list[PublicSession]
     # In the order the organisers entered them, as an announcement lists them.
     speakers: list[PublicSpeaker]
+    # The same speakers by name (then slug) in the database's collation, as the API lists them.
+    speakers_by_name: list[PublicSpeaker] = field(default_factory=list)
 
     def session(self, slug: str) -> PublicSession | None:
         return next((s for s in self.sessions if s.slug == slug), None)
@@ -191,17 +197,17 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
     conference = public_conference(row)
 
     tracks: dict[int, PublicTrack] = {
-        track_id: PublicTrack(track_slug, name, color)
-        for track_id, track_slug, name, color in await db.execute(
-            select(Track.id, Track.slug, Track.name, Track.color)
+        track_id: PublicTrack(track_slug, name, color, position)
+        for track_id, track_slug, name, color, position in await db.execute(
+            select(Track.id, Track.slug, Track.name, Track.color, Track.position)
             .where(Track.conference_id == conference.id)
             .order_by(Track.position, Track.slug)
         )
     }
     streams: dict[int, PublicStream] = {
-        stream_id: PublicStream(stream_slug, name, public_url, guid)
-        for stream_id, stream_slug, name, public_url, guid in await db.execute(
-            select(Stream.id, Stream.slug, Stream.name, Stream.public_url, Stream.guid)
+        stream_id: PublicStream(stream_slug, name, public_url, guid, position)
+        for stream_id, stream_slug, name, public_url, guid, position in await db.execute(
+            select(Stream.id, Stream.slug, Stream.name, Stream.public_url, Stream.guid, Stream.position)
             .where(Stream.conference_id == conference.id)
             .order_by(Stream.position, Stream.slug)
         )
@@ -263,9 +269,11 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
             )
             .outerjoin(StoredFile, StoredFile.id == Speaker.photo_id)
             .where(Speaker.conference_id == conference.id)
-            .order_by(Speaker.id)
+            .order_by(Speaker.name, Speaker.slug)
         )
     }
+    by_name = list(speakers.values())
+    speakers = dict(sorted(speakers.items()))  # by id: the order they were entered
     for session_id, speaker_id, role in await db.execute(
         select(SessionSpeaker.session_id, SessionSpeaker.speaker_id, SessionSpeaker.role)
         .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
@@ -278,8 +286,10 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         speaker = speakers[speaker_id]
         session.speakers.append(SpeakerSlot(speaker, role))
         speaker.sessions.append(session)
+    # Each speaker's sessions in programme order (by time, then slug as the database collates it).
+    order = {session_id: index for index, session_id in enumerate(sessions)}
     for speaker in speakers.values():
-        speaker.sessions.sort(key=lambda s: (s.starts_at, s.slug))
+        speaker.sessions.sort(key=lambda s: order[s.id])
     return PublishedProgramme(
         conference=conference,
         tracks=list(tracks.values()),
@@ -287,6 +297,7 @@ async def load_published_programme(db: AsyncSession, slug: str) -> PublishedProg
         sessions=list(sessions.values()),
         # Speakers without a public session are not announced.
         speakers=[speaker for speaker in speakers.values() if speaker.sessions],
+        speakers_by_name=[speaker for speaker in by_name if speaker.sessions],
     )
 
 

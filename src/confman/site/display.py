@@ -196,7 +196,12 @@ class ProgrammeDisplay:
         base_url: str,
         live: LiveState | None = None,
         query: dict[str, str] | None = None,
+        shared: dict[Any, Any] | None = None,
     ) -> None:
+        """``shared``: a store that every display of this programme version in this language and
+        locale (and base URL) may share (``ProgrammeCache.shared``), so a page on a cache miss
+        reuses speaker links, clocks in the conference's zone and rendered session cards, and
+        makes only what depends on the viewer's zone."""
         self.programme = programme
         self.conference = programme.conference
         self.viewer = viewer
@@ -208,7 +213,15 @@ class ProgrammeDisplay:
         # The page's own validated parameters (the programme's filters).
         self.query = query or {}
         self._sessions: dict[tuple[str, bool], SessionView] = {}
-        self._speakers: dict[tuple[str, SpeakerRole], SpeakerRef] = {}
+        shared = {} if shared is None else shared
+        self._speakers: dict[tuple[str, SpeakerRole], SpeakerRef] = shared.setdefault("speakers", {})
+        # Clocks, days and cities in the conference's zone; session addresses; language names.
+        self._conference_side: dict[Any, str] = shared.setdefault("conference", {})
+        # The session cards' zone-free parts, rendered once (templates/public/_timetable.html).
+        self.cards: dict[str, Any] = shared.setdefault("cards", {})
+        # The same in the viewer's zone, for this display only; and its moments.
+        self._viewer_side: dict[Any, str] = {}
+        self._moments: dict[tuple[datetime, datetime], Moment] = {}
 
     # Texts -------------------------------------------------------------------------------
 
@@ -221,7 +234,11 @@ class ProgrammeDisplay:
         return RichText(render_markdown(value), language) if value.strip() else None
 
     def session_language(self, code: str) -> str:
-        return language_name(code, self.locale)
+        key = ("language", code)
+        name = self._conference_side.get(key)
+        if name is None:
+            name = self._conference_side[key] = language_name(code, self.locale)
+        return name
 
     def country(self, code: str | None) -> str | None:
         return country_name(code, self.locale) if code else None
@@ -231,25 +248,39 @@ class ProgrammeDisplay:
     def city(self, zone: str) -> str:
         return zone_city(zone, self.locale)
 
+    def _memo(self, store: dict[Any, str], key: Any, make: Any, *args: Any) -> str:
+        value = store.get(key)
+        if value is None:
+            value = store[key] = make(*args)
+        return value
+
     def moment(self, starts_at: datetime, ends_at: datetime) -> Moment:
-        viewer_zone, conference_zone = self.viewer.zone, self.conference.timezone
+        """Sessions share their starts and ends (a programme of 200 has a few dozen), and the
+        conference's side is the same for every viewer in this locale: each clock, day and
+        city is formatted once (per display, or per version in ``shared``)."""
+        found = self._moments.get((starts_at, ends_at))
+        if found is not None:
+            return found
+        viewer_zone, conference_zone, locale = self.viewer.zone, self.conference.timezone, self.locale
         viewer_day = to_zone(starts_at, viewer_zone).date()
         conference_day = to_zone(starts_at, conference_zone).date()
-        return Moment(
+        mine, theirs, memo = self._viewer_side, self._conference_side, self._memo
+        found = self._moments[starts_at, ends_at] = Moment(
             starts_at=starts_at,
             ends_at=ends_at,
             viewer_day=viewer_day,
-            viewer_day_label=format_day(viewer_day, self.locale),
-            viewer_start=format_clock(starts_at, viewer_zone, self.locale),
-            viewer_end=format_clock(ends_at, viewer_zone, self.locale),
-            viewer_city=self.city(viewer_zone),
-            conference_day_label=format_short_day(conference_day, self.locale),
-            conference_start=format_clock(starts_at, conference_zone, self.locale),
-            conference_end=format_clock(ends_at, conference_zone, self.locale),
-            conference_city=self.city(conference_zone),
+            viewer_day_label=memo(mine, ("day", viewer_day), format_day, viewer_day, locale),
+            viewer_start=memo(mine, ("clock", starts_at), format_clock, starts_at, viewer_zone, locale),
+            viewer_end=memo(mine, ("clock", ends_at), format_clock, ends_at, viewer_zone, locale),
+            viewer_city=memo(mine, "city", zone_city, viewer_zone, locale),
+            conference_day_label=memo(theirs, ("day", conference_day), format_short_day, conference_day, locale),
+            conference_start=memo(theirs, ("clock", starts_at), format_clock, starts_at, conference_zone, locale),
+            conference_end=memo(theirs, ("clock", ends_at), format_clock, ends_at, conference_zone, locale),
+            conference_city=memo(theirs, "city", zone_city, conference_zone, locale),
             same_zone=viewer_zone == conference_zone,
             other_day=viewer_day != conference_day,
         )
+        return found
 
     def _span(self, session: PublicSession, zone: str) -> str:
         start = format_clock(session.starts_at, zone, self.locale)
@@ -267,9 +298,10 @@ class ProgrammeDisplay:
         if cached is not None:
             return cached
         slug = self.conference.slug
+        url = self._memo(self._conference_side, ("url", session.slug), session_url, self.base_url, slug, session.slug)
         view = SessionView(
             slug=session.slug,
-            url=session_url(self.base_url, slug, session.slug),
+            url=url,
             title=self.text(session.title),
             abstract=self.rich(session.abstract) if full else None,
             kind=KIND_LABELS[session.kind],
@@ -335,11 +367,36 @@ class ProgrammeDisplay:
             sessions=[self.session(session) for session in speaker.sessions],
         )
 
-    def days(self, sessions: list[PublicSession]) -> list[tuple[str, date, list[SessionView]]]:
-        """Sessions grouped by the viewer's local day (23:30 in London is tomorrow in Sydney)."""
+    def _card_view(self, session: PublicSession) -> SessionView:
+        """A session whose card is rendered already (``cards``): what the timetable still reads
+        for this viewer (its time, state and title for the data attribute); no speakers."""
+        track = session.track
+        return SessionView(
+            slug=session.slug,
+            url="",
+            title=self.text(session.title),
+            abstract=None,
+            kind=KIND_LABELS[session.kind],
+            track=None,
+            track_slug=track.slug if track else None,
+            stream=None,
+            spoken_language="",
+            spoken_language_code=session.language,
+            cancelled=session.cancelled,
+            when=self.moment(session.starts_at, session.ends_at),
+            speakers=[],
+            live=self.live.of(session.slug),
+        )
+
+    def days(self, sessions: list[PublicSession], *, cards: bool = False) -> list[tuple[str, date, list[SessionView]]]:
+        """Sessions grouped by the viewer's local day (23:30 in London is tomorrow in Sydney).
+
+        ``cards``: the views go to the timetable's cards (templates/public/_timetable.html),
+        which takes a card rendered before from ``self.cards``; such sessions get a light view."""
         grouped: dict[date, list[SessionView]] = defaultdict(list)
+        rendered = self.cards if cards else {}
         for session in sessions:
-            view = self.session(session)
+            view = self._card_view(session) if session.slug in rendered else self.session(session)
             grouped[view.when.viewer_day].append(view)
         return [(format_day(day, self.locale), day, views) for day, views in sorted(grouped.items())]
 

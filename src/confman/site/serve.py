@@ -17,7 +17,9 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
+from litestar.serialization import encode_json, get_serializer
 from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -193,7 +195,12 @@ async def serve_page(
     else:
 
         async def render() -> bytes:
-            display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters)
+            # What the version's viewers in this language and locale share (display.py).
+            shared = cache.shared(
+                (slug, conference.id, conference.version, viewer.language, viewer.locale, viewer.formatting,
+                 settings.base_url)
+            )  # fmt: skip
+            display = ProgrammeDisplay(programme, viewer, settings.base_url, live, parameters, shared)
             template, context = build(display)
             context.update(page_context(request, base_url=settings.base_url, display=display, query=parameters))
             return renderer.render(template, viewer.language, context)
@@ -279,3 +286,54 @@ async def serve_programme_file(
     headers[CACHEABLE_HEADER] = "1"
     body = await cache.encoded_body(key, render, gzipped=gzipped)
     return Response(body, media_type=media_type, headers=headers)
+
+
+# --- public API reads: the read model's answer, encoded once per version and worker ---
+
+
+# A token may see more (drafts): clients revalidate (cheap: 304), and a token's answer is its own.
+API_CACHE_CONTROL = "no-cache"
+API_VARY = "Accept-Encoding, Authorization"
+
+
+async def serve_public_read(
+    request: Request[Any, Any, Any],
+    *,
+    db: AsyncSession,
+    cache: ProgrammeCache,
+    slug: str,
+    variant: Hashable,
+    build: Callable[[PublishedProgramme], Callable[[], Any] | None],
+) -> Response[Any] | None:
+    """A public API read of conference ``slug``, from its published read model: 304, cached bytes,
+    or the value that ``build`` makes, encoded as Litestar encodes a handler's return value (the
+    same bytes as the ORM path), once per programme version and worker.
+
+    ``build`` tells from the read model whether the thing asked for is there (a maker of the
+    value) or not (None). None when the conference is not published or ``build`` finds nothing
+    (an unknown or unannounced slug): the handler then answers as it always did (its 404, in its
+    words). Only for callers who see what the public sees (organisers see drafts).
+    """
+    programme = await cache.programme(db, slug)
+    if programme is None:
+        return None
+    make = build(programme)
+    if make is None:
+        return None
+    conference = programme.conference
+    key = ("api", slug, conference.id, conference.version, variant)
+    gzipped = accepts_gzip(request)
+    etag = encoded_etag(etag_for(key), gzipped)
+    headers = validator_headers(etag, conference.changed_at, API_CACHE_CONTROL)
+    headers["Vary"] = API_VARY
+    if is_fresh(request, etag, conference.changed_at):
+        return not_modified(headers)
+
+    async def render() -> bytes:
+        return encode_json(make(), get_serializer(request.route_handler.resolve_type_encoders()))
+
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    headers[CACHEABLE_HEADER] = "1"
+    body = await cache.encoded_body(key, render, gzipped=gzipped)
+    return Response(body, media_type=MediaType.JSON, headers=headers)

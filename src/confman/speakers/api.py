@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 
 from confman.accounts.auth import BEARER
@@ -16,6 +18,8 @@ from confman.lib.errors import not_found
 from confman.lib.i18n import parse_accept_language, ui_language
 from confman.lib.openapi import READ_ERRORS, WRITE_ERRORS
 from confman.lib.uploads import MULTIPART_ALLOWANCE, ImageUpload, uploaded_bytes
+from confman.published.model import PublicSpeaker, PublishedProgramme
+from confman.site.serve import ProgrammeCacheDependency, serve_public_read
 from confman.speakers.photos import MAX_UPLOAD_BYTES, photo_of, photo_versions, remove_photo, set_photo
 from confman.speakers.schemas import (
     SpeakerCreate,
@@ -68,25 +72,64 @@ def speaker_read(
     return SpeakerOrganiserRead(**public.model_dump(), email=speaker.email)
 
 
+def public_speaker_read(speaker: PublicSpeaker) -> SpeakerRead:
+    """What :func:`speaker_read` makes for the public, made from the read model (an announced
+    speaker; their public sessions in programme order; the photo's hash from its /media/ name)."""
+    return SpeakerRead(
+        slug=speaker.slug,
+        guid=speaker.guid,
+        name=speaker.name,
+        country=speaker.country,
+        country_name=country_name(speaker.country) if speaker.country else None,
+        timezone=speaker.timezone,
+        bio=speaker.bio,
+        links=[SpeakerLinkRead(**link) for link in speaker.links],
+        sessions=[session.slug for session in speaker.sessions],
+        photo_sha256=speaker.photo.partition(".")[0] if speaker.photo else None,
+        warnings=[],
+    )
+
+
+def _public_speaker(slug: str) -> Callable[[PublishedProgramme], Callable[[], SpeakerRead] | None]:
+    def build(programme: PublishedProgramme) -> Callable[[], SpeakerRead] | None:
+        found = programme.speaker(slug)
+        return partial(public_speaker_read, found) if found else None
+
+    return build
+
+
 class SpeakerController(Controller):
     path = "/api/v1/conferences/{conf:str}/speakers"
     tags = ["Speakers"]
 
     @get("/", summary="The conference's speakers with their countries", opt=READ, raises=READ_ERRORS)
     async def list_speakers(
-        self, request: Request[Any, Any, Any], conference_access: ConferenceAccessDependency, db_session: DbSession
-    ) -> list[SpeakerRead]:
+        self,
+        request: Request[Any, Any, Any],
+        conference_access: ConferenceAccessDependency,
+        db_session: DbSession,
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[list[SpeakerRead]]:
         conference, service = conference_access.conference, SpeakerService(db_session)
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference.slug, variant="speakers",
+                build=lambda p: lambda: [public_speaker_read(s) for s in p.speakers_by_name],
+            )  # fmt: skip
+            if public is not None:
+                return public
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
         photos = await photo_versions(db_session, conference)
         language = caller_language(request) if conference_access.is_organiser else None
         # The public sees announced speakers only (with a session that is not a draft), as on
         # the pages and in the feeds; organisers see everyone.
-        return [
-            speaker_read(s, sessions.get(s.id, []), photo=photos.get(s.id), organiser_language=language)
-            for s in await service.list(conference)
-            if conference_access.is_organiser or s.id in sessions
-        ]
+        return Response(
+            [
+                speaker_read(s, sessions.get(s.id, []), photo=photos.get(s.id), organiser_language=language)
+                for s in await service.list(conference)
+                if conference_access.is_organiser or s.id in sessions
+            ]
+        )
 
     @post("/", summary="Add a speaker", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
     async def create_speaker(
@@ -106,16 +149,26 @@ class SpeakerController(Controller):
         conference_access: ConferenceAccessDependency,
         speaker: FromPath[str],
         db_session: DbSession,
-    ) -> SpeakerRead:
+        programme_cache: ProgrammeCacheDependency,
+    ) -> Response[SpeakerRead]:
         conference, service = conference_access.conference, SpeakerService(db_session)
+        if not conference_access.is_organiser:
+            public = await serve_public_read(
+                request, db=db_session, cache=programme_cache, slug=conference.slug, variant=("speaker", speaker),
+                build=_public_speaker(speaker),
+            )  # fmt: skip
+            if public is not None:
+                return public
         found = await service.get(conference, speaker)
         sessions = await service.session_slugs(conference, public_only=not conference_access.is_organiser)
         if not conference_access.is_organiser and found.id not in sessions:
             raise not_found("Speaker not found")
         photo = await photo_of(db_session, found)
         language = caller_language(request) if conference_access.is_organiser else None
-        return speaker_read(
-            found, sessions.get(found.id, []), photo=photo.sha256 if photo else None, organiser_language=language
+        return Response(
+            speaker_read(
+                found, sessions.get(found.id, []), photo=photo.sha256 if photo else None, organiser_language=language
+            )
         )
 
     @patch("/{speaker:str}", summary="Change a speaker", opt=ORGANISER, security=BEARER, raises=WRITE_ERRORS)
