@@ -299,7 +299,7 @@ async def test_page_shows_status_and_links_without_any_token_in_a_query_string(
     tree = lxml.html.fromstring(page.html)
     # The header names the attendee's context, not "Register".
     assert [" ".join(li.text_content().split()) for li in tree.cssselect(".sections li")] == [
-        "Overview", "Programme", "Speakers", "My registration",
+        "Overview", "Programme", "Speakers", "News", "My registration",
     ]  # fmt: skip
     # Cancelling and deleting are red buttons behind a box that must be ticked.
     for form in ("cancel", "erase"):

@@ -318,7 +318,7 @@ async def test_changelog_page_and_atom_feed(client: Client, organiser: Organiser
     assert russian.status_code == 200
     assert russian.headers["content-type"].startswith("application/atom+xml")
     feed = assert_valid_atom(russian.content, entries=2)  # RFC 4287's RELAX NG schema and feedparser
-    assert [entry.title for entry in feed.entries] == ["Release 1.1", "Release 1.0"]
+    assert [entry.title for entry in feed.entries] == ["Выпуск 1.1", "Выпуск 1.0"]
     assert "Первая программа" in feed.entries[1].content[0].value
     assert "Сессия debate" in feed.entries[0].content[0].value
     english = assert_valid_atom((await client.get(f"/{SLUG}/changes.atom")).content, entries=2)

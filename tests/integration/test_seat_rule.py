@@ -110,6 +110,7 @@ async def test_the_database_functions_are_the_files_of_the_head_version(postgres
         "confman_placement_event": 1,
         "confman_registration_tally": 1,
         "confman_seat_rule": 1,
+        "confman_webhook_deliveries": 1,
     }
     # Every function has its file, and is what its newest file builds.
     assert set(in_database) == set(latest)
