@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from confman.lib.i18n import translations, ui_language
+from confman.lib.i18n import language_autonym, translations, ui_language
 from confman.lib.paths import LOCALE_DIR, STATIC_DIR, TEMPLATES_DIR
 from confman.lib.zone_choices import zone_label, zone_options
 
@@ -88,6 +88,8 @@ def create_environment(directory: Path = TEMPLATES_DIR) -> Environment:
     # The zone picker's options, built once per language (templates/_zones.html).
     environment.globals["zone_options"] = zone_options
     environment.globals["zone_label"] = zone_label
+    # A language named in itself (the organisers' per-language fields): "Русский", not "ru".
+    environment.globals["language_autonym"] = language_autonym
     environment.filters["json_ld"] = json_ld
     return environment
 
