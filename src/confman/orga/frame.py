@@ -44,7 +44,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("reach", N_("Reach"), "reach/"),
     ("members", N_("Members"), "members/"),
     ("webhooks", N_("Webhooks"), "webhooks/"),
-    ("audit", N_("Changes"), "audit/"),
+    ("audit", N_("History"), "audit/"),
 )
 
 
