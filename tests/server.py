@@ -62,6 +62,9 @@ def _start(server: Server) -> tuple[subprocess.Popen[bytes], str]:
         "CONFMAN_BASE_URL": base_url,
         "CONFMAN_MAIL_WORKER_EMBEDDED": "false",
         "CONFMAN_REGISTRATION_SUBMITS_PER_MINUTE": "1000000",
+        # The suite's servers share one PostgreSQL (max_connections 100) with each other and the
+        # many-servers test's four: 8 per worker is plenty for their loads.
+        "CONFMAN_DATABASE_POOL_SIZE": "8",
         **(server.environment or {}),
     }
     # --app-dir: the checkout, so that a factory in tests/ imports as in the test run.

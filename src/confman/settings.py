@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # the same 20 and opens no more. Mind max_connections: servers × workers × (pool + overflow).
     database_pool_size: int = Field(default=20, ge=1)
     database_pool_overflow: int = Field(default=0, ge=0)
+    # Seconds a request waits for one of those connections before it is answered 503 with
+    # Retry-After: a queue that long is an overload, and a wait past it helps nobody.
+    database_pool_timeout: float = Field(default=10.0, gt=0)
     echo_sql: bool = False
     # Seconds a worker trusts its memory of a programme's version before asking the database;
     # feeds and exports reflect a change at most this late (0: always ask).

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -22,6 +23,7 @@ from confman.db import migrate
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, post_ok, put_registration_settings, registration_payload
 from tests.mailserver import free_port
+from tests.server import serve
 
 REQUIRED = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -126,3 +128,56 @@ async def test_a_restart_answers_503_with_retry_after_and_writes_nothing_half(cl
         assert accepted <= emails  # every 201 is in the database
         again = await client.post(REGISTER, json=registration_payload(email="during@example.org"))
         assert again.status_code == 201, again.text
+
+
+async def test_every_connection_taken_or_none_free_in_time_answers_503(cluster: Cluster) -> None:
+    """Too many processes for max_connections ("sorry, too many clients already", a CI run once
+    met it) and a pool whose connections are all busy: both an overload, so 503 with
+    Retry-After, not a 500."""
+    import asyncpg
+
+    settings = Settings(
+        database_url=cluster.url, base_url="http://testserver.local", secret_key="t" * 32,
+        mail_worker_embedded=False, programme_cache_seconds=0, database_pool_size=1, database_pool_timeout=0.5,
+    )  # fmt: skip
+    app = create_app(settings)
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        # Every slot of the server taken by others, before this app's pool opened any.
+        hoard: list[asyncpg.Connection] = []
+        try:
+            while True:
+                hoard.append(await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres"))
+        except asyncpg.exceptions.TooManyConnectionsError:
+            pass
+        try:
+            full = await client.get("/api/v1/conferences")
+        finally:
+            await asyncio.gather(*(connection.close() for connection in hoard))
+        assert (full.status_code, full.headers.get("retry-after")) == (503, "5"), full.text
+        assert (await client.get("/api/v1/conferences")).status_code == 200
+
+    # The pool's one connection held by a registration that waits for the conference's seat
+    # lock (taken here, as a surge's placements would): a read finds no connection in 0.5 s.
+    # A server process: the test client runs one request at a time.
+    organiser = await Organiser.create(settings, "grace@example.org")
+    environment = {"CONFMAN_DATABASE_POOL_SIZE": "1", "CONFMAN_DATABASE_POOL_TIMEOUT": "0.5"}
+    with serve(cluster.url, workers=1, **environment) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            conference = conference_payload(slug="pool-2027", status="published")
+            await post_ok(client, organiser, "/api/v1/conferences", conference)
+            await put_registration_settings(client, organiser, "pool-2027", double_opt_in=False)
+            locker = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres")
+            try:
+                async with locker.transaction():
+                    await locker.execute("SELECT * FROM registration_tally FOR UPDATE")
+                    register = asyncio.create_task(
+                        client.post("/api/v1/conferences/pool-2027/registrations", json=registration_payload())
+                    )
+                    await asyncio.sleep(0.5)
+                    busy = await client.get("/api/v1/conferences")
+                placed = await register
+            finally:
+                await locker.close()
+            assert (busy.status_code, busy.headers.get("retry-after")) == (503, "5"), busy.text
+            assert placed.status_code == 201, placed.text
+            assert (await client.get("/api/v1/conferences")).status_code == 200

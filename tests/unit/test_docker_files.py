@@ -71,6 +71,29 @@ def test_the_services_are_the_ones_the_deployment_needs() -> None:
     assert "health_uri /readyz" in caddyfile
 
 
+def test_the_connection_pools_fit_in_postgresql_with_room_to_spare() -> None:
+    """Every confman process holds its own pool: all of them at once, full, with overflow, must
+    leave PostgreSQL half its connections (migrations, psql, an upgrade's second deployment;
+    a CI run once failed on "too many clients" when the pools were 20 each)."""
+    from confman.settings import Settings
+
+    services = compose()["services"]
+    postgres = services["postgres"].get("command", [])
+    limit = int(postgres[postgres.index("max_connections") + 1]) if "max_connections" in postgres else 100
+    defaults = Settings(secret_key="t" * 32)
+    held = 0
+    for service in services.values():
+        command = service.get("command", [])
+        if command[:2] not in (["confman", "run"], ["confman", "worker"]):
+            continue
+        environment = service["environment"]
+        pool = int(environment.get("CONFMAN_DATABASE_POOL_SIZE", defaults.database_pool_size))
+        overflow = int(environment.get("CONFMAN_DATABASE_POOL_OVERFLOW", defaults.database_pool_overflow))
+        workers = int(command[command.index("--workers") + 1]) if "--workers" in command else 1
+        held += workers * (pool + overflow)
+    assert 0 < held <= limit // 2, (held, limit)
+
+
 def test_every_image_is_pinned_and_every_required_variable_is_in_the_example() -> None:
     document = compose()
     for name, service in document["services"].items():

@@ -53,6 +53,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         echo=settings.echo_sql,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_overflow,
+        pool_timeout=settings.database_pool_timeout,
         pool_pre_ping=True,
     )
 

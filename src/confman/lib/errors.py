@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 class FieldError(ClientException):
@@ -80,15 +81,26 @@ def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError
 # How long a client should wait when the database is out of reach (a restart, a failover).
 RETRY_AFTER_SECONDS = 5
 
+# PostgreSQL's "come back shortly": every connection taken (53300), the server starting or
+# shutting down (57P01-57P03). SQLAlchemy wraps them as a plain DBAPIError.
+UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(exc, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
 
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """The database cannot be reached (refused, reset, shut down, restarting): 503 with
-    Retry-After, not a 500. The request's transaction never committed, so nothing of it is
-    written; the pool's pre-ping brings connections back once the database answers again."""
+    """The database cannot be reached (refused, reset, shut down, restarting, every connection
+    taken, no pooled connection free in time): 503 with Retry-After, not a 500. The request's
+    transaction never committed, so nothing of it is written; the pool's pre-ping brings
+    connections back once the database answers again."""
     if (
         isinstance(exc, DBAPIError)
         and not isinstance(exc, (OperationalError, InterfaceError))
         and not exc.connection_invalidated
+        and _sqlstate(exc) not in UNAVAILABLE_SQLSTATES
     ):
         raise exc
     return Response(
@@ -109,4 +121,6 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    PoolTimeoutError,
 )
