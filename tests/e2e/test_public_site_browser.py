@@ -365,7 +365,10 @@ def test_the_api_documentation_renders_from_our_own_origin(demo_server: DemoServ
 
     assert answer is not None
     assert answer.status == 200
-    expect(page.locator(".swagger-ui .opblock-tag", has_text="Registrations").first).to_be_visible()
+    # Swagger UI parses its 1.7 MB bundle and the whole schema before it draws anything: on a
+    # loaded CI machine that took longer than expect's default 5 s (the page was complete a
+    # moment later), so it gets 30 s.
+    expect(page.locator(".swagger-ui .opblock-tag", has_text="Registrations").first).to_be_visible(timeout=30_000)
     expect(
         page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/conferences/{conf}/registrations").first
     ).to_be_visible()
