@@ -8,7 +8,7 @@ from litestar import Litestar, get, post
 from litestar.types import ASGIApp
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, insert
 
-from confman.app import create_app
+from confman.app import create_app, freeze_startup_objects
 from confman.db.transactions import DbSession
 from confman.settings import Settings
 
@@ -39,6 +39,8 @@ def create_bench_app() -> Litestar:
     app = create_app(Settings())
     app.register(bare)
     app.register(bare_insert)
+    # As create_app_from_environment does for the production server.
+    app.on_startup.append(freeze_startup_objects)
     return app
 
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Seconds a request waits for one of those connections before it is answered 503 with
     # Retry-After: a queue that long is an overload, and a wait past it helps nobody.
     database_pool_timeout: float = Field(default=10.0, gt=0)
+    # Seconds after which a pooled connection is closed and replaced when next taken.
+    database_pool_recycle_seconds: int = Field(default=1800, ge=60)
     echo_sql: bool = False
     # Seconds a worker trusts its memory of a programme's version before asking the database;
     # feeds and exports reflect a change at most this late (0: always ask).

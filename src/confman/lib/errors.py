@@ -94,8 +94,8 @@ def _sqlstate(exc: BaseException) -> str | None:
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """The database cannot be reached (refused, reset, shut down, restarting, every connection
     taken, no pooled connection free in time): 503 with Retry-After, not a 500. The request's
-    transaction never committed, so nothing of it is written; the pool's pre-ping brings
-    connections back once the database answers again."""
+    transaction never committed, so nothing of it is written; a connection found dead makes
+    SQLAlchemy discard the pool's older ones, so new ones are opened once the database answers."""
     if (
         isinstance(exc, DBAPIError)
         and not isinstance(exc, (OperationalError, InterfaceError))
