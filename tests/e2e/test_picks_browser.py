@@ -73,4 +73,29 @@ def test_picks_starred_on_the_programme_survive_a_reload_and_make_the_picks_feed
     answer = httpx.get(feed, timeout=10)
     assert answer.status_code == 200, demo_server.log_tail()
     assert icaljs_uids(answer.content, tmp_path) == {f"{s['guid']}@confman" for s in chosen}
+
+    # The share link opened in another browser: its picks can be kept there.
+    share = page.locator("#picks-share-link").get_attribute("href")
+    assert share is not None
+    other = new_context(timezone_id="Asia/Tokyo").new_page()
+    other.goto(share)
+    expect(other.locator("#my-picks-link")).to_have_text("My picks (0)")
+    other.get_by_role("button", name="Add these sessions to my picks").click()
+    expect(other.locator("#my-picks-link")).to_have_text("My picks (2)")
+    expect(other.locator("#keep-picks")).to_have_count(0)
+    other.goto(demo_server.url(f"/{CONFERENCE}/programme/"))
+    expect(other.locator('.pick-star[aria-pressed="true"]')).to_have_count(2)
+
+    # At the most a picks link can hold (200), another star is refused and says why.
+    other.evaluate(
+        "key => localStorage.setItem(key, JSON.stringify(Array.from({length: 200}, (_, n) => 'kept-' + n)))",
+        f"confman:picks:{CONFERENCE}",
+    )
+    other.reload()
+    expect(other.locator("#my-picks-link")).to_have_text("My picks (200)")
+    other.locator(".pick-star").first.click()
+    expect(other.locator(".picks-status")).to_have_text("At most 200 sessions can be picked.")
+    expect(other.locator(".picks-status")).to_have_attribute("role", "status")
+    expect(other.locator('.pick-star[aria-pressed="true"]')).to_have_count(0)
+    expect(other.locator("#my-picks-link")).to_have_text("My picks (200)")
     assert errors == []

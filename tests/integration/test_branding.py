@@ -200,6 +200,16 @@ async def test_speaker_photos_through_the_api_and_on_the_session_page(
         'loading="lazy" decoding="async">Alex Callinicos</a>'
     ) in page
     assert '<span class="face face-placeholder" data-initials="ÖÖ" aria-hidden="true"></span>Özdeş Özbay</a>' in page
+    # The speakers' own pages and their list: the photo, or the initials in its place.
+    initials = '<span class="speaker-photo face-placeholder speaker-initials" data-initials="ÖÖ" aria-hidden="true">'
+    listing = (await client.get("/climate-2027/speakers/")).text
+    assert f'<img class="speaker-photo" src="http://testserver.local/media/{sha}.jpg"' in listing
+    assert initials in listing
+    alex = (await client.get("/climate-2027/speakers/alex-callinicos/")).text
+    assert f'<img src="http://testserver.local/media/{sha}.jpg" alt=""' in alex
+    assert "speaker-initials" not in alex
+    ozdes = (await client.get("/climate-2027/speakers/ozdes-ozbay/")).text
+    assert initials.replace("<span", "<p") in ozdes
 
     assert (await client.delete(photo_path, headers=organiser.headers)).status_code == 204
     assert (await client.delete(photo_path, headers=organiser.headers)).status_code == 404

@@ -99,6 +99,9 @@ async def test_picks_malformed_sessions_are_refused_naming_the_parameter(client:
         assert tree.cssselect("#picks-form"), case
     # At the limit, well-formed but unknown: an empty calendar, not an error.
     assert (await client.get(FEED, params={"sessions": ",".join(f"s{n}" for n in range(MAX_PICKS))})).status_code == 200
+    # The stars stop where the links would fail (picks.js reads the limit from the page).
+    programme = lxml.html.fromstring((await client.get(f"/{AUTUMN}/programme/")).text)
+    assert programme.cssselect("#picks-config")[0].get("data-max") == str(MAX_PICKS)
 
 
 async def test_picks_page_lists_picks_in_time_marks_overlaps_and_shares_or_offers_a_form(

@@ -72,10 +72,13 @@ SPEAKERS: list[tuple[str, str, str, str | None]] = [
     ("martin-empson", "Martin Empson", "GB", None),
 ]
 
+# slug, name, colour (the timetable's stripes and legend)
 TRACKS = [
-    ("plenary", {"en": "Plenary", "es": "Plenaria", "fr": "Plénière", "ru": "Пленарное заседание"}),
-    ("debate", {"en": "Debate", "es": "Debate", "fr": "Débat", "ru": "Дискуссия"}),
+    ("plenary", {"en": "Plenary", "es": "Plenaria", "fr": "Plénière", "ru": "Пленарное заседание"}, "#1f6f8b"),
+    ("debate", {"en": "Debate", "es": "Debate", "fr": "Débat", "ru": "Дискуссия"}, "#c2571a"),
 ]
+# The header band and links (brand.css picks readable ink and link shades from it).
+ACCENT_COLOR = "#2e6b3f"
 
 STREAMS = [
     ("main-hall", "Main hall", "https://example.org/meet/climate-main-hall-4f9c2a"),
@@ -180,11 +183,12 @@ async def load_demo(db: AsyncSession, owner: User | None, today: date) -> Confer
             status="published",
             starts_on=day,
             ends_on=day,
+            accent_color=ACCENT_COLOR,
         ),
         owner,
     )
-    for slug, name in TRACKS:
-        await TrackService(db).create(conference, TrackCreate(slug=slug, name=name))
+    for slug, name, color in TRACKS:
+        await TrackService(db).create(conference, TrackCreate(slug=slug, name=name, color=color))
     for position, (slug, stream_name, meeting_url) in enumerate(STREAMS):
         await StreamService(db).create(
             conference,

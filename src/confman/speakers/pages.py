@@ -14,7 +14,7 @@ from confman.lib.errors import not_found
 from confman.lib.urls import media_url
 from confman.published.model import PublicSpeaker, load_media, load_public_photo
 from confman.settings import AppSettings
-from confman.site.display import ProgrammeDisplay
+from confman.site.display import ProgrammeDisplay, initials
 from confman.site.serve import PageRendererDependency, ProgrammeCacheDependency, serve_page
 
 
@@ -32,6 +32,8 @@ async def speakers_page(
         return "public/speakers.html", {
             "speakers": [display.speaker(s) for s in speakers],
             "photos": {s.slug: _photo_url(settings.base_url, display, s) for s in speakers if s.photo},
+            # Without a photo, their initials in the photo's place (as on session pages).
+            "initials": {s.slug: initials(s.name) for s in speakers if not s.photo},
         }
 
     return await serve_page(
@@ -62,6 +64,7 @@ async def speaker_page(
         return "public/speaker.html", {
             "speaker": display.speaker(speaker),
             "photo": _photo_url(settings.base_url, display, speaker) if speaker.photo else None,
+            "initials": initials(speaker.name),
         }
 
     return await serve_page(

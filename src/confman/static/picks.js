@@ -13,6 +13,9 @@
   var conf = config.getAttribute("data-conf");
   var key = "confman:picks:" + conf;
   var slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  // The picks feed and page take at most this many (published/picks.py, MAX_PICKS): a star
+  // past it would make a link that answers 400.
+  var max = parseInt(config.getAttribute("data-max"), 10) || 200;
   var storage;
   try {
     storage = window.localStorage;
@@ -83,11 +86,16 @@
     var slug = event.currentTarget.getAttribute("data-pick");
     var picks = load();
     var at = picks.indexOf(slug);
+    if (at === -1 && picks.length >= max) {
+      status.textContent = label("full", { n: String(max) });
+      return;
+    }
     if (at === -1) {
       picks.push(slug);
     } else {
       picks.splice(at, 1);
     }
+    status.textContent = "";
     save(picks);
     render();
   }
@@ -98,6 +106,11 @@
   var link = document.createElement("a");
   link.id = "my-picks-link";
   item.appendChild(link);
+  // Said by screen readers when a star is refused (the most picks there can be).
+  var status = document.createElement("span");
+  status.className = "picks-status";
+  status.setAttribute("role", "status");
+  item.appendChild(status);
   (sections || document.getElementById("main")).appendChild(item);
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-session]"), function (element) {
@@ -126,6 +139,33 @@
     Array.prototype.forEach.call(form.querySelectorAll('input[name="sessions"]'), function (box) {
       box.checked = stored.indexOf(box.value) !== -1;
     });
+  }
+  // Someone's shared picks (the page's address holds them): offer to keep those not yet kept.
+  var shared = form ? new URLSearchParams(window.location.search).get("sessions") : null;
+  if (shared) {
+    var offered = shared.split(",").filter(function (slug) {
+      return slugPattern.test(slug) && load().indexOf(slug) === -1;
+    });
+    if (offered.length) {
+      var keep = document.createElement("button");
+      keep.type = "button";
+      keep.id = "keep-picks";
+      keep.className = "button";
+      keep.textContent = label("keep", {});
+      keep.addEventListener("click", function () {
+        var picks = load();
+        offered.forEach(function (slug) {
+          if (picks.indexOf(slug) === -1 && picks.length < max) {
+            picks.push(slug);
+          }
+        });
+        save(picks);
+        render();
+        keep.remove();
+      });
+      var heading = document.querySelector("main h1");
+      heading.parentNode.insertBefore(keep, heading.nextSibling);
+    }
   }
   // Another tab changed the picks: show them here too.
   window.addEventListener("storage", function (event) {
