@@ -43,14 +43,24 @@ class Recorder:
     delay: float = 0.0
     messages: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Messages being received at once (several connections), and the most there were.
+    in_flight: int = 0
+    most_at_once: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
         with self.lock:
-            self.messages.append(message)
+            self.in_flight += 1
+            self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            with self.lock:
+                self.messages.append(message)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         return "250 OK"
 
     def message_ids(self) -> list[str]:

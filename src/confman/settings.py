@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # How long a claimed e-mail is a worker's; a live worker renews it every third (worker.py),
     # so this is how soon a crashed worker's e-mails are due again.
     mail_lease_seconds: float = Field(default=30.0, gt=0)
+    # SMTP connections each mail worker sends over at once (PostgreSQL; SQLite sends over one,
+    # its writers queue anyway). A recipient's e-mails always take the same one, in order.
+    mail_connections: int = Field(default=4, ge=1, le=32)
     mail_retry_base_seconds: float = Field(default=10.0, gt=0)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
     # An e-mail still undeliverable this long after it was queued is marked failed.

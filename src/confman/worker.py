@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import uuid
+import zlib
 from collections.abc import Sequence
 from email.message import EmailMessage
 from types import ModuleType
@@ -76,12 +77,15 @@ class _Lease:
 
 
 class MailWorker:
-    def __init__(self, settings: Settings, engine: AsyncEngine | None = None, batch_size: int = 20) -> None:
+    def __init__(self, settings: Settings, engine: AsyncEngine | None = None, batch_size: int | None = None) -> None:
         self.settings = settings
         self._own_engine = engine is None
         self.engine = engine or create_engine(settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.batch_size = batch_size
+        # Sending is mostly waiting (the mail server's reply, the commit that marks it sent):
+        # several connections at once keep the worker busy (one sent ~75 e-mails/s, issue 17).
+        self.connections = 1 if settings.is_sqlite else settings.mail_connections
+        self.batch_size = batch_size or 20 * self.connections
         self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.webhooks = WebhookDeliverer(settings, self.sessions, self.worker_id)
 
@@ -154,6 +158,23 @@ class MailWorker:
 
     async def _deliver(self, claimed: Sequence[OutboxMail], lease: _Lease) -> None:
         messages = await self._build(claimed)
+        # A recipient's e-mails share one connection, so they arrive in the order queued.
+        lanes: dict[int, list[OutboxMail]] = {}
+        for mail in claimed:
+            lane = zlib.crc32(mail.recipient.lower().encode()) % self.connections
+            lanes.setdefault(lane, []).append(mail)
+        # Every lane ends before the batch does (the heartbeat stops with it); a lane's
+        # unexpected error is raised once all have ended.
+        outcomes = await asyncio.gather(
+            *(self._deliver_lane(lane, messages, lease) for lane in lanes.values()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _deliver_lane(
+        self, claimed: Sequence[OutboxMail], messages: dict[int, EmailMessage], lease: _Lease
+    ) -> None:
         sent: set[int] = set()
         try:
             async with transport_for(self.settings) as transport:
