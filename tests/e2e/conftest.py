@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -176,6 +176,45 @@ def axe_script() -> Path:
             pytest.fail(message + " - required under CI=true", pytrace=False)
         pytest.skip(message)
     return AXE_CORE
+
+
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TARGETS_SHOWN = 5
+
+RUN_AXE = """
+tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(results => results.violations.map(v => ({
+  id: v.id,
+  impact: v.impact,
+  help: v.help,
+  helpUrl: v.helpUrl,
+  nodes: v.nodes.map(n => ({target: n.target.map(String).join(" "), html: n.html, summary: n.failureSummary})),
+})))
+"""
+
+
+def describe(violations: list[dict[str, Any]], where: str) -> str:
+    """One paragraph per violation: rule, impact, help and the first elements it found."""
+    lines = [f"{len(violations)} axe violation(s) on {where}:"]
+    for violation in violations:
+        nodes = violation["nodes"]
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']} [{len(nodes)} element(s)]"
+            f" {violation['helpUrl']}"
+        )
+        for node in nodes[:TARGETS_SHOWN]:
+            lines.append(f"    {node['target']}  {node['html'][:160]}")
+            summary = " ".join((node["summary"] or "").split())
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(nodes) > TARGETS_SHOWN:
+            lines.append(f"    ... and {len(nodes) - TARGETS_SHOWN} more")
+    return "\n".join(lines)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe's WCAG 2.0/2.1 A and AA violations on the page (axe already added to it)."""
+    violations: list[dict[str, Any]] = page.evaluate(RUN_AXE, WCAG_A_AA)
+    return violations
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Every public kind of page (the conference list, an overview, the programme, a session, the
 speakers, a speaker, the registration form and a 404), in English and Russian, at desktop
-width and at a 360 px phone width, in the light colour scheme; the pages with the most kinds of
-element (cards, badges, form controls) also in the dark one (the same page again with
+width and at a 360 px phone width, in the light colour scheme; the pages with cards, badges,
+faces or form controls also in the dark one (the same page again with
 ``prefers-color-scheme: dark`` emulated: no second load). The zone picker is opened on the
 programme page so that its form is checked too. axe is injected as an inline script, which
 the site's CSP forbids: these contexts, and only these, bypass the CSP.
@@ -17,14 +17,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext
+from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext, axe_violations, describe
 
 LONDON = "Europe/London"  # the conference's zone: viewer.js does not reload the page
 PROGRAMME = f"/{CONFERENCE}/programme/"
 SESSION = "climate-chaos-in-the-pacific"
 SPEAKER = "sabrina-fernandez"
-WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-TARGETS_SHOWN = 5
 
 DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
@@ -54,37 +52,18 @@ PAGES = {
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
 }
 
-# Checked in the dark colour scheme too.
-DARK_PAGES = {"conference", "programme", "register"}
-
-_RUN_AXE = """
-tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(results => results.violations.map(v => ({
-  id: v.id,
-  impact: v.impact,
-  help: v.help,
-  helpUrl: v.helpUrl,
-  nodes: v.nodes.map(n => ({target: n.target.map(String).join(" "), html: n.html, summary: n.failureSummary})),
-})))
-"""
-
-
-def describe(violations: list[dict[str, Any]], where: str) -> str:
-    """One paragraph per violation: rule, impact, help and the first elements it found."""
-    lines = [f"{len(violations)} axe violation(s) on {where}:"]
-    for violation in violations:
-        nodes = violation["nodes"]
-        lines.append(
-            f"- {violation['id']} ({violation['impact']}): {violation['help']} [{len(nodes)} element(s)]"
-            f" {violation['helpUrl']}"
-        )
-        for node in nodes[:TARGETS_SHOWN]:
-            lines.append(f"    {node['target']}  {node['html'][:160]}")
-            summary = " ".join((node["summary"] or "").split())
-            if summary:
-                lines.append(f"      {summary[:300]}")
-        if len(nodes) > TARGETS_SHOWN:
-            lines.append(f"    ... and {len(nodes) - TARGETS_SHOWN} more")
-    return "\n".join(lines)
+# Checked in the dark colour scheme too: every page with cards, badges, faces or forms.
+DARK_PAGES = {
+    "conference",
+    "programme",
+    "session",
+    "speakers",
+    "speaker",
+    "picks",
+    "register",
+    "changes",
+    "news article",
+}
 
 
 @pytest.mark.parametrize("page_name", list(PAGES))
@@ -121,7 +100,7 @@ def test_no_accessibility_violations(
     page.add_script_tag(path=axe_script)
     for scheme in ("light", "dark") if page_name in DARK_PAGES else ("light",):
         page.emulate_media(color_scheme=scheme)
-        violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
+        violations = axe_violations(page)
 
         where = f"{url} ({lang}, {width}, {scheme}{', zone picker open' if page_name == 'programme' else ''})"
         assert violations == [], describe(violations, where)

@@ -28,7 +28,7 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
-from tests.e2e.conftest import CONFERENCE, NewContext, _confman, _free_port
+from tests.e2e.conftest import CONFERENCE, NewContext, _confman, _free_port, axe_violations, describe
 
 LIVE_IN_SECONDS = 25
 ZONE = "Asia/Tokyo"
@@ -143,7 +143,9 @@ def mail_link(page: Page, label: str, path_part: str) -> str:
     return url
 
 
-def test_register_confirm_and_join_when_the_window_opens(live_server: LiveServer, new_context: NewContext) -> None:
+def test_register_confirm_and_join_when_the_window_opens(
+    live_server: LiveServer, new_context: NewContext, axe_script: Path
+) -> None:
     server = live_server
     first = server.first_session
     context = new_context(timezone_id=ZONE, locale="en-GB")
@@ -231,3 +233,16 @@ def test_register_confirm_and_join_when_the_window_opens(live_server: LiveServer
 
     assert attendee_problems == [], attendee_problems
     assert problems == [], problems
+
+    # The attendee's own page passes axe, light and dark, at the width of a phone (a context
+    # of its own: axe is an inline script, which only a context that bypasses the CSP may add).
+    checker = new_context(
+        timezone_id=ZONE, locale="en-GB", bypass_csp=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    goto(checker, server, page_url)
+    expect(checker.locator("h1")).to_have_text("My registration")
+    checker.add_script_tag(path=axe_script)
+    for scheme in ("light", "dark"):
+        checker.emulate_media(color_scheme=scheme)
+        violations = axe_violations(checker)
+        assert violations == [], describe(violations, f"the attendee's page ({scheme})")

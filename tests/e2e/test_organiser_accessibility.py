@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext
-from tests.e2e.test_accessibility import _RUN_AXE, DEVICES, SESSION, SPEAKER, WCAG_A_AA, describe
+from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext, axe_violations, describe
+from tests.e2e.test_accessibility import DEVICES, SESSION, SPEAKER
 
 ORGA = f"/orga/{CONFERENCE}/"
 PAGES = [
@@ -67,7 +66,7 @@ def check(page: Page, axe_script: Path, url: str, where: str) -> None:
     assert answer.status == 200, f"{url}: HTTP {answer.status}"
     page.wait_for_load_state("load")
     page.add_script_tag(path=axe_script)
-    violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
+    violations = axe_violations(page)
     assert violations == [], describe(violations, f"{url} ({where})")
     # Usable at phone width: the page itself never scrolls sideways (wide tables scroll in their box).
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DemoServer, NewContext
-from tests.e2e.test_accessibility import _RUN_AXE, WCAG_A_AA, describe
+from tests.e2e.conftest import DemoServer, NewContext, axe_violations, describe
 from tests.e2e.test_public_site_browser import PROGRAMME, clocks, hhmm, open_page, utc
 
 KIRITIMATI = "Pacific/Kiritimati"
@@ -84,7 +83,7 @@ def test_timetable_in_three_zones_with_streams_side_by_side_tabs_phone_list_and_
             expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
             # The tabbed timetable (the one-day grid is in test_accessibility) has no WCAG A/AA violation.
             page.add_script_tag(path=axe_script)
-            violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_A_AA)
+            violations = axe_violations(page)
             assert violations == [], describe(violations, f"{PROGRAMME} in {zone}, tabs")
             continue
         assert len(days) == 1
