@@ -3,6 +3,7 @@ every request (headers, body, what it answered) in arrival order."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
@@ -28,6 +29,8 @@ class Receiver:
     port: int = 0
     answer: Callable[[int, str], int] = lambda seen, path: 200
     delay: float = 0.0
+    # Every answer waits at least this long (an endpoint too slow to answer).
+    delay_at_least: float = 0.0
     big_body: bool = False
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -48,6 +51,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if receiver.delay_at_least:
+                    time.sleep(receiver.delay_at_least)
                 if receiver.delay:
                     time.sleep(random.uniform(0, receiver.delay))  # noqa: S311 - test jitter
                 headers = {name.lower(): value for name, value in self.headers.items()}
@@ -57,9 +62,13 @@ class Receiver:
                     receiver.requests.append(Received(self.path, headers, body, status))
                 payload = b"x" * (100 * 1024) if receiver.big_body else b"ok"
                 self.send_response(status)
+                if 300 <= status < 400:  # a redirect to another path of this receiver
+                    self.send_header("location", receiver.url("/elsewhere"))
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                # The deliverer may have given up waiting (a timeout test).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -18,6 +18,7 @@ from babel import Locale
 from babel.dates import format_date
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Response, expect
 
+from confman.lib.security_headers import CONTENT_SECURITY_POLICY
 from confman.lib.templating import gettext_callables
 from tests.e2e.conftest import CONFERENCE, DemoServer, NewContext
 
@@ -365,6 +366,8 @@ def test_the_api_documentation_renders_from_our_own_origin(demo_server: DemoServ
 
     assert answer is not None
     assert answer.status == 200
+    # The site's own policy, not a relaxed one: a violation would show as a console error.
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     # Swagger UI parses its 1.7 MB bundle and the whole schema before it draws anything: on a
     # loaded CI machine that took longer than expect's default 5 s (the page was complete a
     # moment later), so it gets 30 s.
@@ -372,6 +375,9 @@ def test_the_api_documentation_renders_from_our_own_origin(demo_server: DemoServ
     expect(
         page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/conferences/{conf}/registrations").first
     ).to_be_visible()
+    # An operation opened: its parameters, bodies and answers drawn under the same policy.
+    page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/conferences/{conf}/registrations").first.click()
+    expect(page.locator(".swagger-ui .opblock.is-open .responses-table").first).to_be_visible()
     assert foreign == []
     assert problems == []
     context.close()

@@ -13,9 +13,20 @@ from PIL import Image
 
 from confman.cli import unit_of_work
 from confman.lib.branding import contrast
+from confman.mail.messages import DEFAULT_ACCENT
 from confman.settings import Settings
 from confman.transfer.services import export_conference, import_conference
-from tests.factories import Organiser, conference_payload, post_ok, session_payload, speaker_payload
+from confman.worker import MailWorker
+from tests.factories import (
+    Organiser,
+    conference_payload,
+    post_ok,
+    put_registration_settings,
+    registration_payload,
+    session_payload,
+    speaker_payload,
+)
+from tests.mailserver import MailServer, Recorder, free_port, smtp_settings
 from tests.orga import csrf_token, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
@@ -279,3 +290,45 @@ async def test_settings_page_edits_the_colour_origins_and_logo(client: Client, o
     removed = await client.post(f"{page}logo", data={"_csrf_token": token, "action": "remove"}, follow_redirects=False)
     assert removed.status_code == 303
     assert (await client.get(CONF)).json()["logo_url"] is None
+
+
+async def test_attendees_e_mails_wear_the_conferences_accent(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    """The e-mail's header and button in the accent with readable text on it, its links in a
+    shade readable on white, as the pages show them; the site's own blue without an accent."""
+    await _conference(client, organiser)
+    await put_registration_settings(client, organiser, "climate-2027", double_opt_in=False)
+
+    async def confirmation_html(address: str) -> str:
+        response = await client.post(f"{CONF}/registrations", json=registration_payload(email=address))
+        assert response.status_code == 201, response.text
+        recorder = Recorder()
+        server = MailServer(free_port(), recorder)
+        server.start()
+        worker = MailWorker(smtp_settings(settings, server.url))
+        try:
+            while await worker.run_once():
+                pass
+        finally:
+            await worker.close()
+            server.stop()
+        with recorder.lock:
+            message = next(m for m in recorder.messages if str(m["To"]) == address)
+        html = message.get_body(("html",))
+        assert html is not None
+        return str(html.get_content())
+
+    plain = await confirmation_html("plain@example.org")
+    assert f"background: {DEFAULT_ACCENT};" in plain
+
+    # A light accent: black text on it, and links in a darker shade of it.
+    patched = await client.patch(CONF, json={"accent_color": "#FFCC00"}, headers=organiser.headers)
+    assert patched.status_code == 200, patched.text
+    html = await confirmation_html("yellow@example.org")
+    assert DEFAULT_ACCENT not in html
+    assert "background: #ffcc00;" in html
+    assert "color: #000000;" in html
+    links = set(re.findall(r'<a href="[^"]*" style="color: (#[0-9a-f]{6});', html))
+    assert links, "the e-mail's links carry a colour"
+    assert all(contrast(link, "#ffffff") >= 4.5 for link in links), links

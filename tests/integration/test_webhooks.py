@@ -28,6 +28,7 @@ from confman.db.models import Conference, Event, OutboxMail, WebhookDelivery, We
 from confman.mail.messages import RenderRequest, render
 from confman.mail.outbox import emit
 from confman.settings import Settings
+from confman.webhooks import delivery as webhook_delivery
 from confman.webhooks.delivery import EXCERPT_BYTES, WebhookDeliverer
 from confman.webhooks.schemas import WebhookCreate
 from confman.webhooks.secrets import unseal
@@ -284,6 +285,49 @@ async def test_ssrf_refused_after_resolution(
     assert row.last_error.startswith("refused")
     assert resolver.asked == ["evil.example"]
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("status", [301, 307])
+async def test_a_redirect_is_a_failure_not_followed(
+    client: Client, organiser: Organiser, settings: Settings, engine: AsyncEngine, status: int
+) -> None:
+    # Following it would send the signed body to an address nobody checked: it is retried instead.
+    hooks = hook_settings(settings)
+    conference = await conference_id(client, organiser, settings)
+    receiver = Receiver(answer=lambda seen, path: status)
+    receiver.start()
+    try:
+        await add_endpoint(hooks, conference, receiver.url(), ["session.changed"])
+        await emit_events(hooks, conference, [(Event.SESSION_CHANGED, {"session_id": 1})])
+        await deliverer(hooks, engine, "w1").run_once()
+    finally:
+        receiver.stop()
+    assert [r.path for r in receiver.requests] == ["/hook"]
+    [row] = await deliveries(hooks)
+    assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, status)
+
+
+async def test_an_endpoint_that_answers_too_late_is_a_failure(
+    client: Client, organiser: Organiser, settings: Settings, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10 s in production; shortened here so that a receiver that takes 1.5 s is too slow.
+    monkeypatch.setattr(webhook_delivery, "TOTAL_TIMEOUT", 0.5)
+    hooks = hook_settings(settings)
+    conference = await conference_id(client, organiser, settings)
+    receiver = Receiver(delay_at_least=1.5)
+    receiver.start()
+    try:
+        await add_endpoint(hooks, conference, receiver.url(), ["session.changed"])
+        await emit_events(hooks, conference, [(Event.SESSION_CHANGED, {"session_id": 1})])
+        started = asyncio.get_running_loop().time()
+        await deliverer(hooks, engine, "w1").run_once()
+        took = asyncio.get_running_loop().time() - started
+    finally:
+        receiver.stop()
+    [row] = await deliveries(hooks)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.last_error == "no answer within 0.5 s"
+    assert took < 1.5
 
 
 async def test_the_connection_goes_to_the_resolved_address_with_the_name_as_host(

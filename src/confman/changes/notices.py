@@ -231,4 +231,4 @@ async def release_changes_mail(request: RenderRequest) -> MailContent:
         footer=_("The changed sessions are attached as a calendar file (changes.ics).") if attachments else "",
         attachments=attachments,
         header=title,
-    )
+    ).branded(conference.accent_color)

@@ -3,7 +3,7 @@
 Pages load only their own CSS and JS (no inline script: JSON-LD blocks are data, which
 CSP does not execute). A handler that needs stricter headers (``Referrer-Policy:
 no-referrer`` on private pages) sets them itself; these are only added where absent.
-Litestar's own API docs (``/schema``) load their viewers from a CDN and keep their own policy.
+The API's docs (``/schema/swagger``) are vendored Swagger UI under the same policy (``lib/api_docs``).
 Framing is refused everywhere (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``) except
 where a handler sends its own policy that allows it (the embedded programme, for the origins its
 conference names): there ``X-Frame-Options`` is left out, since it knows no list of origins.
@@ -41,15 +41,11 @@ def _allows_framing(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-_OWN_POLICY_PREFIXES = ("/schema",)
-
-
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        with_csp = not scope["path"].startswith(_OWN_POLICY_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,7 +53,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
                 present = {name.lower() for name, _ in headers}
                 if _allows_framing(headers):
                     present.add(_FRAME_OPTIONS)
-                for name, value in (*_HEADERS, _CSP) if with_csp else _HEADERS:
+                for name, value in (*_HEADERS, _CSP):
                     if name not in present:
                         headers.append((name, value))
                 message["headers"] = headers

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from confman.db.models import OutboxMail
+from confman.lib.branding import palette
 from confman.lib.i18n import format_clock, format_day, zone_city
 from confman.lib.paths import TEMPLATES_DIR
 from confman.lib.templating import gettext_callables
@@ -83,6 +84,15 @@ class MailContent:
     header: str = ""
     accent: str = DEFAULT_ACCENT
     accent_ink: str = DEFAULT_ACCENT_INK
+    # Links on the white body: the accent, or a darker shade of it where it is too light to read.
+    accent_link: str = DEFAULT_ACCENT
+
+    def branded(self, accent_color: str | None) -> MailContent:
+        """This e-mail in the conference's colours, as its pages show them (``/{conf}/brand.css``)."""
+        if not accent_color:
+            return self
+        colours = palette(accent_color)
+        return replace(self, accent=colours.accent, accent_ink=colours.accent_ink, accent_link=colours.link)
 
 
 @dataclass
@@ -197,9 +207,9 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 def build_message(mail: OutboxMail, content: MailContent, *, sender: str) -> EmailMessage:
     environment = _environment()
-    if not (_COLOUR.fullmatch(content.accent) and _COLOUR.fullmatch(content.accent_ink)):
+    if not all(_COLOUR.fullmatch(colour) for colour in (content.accent, content.accent_ink, content.accent_link)):
         # Only plain colours go into the style attributes.
-        content = replace(content, accent=DEFAULT_ACCENT, accent_ink=DEFAULT_ACCENT_INK)
+        content = replace(content, accent=DEFAULT_ACCENT, accent_ink=DEFAULT_ACCENT_INK, accent_link=DEFAULT_ACCENT)
     message = EmailMessage()
     # A header must be one line: whatever a stored title holds, the e-mail still goes out.
     message["Subject"] = one_line(content.subject)

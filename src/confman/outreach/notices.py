@@ -58,7 +58,7 @@ def message_content(
             title=title,
         ),
         header=title,
-    )
+    ).branded(conference.accent_color)
 
 
 async def _memo_get(request: RenderRequest, model: Any, key: int) -> Any:

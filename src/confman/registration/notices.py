@@ -306,7 +306,7 @@ class SessionMail:
             links=links if self.context.get("session_url") else [],
             when=date_line(self.language, self.conference.starts_on, self.conference.ends_on),
             header=self.title,
-        )
+        ).branded(self.conference.accent_color)
 
 
 async def session_mail(request: RenderRequest) -> SessionMail:
@@ -451,7 +451,7 @@ async def registration_mail(request: RenderRequest) -> MailContent:
         footer=_("Your sessions are attached as a calendar file (programme.ics).") if attached else "",
         attachments=attachments,
         header=title,
-    )
+    ).branded(conference.accent_color)
 
 
 @register(Kind.SEAT_PROMOTED)
