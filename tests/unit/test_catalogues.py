@@ -53,3 +53,19 @@ def test_catalogue_is_complete_and_current(language: str, extracted: set[str | t
             # Plural forms may leave out %(num)s ("one session"); every other placeholder stays.
             assert set(PLACEHOLDER.findall(translated)) - {"num"} <= set(PLACEHOLDER.findall(source)), message.id
             assert set(PLACEHOLDER.findall(source)) - {"num"} <= set(PLACEHOLDER.findall(translated)), message.id
+
+
+def test_a_russian_date_range_and_a_portuguese_chair_read_as_people_write_them() -> None:
+    """Wordings a newcomer reported: "Когда: с среда…" (a preposition before a nominative day,
+    which would need the genitive) and "Presidência" (the office, not the person) for a chair."""
+    from datetime import date
+
+    from confman.lib.templating import gettext_callables
+    from confman.mail.messages import date_line
+
+    russian = date_line("ru", date(2027, 11, 17), date(2027, 11, 18))
+    assert russian.startswith("Когда: среда, 17 ноября 2027")
+    assert " — четверг, 18 ноября 2027" in russian
+    assert " с " not in russian
+    portuguese = gettext_callables("pt")["ngettext"]
+    assert portuguese("Chair", "Chairs", 1) == portuguese("Chair", "Chairs", 2) == "Mediação"
