@@ -180,12 +180,17 @@ def test_register_confirm_and_join_when_the_window_opens(
     open_mail(page, server, "Confirm your registration")
     expect(page.locator("dd").first).to_contain_text(email)
     confirm_url = mail_link(page, "Confirm my registration", f"/{CONFERENCE}/register/confirm/")
-    # The mailbox and the e-mail fit a phone (long addresses and link lines wrap).
+    # The mailbox and the e-mail, its text and its HTML part as a mail app shows it, fit a phone
+    # (long addresses and link lines wrap; the HTML part's table is fluid up to 600 px).
     phone = new_context(viewport={"width": 390, "height": 844}).new_page()
-    for path in (MAILBOX, page.url):
+    for path in (MAILBOX, page.url, page.url.rstrip("/") + "/html"):
         goto(phone, server, path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+    button = phone.get_by_role("link", name="Confirm my registration").bounding_box()
+    assert button is not None
+    assert button["x"] >= 0, button
+    assert button["x"] + button["width"] <= 390, button
     phone.context.close()
     page.locator(f'pre.mail-text a[href="{confirm_url}"]').click()
     expect(page.locator("h1")).to_have_text("Confirm your registration")

@@ -1,4 +1,4 @@
-"""A visitor's picks in a real browser: star, reload, "My picks", and the picks feed in ical.js."""
+"""A visitor's picks in a real browser: star, un-star, reload, "My picks", and the picks feed in ical.js."""
 
 from __future__ import annotations
 
@@ -85,6 +85,15 @@ def test_picks_starred_on_the_programme_survive_a_reload_and_make_the_picks_feed
     expect(other.locator("#keep-picks")).to_have_count(0)
     other.goto(demo_server.url(f"/{CONFERENCE}/programme/"))
     expect(other.locator('.pick-star[aria-pressed="true"]')).to_have_count(2)
+
+    # Un-starring takes a session out, and stays out after a reload.
+    other.get_by_role("button", name=f"Remove {chosen[0]['title']['en']} from my picks").click()
+    expect(other.locator("#my-picks-link")).to_have_text("My picks (1)")
+    other.reload()
+    expect(other.locator('.pick-star[aria-pressed="true"]')).to_have_count(1)
+    expect(other.locator(f'[data-session="{chosen[1]["slug"]}"] > .pick-star')).to_have_attribute(
+        "aria-pressed", "true"
+    )
 
     # At the most a picks link can hold (200), another star is refused and says why.
     other.evaluate(

@@ -1,5 +1,6 @@
 """Programme search and the zone picker in a real browser: a speaker found without typing
-accents, a city found by typing (with JavaScript) and chosen from the plain list (without)."""
+accents, a Russian title found in capitals, a city found by typing (with JavaScript) and
+chosen from the plain list (without)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def test_search_finds_a_speaker_and_the_zone_picker_changes_times(
     hit = page.locator(f"article.search-hit#session-{session['slug']}")
     expect(hit.locator("mark")).to_have_text(["Özdeş"])
     expect(page.locator("article.search-hit")).to_have_count(1)
+
+    # A Russian viewer types in capitals: Cyrillic folded for case, the title marked as written.
+    marxism = next(s for s in demo_server.sessions if "Марксизм" in s["title"].get("ru", ""))
+    russian = new_context(timezone_id=LONDON, locale="ru-RU").new_page()
+    russian.goto(demo_server.url(PROGRAMME))
+    russian.get_by_role("search").get_by_label("Поиск по программе").fill("МАРКСИЗМ")
+    russian.get_by_role("search").get_by_role("button").click()
+    expect(russian).to_have_url(re.compile(r"[?&]q=%D0%9C%D0%90"))
+    expect(russian.locator(f"article.search-hit#session-{marxism['slug']} h3 mark")).to_have_text(["Марксизм"])
+    expect(russian.locator(".search-results .count")).to_contain_text("Найден")
 
     # With JavaScript: type a city into the picker's search box, take it, times follow.
     page.goto(demo_server.url(f"{PROGRAMME}#session-{session['slug']}"))
