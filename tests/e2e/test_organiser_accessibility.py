@@ -45,6 +45,7 @@ PAGES = [
     ORGA + "news/",
     ORGA + "news/new",
     ORGA + "news/registration-open/",
+    ORGA + "webhooks/",
     ORGA + "reach/",
     "/orga/account/",
     "/orga/tokens/",
