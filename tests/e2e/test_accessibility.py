@@ -1,7 +1,8 @@
 """Accessibility: axe-core finds no WCAG 2.0/2.1 A or AA violation on the public pages.
 
 Every public kind of page (the conference list, an overview, the programme, a session, the
-speakers, a speaker, the registration form and a 404), in English and Russian, at desktop
+speakers, a speaker, the registration form, the pages an e-mail's links open and a 404; the
+attendee's own pages are checked along the journey in test_attendee_journey_browser), in English and Russian, at desktop
 width and at a 360 px phone width, in the light colour scheme; the pages with cards, badges,
 faces or form controls also in the dark one (the same page again with
 ``prefers-color-scheme: dark`` emulated: no second load). The zone picker is opened on the
@@ -50,6 +51,11 @@ PAGES = {
     "news": (f"/{CONFERENCE}/news/", 200),
     "news article": (f"/{CONFERENCE}/news/programme-and-local-hubs/", 200),
     "not-found": (f"/{CONFERENCE}/sessions/nope/", 404),
+    # The pages an e-mail's links open (the token is checked when the form is sent) and a
+    # private link that no longer works.
+    "confirm link": (f"/{CONFERENCE}/register/confirm/{'x' * 43}", 200),
+    "cancel link": (f"/{CONFERENCE}/register/cancel/{'x' * 43}", 200),
+    "private link gone": (f"/me/{'x' * 43}/", 404),
 }
 
 # Checked in the dark colour scheme too: every page with cards, badges, faces or forms.

@@ -149,8 +149,19 @@ def test_register_confirm_and_join_when_the_window_opens(
     server = live_server
     first = server.first_session
     context = new_context(timezone_id=ZONE, locale="en-GB")
+    # axe-core on every page of the journey: an init script comes in through the browser's
+    # protocol, which the CSP does not govern, so these pages keep their policy (and the
+    # console check below still sees any violation of it).
+    context.add_init_script(path=axe_script)
     page = context.new_page()
     problems: list[str] = []
+
+    def accessible(checked: Page, where: str, schemes: tuple[str, ...] = ("light", "dark")) -> None:
+        for scheme in schemes:
+            checked.emulate_media(color_scheme=scheme)
+            violations = axe_violations(checked)
+            assert violations == [], describe(violations, f"{where} ({scheme})")
+        checked.emulate_media(color_scheme="light")
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -175,6 +186,7 @@ def test_register_confirm_and_join_when_the_window_opens(
     page.get_by_label("I agree to the privacy notice.").check()
     page.get_by_role("button", name="Register").click()
     expect(page.locator("h1")).to_have_text("Check your e-mail")
+    accessible(page, "registration sent")
 
     # 2. The confirmation e-mail in the local mailbox; its link; the button.
     open_mail(page, server, "Confirm your registration")
@@ -194,8 +206,10 @@ def test_register_confirm_and_join_when_the_window_opens(
     phone.context.close()
     page.locator(f'pre.mail-text a[href="{confirm_url}"]').click()
     expect(page.locator("h1")).to_have_text("Confirm your registration")
+    accessible(page, "the confirmation page")
     page.get_by_role("button", name="Confirm my registration").click()
     expect(page.locator("h1")).to_have_text("You are registered")
+    accessible(page, "registration confirmed")
 
     # 3. The "confirmed" e-mail: "Your registration page".
     open_mail(page, server, "You are registered")
@@ -236,6 +250,14 @@ def test_register_confirm_and_join_when_the_window_opens(
     assert page.url == server.url(f"/_dev/meeting/{first['stream']}"), page.url
     expect(page.locator("#meeting-room")).to_contain_text(first["stream"])
 
+    # A later session's join link before its window: the gate says when it opens.
+    goto(page, server, page_url)
+    later = page.locator('[data-join][data-state="early"] a.join-button').first.get_attribute("href")
+    assert later is not None
+    goto(page, server, later)
+    expect(page.locator("p.gate")).to_be_visible()
+    accessible(page, "the join gate, early")
+
     assert attendee_problems == [], attendee_problems
     assert problems == [], problems
 
@@ -251,3 +273,29 @@ def test_register_confirm_and_join_when_the_window_opens(
         checker.emulate_media(color_scheme=scheme)
         violations = axe_violations(checker)
         assert violations == [], describe(violations, f"the attendee's page ({scheme})")
+
+    # In Russian, at phone width: the attendee switches their language (the page speaks the
+    # attendee's), a confirmation link that no longer works, then cancelling and deleting (the
+    # destructive forms and the pages they lead to).
+    russian = new_context(timezone_id=ZONE, locale="ru-RU", viewport={"width": 360, "height": 740})
+    russian.add_init_script(path=axe_script)
+    ru = russian.new_page()
+    goto(ru, server, page_url)
+    ru.locator("#language").select_option("ru")
+    ru.get_by_role("button", name="Save my details").click()
+    expect(ru.locator("html")).to_have_attribute("lang", "ru")
+    accessible(ru, "the attendee's page in Russian")
+    goto(ru, server, confirm_url + "?lang=ru")
+    ru.locator("main form button[type=submit]").click()
+    expect(ru.locator("html")).to_have_attribute("lang", "ru")
+    accessible(ru, "a used confirmation link in Russian", ("light",))
+    goto(ru, server, page_url)
+    ru.locator("#cancel input[name=confirm]").check()
+    ru.locator("#cancel button[type=submit]").click()
+    expect(ru.locator("#cancel")).to_have_count(0)
+    accessible(ru, "a cancelled registration's page in Russian")
+    ru.locator("#erase input[name=confirm]").check()
+    ru.locator("#erase button[type=submit]").click()
+    expect(ru.locator("#erase")).to_have_count(0)
+    accessible(ru, "the erased page in Russian")
+    russian.close()

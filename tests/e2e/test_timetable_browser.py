@@ -107,6 +107,18 @@ def test_timetable_in_three_zones_with_streams_side_by_side_tabs_phone_list_and_
     assert upper["y"] + upper["height"] <= lower["y"], (upper, lower)
     assert upper["width"] > 300
 
+    # Printed (even from a wide screen): the list with every day, no navigation, pickers or tabs.
+    printed = new_context(timezone_id="Europe/London", **WIDE).new_page()
+    open_page(printed, demo_server, PROGRAMME, "Europe/London")
+    printed.emulate_media(media="print")
+    for hidden in (".tt-head", ".zone-picker", ".day-tabs", ".site-header nav"):
+        if printed.locator(hidden).count():
+            expect(printed.locator(hidden).first).to_be_hidden()
+    expect(printed.locator(".day").last).to_be_visible()
+    upper, lower = sorted((box(printed, PARALLEL[0]), box(printed, PARALLEL[1])), key=lambda b: b["y"])
+    assert upper["y"] + upper["height"] <= lower["y"], (upper, lower)
+    assert printed.pdf(format="A4")[:5] == b"%PDF-"
+
     # While the conference runs, the now line crosses the running session where the clock is.
     starts = utc(sessions[HOUR_AND_A_HALF]["starts_at"])
     context = new_context(timezone_id="Europe/London", **WIDE)
