@@ -26,6 +26,12 @@ README = Path(__file__).with_name("README.md")
 START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
 PAGES = ["/bench-2027/programme/", "/bench-2027/", "/bench-2027/sessions/session-3/"]
 FEEDS = ["/bench-2027/programme.ics", "/bench-2027/schedule.json"]
+API = [
+    "/api/v1/conferences/bench-2027/sessions",
+    "/api/v1/conferences/bench-2027/speakers",
+    "/api/v1/conferences/bench-2027",
+    "/api/v1/conferences/bench-2027/sessions/session-3",
+]
 
 
 def benchmarks(quick: bool) -> list[tuple[str, str, list[str]]]:
@@ -38,6 +44,13 @@ def benchmarks(quick: bool) -> list[tuple[str, str, list[str]]]:
         ("page_times", "Public pages in process: a page-cache miss and the cache", ["--runs", runs]),
         ("http_load", "Cached pages and feeds over HTTP, uvicorn, no gzip", [*http, *PAGES, *FEEDS]),
         ("http_load", "Cached pages and feeds over HTTP, uvicorn, gzip", [*http, "--gzip", *PAGES, *FEEDS]),
+        (
+            "http_load",
+            "Programme page on a page-cache miss over HTTP (each request another zone and language), gzip",
+            [*http, "--gzip", "--viewer-misses", PAGES[0]],
+        ),
+        ("http_load", "Public API reads over HTTP, uvicorn, gzip", [*http, "--gzip", *API]),
+        ("http_load", "Public API reads over HTTP, uvicorn, no gzip", [*http, *API]),
         (
             "http_load",
             "Cached pages over HTTP, granian, no gzip",
