@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -37,6 +40,8 @@ from tests.mailserver import MailServer, Recorder, free_port, smtp_settings, wai
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
 REGISTER = f"{CONF}/registrations"
+# Concurrent repeat submits of one address (each may find no recent reminder before the others commit).
+REPEATS = 12
 
 
 def named(body: dict[str, Any], field: str) -> bool:
@@ -197,6 +202,68 @@ async def test_repeated_submits_of_one_address_send_one_reminder_an_hour(
         ("rosa@example.org", "already_registered"),
         ("rosa@example.org", "confirm_request"),
     ]
+
+
+@asynccontextmanager
+async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose gathered requests really overlap: httpx's ASGI transport runs each in the
+    caller's event loop (Litestar's AsyncTestClient hands them to a portal one at a time)."""
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("double_opt_in", [True, False], ids=["double-opt-in", "direct"])
+async def test_concurrent_repeat_submits_of_a_known_address_send_one_reminder(
+    app: Litestar, organiser: Organiser, settings: Settings, double_opt_in: bool
+) -> None:
+    """Each repeat reads the outbox for a recent reminder and then writes one: on PostgreSQL every
+    repeat read before any committed and each sent its own (the registration's row is locked now);
+    on SQLite each writing request holds the write lock from BEGIN IMMEDIATE, so they take turns."""
+    status = 202 if double_opt_in else 201
+    async with concurrent_client(app) as client:
+        await post_ok(client, organiser, "/api/v1/conferences", conference_payload())
+        await put_registration_settings(client, organiser, "climate-2027", double_opt_in=double_opt_in)
+        first = await client.post(REGISTER, json=registration_payload())
+        assert first.status_code == status, first.text
+        # A connection for each submit before they start: one opening its own connection (tens of
+        # milliseconds on PostgreSQL) would check the outbox after the first one had committed.
+        lists = await asyncio.gather(*(client.get(REGISTER, headers=organiser.headers) for _ in range(REPEATS)))
+        assert {r.status_code for r in lists} == {200}
+
+        # How many database connections are in use at once: proof that the submits overlapped.
+        in_use = peak = 0
+
+        def checkout(*_: Any) -> None:
+            nonlocal in_use, peak
+            in_use += 1
+            peak = max(peak, in_use)
+
+        def checkin(*_: Any) -> None:
+            nonlocal in_use
+            in_use -= 1
+
+        engine = app.state.engine.sync_engine
+        event.listen(engine, "checkout", checkout)
+        event.listen(engine, "checkin", checkin)
+        try:
+            answers = await asyncio.gather(
+                *(client.post(REGISTER, json=registration_payload()) for _ in range(REPEATS))
+            )
+        finally:
+            event.remove(engine, "checkout", checkout)
+            event.remove(engine, "checkin", checkin)
+
+    assert peak > 1, "the submits did not overlap, so the test would prove nothing"
+    # Every repeat answers alike, and no error (nothing tells how many came at once)…
+    assert {(r.status_code, r.content) for r in answers} == {(status, answers[0].content)}
+    if double_opt_in:
+        assert answers[0].content == first.content  # …nor whether the address was known
+    # …and the mailbox gets one "already registered" for all of them, not one each.
+    kinds = [m.kind for m in await outbox(settings) if m.recipient == "rosa@example.org"]
+    assert sorted(kinds) == sorted(["confirm_request" if double_opt_in else "confirmed", "already_registered"])
 
 
 async def test_the_organisers_list_reads_one_moment_around_a_placement(

@@ -179,6 +179,7 @@ class RegistrationNotices:
 
     async def already_registered(self, conference: ConferenceLike, registration: Registration) -> None:
         """A known address registered again: its own links, never a second registration."""
+        await self._hold(registration)
         context: dict[str, Any] = {}
         if registration.status is RegistrationStatus.PENDING:
             token = self.token(registration, TokenPurpose.CONFIRM)
@@ -192,6 +193,19 @@ class RegistrationNotices:
         if not await self._reminded_lately(registration):
             self.enqueue(conference, registration, Kind.ALREADY_REGISTERED, context, event)
         await self.db.flush()
+
+    async def _hold(self, registration: Registration) -> None:
+        """Repeat submits of one address take turns from here to their commit, so each reads the
+        outbox as the last one left it (``_reminded_lately``): the registration's row is locked on
+        PostgreSQL, where a write runs in READ COMMITTED beside others (each would find no recent
+        e-mail and send one). ``FOR NO KEY UPDATE`` is the weakest lock that waits for itself: the
+        foreign-key checks of rows written for this registration (``FOR KEY SHARE``) pass it.
+        SQLite needs nothing: a writing request holds the database's write lock from its first
+        statement (``BEGIN IMMEDIATE``, ``db/engine.py``)."""
+        if self.db.get_bind().dialect.name == "postgresql":
+            await self.db.execute(
+                select(Registration.id).where(Registration.id == registration.id).with_for_update(key_share=True)
+            )
 
     async def _reminded_lately(self, registration: Registration) -> bool:
         """Whether this address had its "already registered" e-mail within the hour: repeated
