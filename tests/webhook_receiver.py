@@ -33,6 +33,8 @@ class Receiver:
     delay_at_least: float = 0.0
     big_body: bool = False
     requests: list[Received] = field(default_factory=list)
+    # Set as soon as a request has arrived (before any delay): a delivery in flight.
+    arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -51,6 +53,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                receiver.arrived.set()
                 if receiver.delay_at_least:
                     time.sleep(receiver.delay_at_least)
                 if receiver.delay:

@@ -238,8 +238,12 @@ class MailWorker:
             await db.commit()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set: queue due reminders now and then, send what is due, then wait
-        for the poll interval."""
+        """Until ``stop`` is set: e-mails (and the reminders, queued now and then) in one loop,
+        webhook deliveries in another beside it, so that an endpoint slow to answer (a round
+        may wait 15 s for one) never holds back an e-mail."""
+        await asyncio.gather(self._send_mail(stop), self._deliver_webhooks(stop))
+
+    async def _send_mail(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         next_reminders = loop.time()
         while not stop.is_set():
@@ -255,14 +259,23 @@ class MailWorker:
             except Exception:
                 log.exception("mail worker round failed")
                 handled = 0
+            if not handled:
+                await self._pause(stop)
+
+    async def _deliver_webhooks(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
             try:
-                handled += await self.webhooks.run_once()
+                handled = await self.webhooks.run_once()
             except Exception:
                 log.exception("webhook delivery round failed")
-            if handled:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_seconds)
+                handled = 0
+            if not handled:
+                await self._pause(stop)
+
+    async def _pause(self, stop: asyncio.Event) -> None:
+        """Wait for the poll interval, or less if the worker is told to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=self.settings.mail_poll_seconds)
 
 
 class EmbeddedWorker:

@@ -33,7 +33,9 @@ from confman.webhooks.delivery import EXCERPT_BYTES, WebhookDeliverer
 from confman.webhooks.schemas import WebhookCreate
 from confman.webhooks.secrets import unseal
 from confman.webhooks.services import WebhookService
+from confman.worker import MailWorker
 from tests.factories import Organiser, conference_payload, database, post_ok, registration_payload
+from tests.mailserver import MailServer, Recorder, free_port, smtp_settings
 from tests.webhook_receiver import Receiver
 
 Client = AsyncTestClient[Litestar]
@@ -328,6 +330,46 @@ async def test_an_endpoint_that_answers_too_late_is_a_failure(
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.last_error == "no answer within 0.5 s"
     assert took < 1.5
+
+
+async def test_an_endpoint_slow_to_answer_holds_back_no_email(
+    client: Client, organiser: Organiser, settings: Settings, engine: AsyncEngine
+) -> None:
+    # One worker process sends e-mails and delivers webhooks: while a delivery waits for an
+    # endpoint (up to 15 s), an e-mail queued meanwhile still leaves at once.
+    hooks = smtp_settings(hook_settings(settings), "")
+    conference = await conference_id(client, organiser, settings)
+    receiver = Receiver(delay_at_least=4.0)
+    receiver.start()
+    recorder = Recorder()
+    server = MailServer(free_port(), recorder)
+    server.start()
+    worker = MailWorker(hooks.model_copy(update={"smtp_url": server.url}), engine)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        await add_endpoint(hooks, conference, receiver.url(), ["session.changed"])
+        await emit_events(hooks, conference, [(Event.SESSION_CHANGED, {"session_id": 1})])
+        assert await asyncio.to_thread(receiver.arrived.wait, 10), "the delivery never started"
+        response = await client.post(
+            "/api/v1/conferences/climate-2027/registrations", json=registration_payload(email="soon@example.org")
+        )
+        assert response.status_code == 202, response.text  # its confirmation e-mail is queued
+        queued = asyncio.get_running_loop().time()
+        async with asyncio.timeout(10):
+            while not recorder.message_ids():  # noqa: ASYNC110 - polls the SMTP recorder
+                await asyncio.sleep(0.02)
+        waited = asyncio.get_running_loop().time() - queued
+        assert receiver.requests == [], "the endpoint had not answered yet"
+        assert waited < 2.0, f"the e-mail waited {waited:.1f} s for the webhook"
+    finally:
+        stop.set()
+        await running
+        await worker.close()
+        server.stop()
+        receiver.stop()
+    [row] = await deliveries(hooks)
+    assert row.status == "delivered"
 
 
 async def test_the_connection_goes_to_the_resolved_address_with_the_name_as_host(
