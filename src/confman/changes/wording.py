@@ -13,14 +13,17 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 
-from confman.changes.record import Snapshot, change_kinds
+from confman.conferences.change_record import Snapshot, change_kinds
 from confman.db.models import ChangeKind, ProgrammeChange
 from confman.lib.i18n import babel_locale, format_clock, zone_city
 from confman.lib.timezones import to_zone
 from confman.lib.translations import pick
 
-# The kinds that change when or whether a session happens: their followers get an e-mail.
-NOTIFIED = frozenset({ChangeKind.RESCHEDULED, ChangeKind.MOVED, ChangeKind.CANCELLED, ChangeKind.RESTORED})
+# The kinds that change when or whether a session happens: their followers get an e-mail. A
+# session removed from the programme is, for those who had it in their calendar, cancelled.
+NOTIFIED = frozenset(
+    {ChangeKind.RESCHEDULED, ChangeKind.MOVED, ChangeKind.CANCELLED, ChangeKind.RESTORED, ChangeKind.REMOVED}
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class SessionChange:
     @property
     def notified(self) -> bool:
         return any(kind in NOTIFIED for kind in self.kinds)
+
+    @property
+    def removed(self) -> bool:
+        return self.after is None
 
 
 def net_changes(changes: Iterable[ProgrammeChange]) -> list[SessionChange]:

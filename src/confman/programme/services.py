@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from confman.changes.record import record_change, snapshot
+from confman.conferences.change_record import record_change, snapshot
 from confman.conferences.services import check_translations
 from confman.conferences.versioning import record_programme_change, record_session_change
 from confman.db.models import (
@@ -106,7 +106,7 @@ class SessionService:
         _set_speakers(session, await self._chosen_speakers(conference, data.speakers))
         self.db.add(session)
         await self.db.flush()
-        self._record(conference, session, None, snapshot(session))
+        await record_change(self.db, session, None, snapshot(session))
         await record_programme_change(self.db, conference)
         return session
 
@@ -141,7 +141,7 @@ class SessionService:
             _set_speakers(session, await self._chosen_speakers(conference, data.speakers))
         await self.db.flush()
         if _public_state(session) != before:
-            self._record(conference, session, shown_before, snapshot(session))
+            await record_change(self.db, session, shown_before, snapshot(session))
             await record_session_change(self.db, session)
             await record_programme_change(self.db, conference)
 
@@ -172,7 +172,7 @@ class SessionService:
         for session in changed:
             shown_before = snapshot(session)
             session.status = status
-            self._record(conference, session, shown_before, snapshot(session))
+            await record_change(self.db, session, shown_before, snapshot(session))
         for session in changed:
             await record_session_change(self.db, session)
         if changed:
@@ -180,29 +180,11 @@ class SessionService:
         return sessions
 
     async def delete(self, conference: Conference, session: ConferenceSession) -> None:
-        self._record(conference, session, snapshot(session), None, deleted=True)
+        # Recorded before the delete is flushed: its followers go with it (``change_record``).
+        await record_change(self.db, session, snapshot(session), None, deleted=True)
         await self.db.delete(session)
         await self.db.flush()
         await record_programme_change(self.db, conference)
-
-    def _record(
-        self,
-        conference: Conference,
-        session: ConferenceSession,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        *,
-        deleted: bool = False,
-    ) -> None:
-        """The public change, if any, as change records in this transaction (``changes.record``)."""
-        record_change(
-            self.db,
-            conference_id=conference.id,
-            session_id=None if deleted else session.id,
-            slug=session.slug,
-            before=before,
-            after=after,
-        )
 
     @staticmethod
     def night_warnings(conference: Conference, session: ConferenceSession) -> builtins.list[str]:

@@ -48,7 +48,7 @@ class ProgrammeRelease(Base):
 
 class ProgrammeChange(Base):
     """One public change of one session, written in the transaction of the change itself.
-    ``before``/``after`` are the session's public state (``changes.record.snapshot``): title,
+    ``before``/``after`` are the session's public state (``conferences.change_record.snapshot``): title,
     times, stream, status, speakers; ``None`` where it was not (yet, or any more) public.
     ``release_id`` stays NULL until a release takes it."""
 
@@ -67,4 +67,8 @@ class ProgrammeChange(Base):
     kind: Mapped[str] = mapped_column(String(16))
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None, nullable=True)
+    # Never public: for a ``removed`` change only, what its release e-mail needs once the session
+    # is gone (its follows cascade away with it): {"guid", "revision", "registrations": [ids],
+    # "speakers": [ids]} (``conferences.change_record``).
+    removal: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
