@@ -1,6 +1,8 @@
-"""Sessions that leave the public programme: a deleted or drafted session's followers are told at
-the next release, with a cancelled event in their ``changes.ics`` (read by the ``ical`` package
-and ical.js). The programme and helpers are ``test_releases``'s."""
+"""Sessions that leave the public programme, and changes made elsewhere than on a session: a
+deleted or drafted session's followers are told at the next release, with a cancelled event in
+their ``changes.ics`` (read by the ``ical`` package and ical.js); a stream's deletion moves its
+sessions and a speaker's new name or deletion changes their sessions' speakers, in the changelog.
+The programme and helpers are ``test_releases``'s."""
 
 from __future__ import annotations
 
@@ -43,6 +45,12 @@ async def feed_sequences(client: Client) -> dict[str, int]:
 
 def events_of(ics: bytes) -> dict[str, Any]:
     return {event.uid: event for event in IcsCalendarStream.calendar_from_ics(ics.decode("utf-8")).events}
+
+
+async def unreleased(client: Client, organiser: Organiser) -> list[tuple[str, str]]:
+    listing = await client.get(f"{CONF}/releases", headers=organiser.headers)
+    assert listing.status_code == 200, listing.text
+    return [(change["session"], change["kind"]) for change in listing.json()["unreleased"]]
 
 
 async def test_removed_sessions_followers_get_one_email_each_with_a_cancelled_event(
@@ -131,3 +139,47 @@ async def test_removed_sessions_followers_get_one_email_each_with_a_cancelled_ev
         assert "The capital" in text
         assert "Removed from the programme" in text
         assert list(events_of(calendar_part(by[address])[0])) == [capital_uid]
+
+
+async def test_stream_deletion_is_a_move_of_each_public_session(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await programme(client, organiser)
+    await client.post(f"{CONF}/sessions", headers=organiser.headers, json={
+        "slug": "draft", "title": {"en": "A draft"}, "stream": "main", "starts_at": "2027-11-15T10:00:00+00:00",
+        "ends_at": "2027-11-15T11:00:00+00:00"})  # fmt: skip
+    await release(client, organiser, "1.0")
+
+    response = await client.delete(f"{CONF}/streams/main", headers=organiser.headers)
+    assert response.status_code == 204, response.text
+
+    # The draft is not public: no change for it.
+    assert await unreleased(client, organiser) == [("opening", "moved"), ("debate", "moved"), ("capital", "moved")]
+    page = await client.get(f"/{SLUG}/changes/?lang=en")
+    assert page.status_code == 200
+    assert page.text.count("No longer in the stream Main.") == 3
+    second = await release(client, organiser, "1.1")
+    assert second["change_count"] == 3
+
+
+async def test_speaker_renamed_or_deleted_changes_their_public_sessions_speakers(
+    client: Client, organiser: Organiser, settings: Settings
+) -> None:
+    await programme(client, organiser)
+    await release(client, organiser, "1.0")
+
+    renamed = await client.patch(f"{CONF}/speakers/sam", json={"name": "Sam Author"}, headers=organiser.headers)
+    assert renamed.status_code == 200, renamed.text
+    same = await client.patch(f"{CONF}/speakers/alex", json={"name": "Alex Callinicos"}, headers=organiser.headers)
+    assert same.status_code == 200, same.text
+    assert await unreleased(client, organiser) == [("capital", "speakers")]
+
+    deleted = await client.delete(f"{CONF}/speakers/alex", headers=organiser.headers)
+    assert deleted.status_code == 204, deleted.text
+    listing = (await client.get(f"{CONF}/releases", headers=organiser.headers)).json()["unreleased"]
+    assert [(c["session"], c["kind"], c["before"]["speakers"], c["after"]["speakers"]) for c in listing] == [
+        ("capital", "speakers", ["Alex Callinicos", "Sam Writer"], ["Alex Callinicos", "Sam Author"]),
+        ("capital", "speakers", ["Alex Callinicos", "Sam Author"], ["Sam Author"]),
+    ]
+    page = await client.get(f"/{SLUG}/changes/?lang=en")
+    assert "Speakers now: Sam Author." in page.text

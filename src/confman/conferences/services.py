@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 from litestar.exceptions import PermissionDeniedException
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
 
 from confman.accounts.services import MembershipService
+from confman.conferences.change_record import record_change, snapshot
 from confman.conferences.schemas import (
     ConferenceCreate,
     ConferenceUpdate,
@@ -27,6 +29,7 @@ from confman.db.models import (
     ConferenceStatus,
     MemberRole,
     Registration,
+    SessionSpeaker,
     Speaker,
     Stream,
     Track,
@@ -309,7 +312,24 @@ class StreamService:
         return streams
 
     async def delete(self, conference: Conference, stream: Stream) -> None:
+        # Its sessions stay, without a stream: each public one has moved, a change recorded
+        # (and told to its followers at the next release) as a session's own move would be.
+        sessions = list(
+            await self.db.scalars(
+                select(ConferenceSession)
+                .where(ConferenceSession.stream_id == stream.id)
+                .options(
+                    joinedload(ConferenceSession.stream),
+                    selectinload(ConferenceSession.speaker_links).joinedload(SessionSpeaker.speaker),
+                )
+                .order_by(ConferenceSession.id)
+            )
+        )
         await record_sessions_change(self.db, ConferenceSession.stream_id == stream.id)
+        for session in sessions:
+            before = snapshot(session)
+            session.stream = None
+            await record_change(self.db, session, before, snapshot(session))
         await self.db.delete(stream)
         await self.db.flush()
         await record_programme_change(self.db, conference)

@@ -6,10 +6,12 @@ import builtins
 
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
 
+from confman.conferences.change_record import record_change, snapshot
 from confman.conferences.services import check_translations
 from confman.conferences.versioning import record_programme_change, record_sessions_change
-from confman.db.models import Conference, ConferenceSession, SessionSpeaker, Speaker
+from confman.db.models import Conference, ConferenceSession, SessionSpeaker, SessionStatus, Speaker
 from confman.db.models.web import StoredFile
 from confman.lib.countries import country_name
 from confman.lib.errors import ConflictError, not_found
@@ -105,8 +107,13 @@ class SpeakerService:
             speaker.email = changes.pop("email")
         # Re-sending the same values changes nothing.
         changes = {field: value for field, value in changes.items() if getattr(speaker, field) != value}
+        # Sessions name their speakers: a new name is their "speakers" change (the changelog's).
+        named = await self._public_sessions(speaker) if "name" in changes else []
+        shown_before = [snapshot(session) for session in named]
         for field, value in changes.items():
             setattr(speaker, field, value)
+        for session, before in zip(named, shown_before, strict=True):
+            await record_change(self.db, session, before, snapshot(session))
         if changes:
             # Session descriptions name their speakers with countries.
             await record_sessions_change(self.db, _sessions_of(speaker))
@@ -114,6 +121,10 @@ class SpeakerService:
         return speaker
 
     async def delete(self, conference: Conference, speaker: Speaker) -> None:
+        # Their sessions stay, without them: each public one's "speakers" change.
+        for session in await self._public_sessions(speaker):
+            others = [link.speaker.name for link in session.speaker_links if link.speaker_id != speaker.id]
+            await record_change(self.db, session, snapshot(session), snapshot(session, speaker_names=others))
         await record_sessions_change(self.db, _sessions_of(speaker))
         photo_id = speaker.photo_id
         await self.db.delete(speaker)
@@ -121,6 +132,20 @@ class SpeakerService:
         if photo_id is not None:  # the photo belongs to the speaker alone
             await self.db.execute(delete(StoredFile).where(StoredFile.id == photo_id))
         await record_programme_change(self.db, conference)
+
+    async def _public_sessions(self, speaker: Speaker) -> builtins.list[ConferenceSession]:
+        """The public sessions ``speaker`` is in, loaded as ``snapshot`` reads them."""
+        return list(
+            await self.db.scalars(
+                select(ConferenceSession)
+                .where(_sessions_of(speaker), ConferenceSession.status != SessionStatus.DRAFT)
+                .options(
+                    joinedload(ConferenceSession.stream),
+                    selectinload(ConferenceSession.speaker_links).joinedload(SessionSpeaker.speaker),
+                )
+                .order_by(ConferenceSession.id)
+            )
+        )
 
 
 def _sessions_of(speaker: Speaker) -> ColumnElement[bool]:
