@@ -11,7 +11,6 @@ from litestar import Litestar
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
-from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -47,7 +46,7 @@ from confman.lib.errors import (
 from confman.lib.head import head_as_get
 from confman.lib.log_redaction import install_token_redaction
 from confman.lib.metrics import RequestMetricsMiddleware
-from confman.lib.openapi import StrictInputSchemas
+from confman.lib.openapi import ApiDocumentConfig, StrictInputSchemas
 from confman.lib.paths import STATIC_DIR
 from confman.lib.request_log import with_request_ids
 from confman.lib.requests import JsonCheckedRequest
@@ -187,7 +186,7 @@ def create_app(settings: Settings | None = None, *, placement: Placement = LOCKE
             FormRejected: form_rejected_handler(page_renderer),
         },
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(page_renderer.environment)),
-        openapi_config=OpenAPIConfig(
+        openapi_config=ApiDocumentConfig(
             # The JSON document at /schema/openapi.json, and the docs page from our own origin.
             render_plugins=[JsonRenderPlugin(), SelfHostedSwagger()],
             title="confman",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from jsonschema import Draft202012Validator
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.exc import OperationalError
 
+from confman.lib.errors import database_unavailable_handler
 from tests.factories import PASSWORD, Organiser, conference_payload, post_ok, session_payload, speaker_payload
 
 Client = AsyncTestClient[Litestar]
@@ -303,6 +306,42 @@ async def test_openapi_operations_document_error_responses(client: Client) -> No
 
     assert without_errors == []
     assert writes_without_400_401_404 == []
+
+
+async def test_openapi_documents_the_apps_own_415_and_503_on_the_operations_that_meet_them(
+    client: Client, organiser: Organiser
+) -> None:
+    documented = await openapi_operations(client)
+    json_bodies = {
+        key
+        for key, operation in documented.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    }
+
+    # 415 (a JSON body sent as another type) on exactly the operations that take a JSON body…
+    assert {key for key, operation in documented.items() if "415" in operation["responses"]} == json_bodies
+    assert len(json_bodies) == 28
+    # …and 503 (the database out of reach) with its Retry-After on every operation.
+    assert [key for key, operation in documented.items() if "503" not in operation["responses"]] == []
+    for operation in documented.values():
+        unavailable = operation["responses"]["503"]
+        assert unavailable["headers"]["Retry-After"]["required"] is True
+        assert unavailable["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    # The answers really look as documented: a conference sent as text/plain.
+    submit = documented[("POST", "/api/v1/conferences")]
+    refused = await client.post(
+        "/api/v1/conferences",
+        content=json.dumps(conference_payload()),
+        headers={**organiser.headers, "Content-Type": "text/plain"},
+    )
+    assert refused.status_code == 415
+    schema = submit["responses"]["415"]["content"]["application/json"]["schema"]
+    assert list(Draft202012Validator(schema).iter_errors(refused.json())) == []
+    unavailable = database_unavailable_handler(cast(Any, None), OperationalError("SELECT 1", {}, ConnectionError()))
+    assert unavailable.status_code == 503
+    assert set(submit["responses"]["503"]["headers"]) <= set(unavailable.headers)
+    schema = submit["responses"]["503"]["content"]["application/json"]["schema"]
+    assert list(Draft202012Validator(schema).iter_errors(unavailable.content)) == []
 
 
 async def test_openapi_organiser_operations_require_bearer_token(client: Client) -> None:

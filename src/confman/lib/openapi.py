@@ -1,5 +1,11 @@
 """OpenAPI pieces shared by the API handlers: the error answers each operation may give, and
-the request bodies' schemas as pydantic validates them."""
+the request bodies' schemas as pydantic validates them.
+
+Most error answers are declared by the handlers (``raises=READ_ERRORS`` and the like); two come
+from the app itself whatever the handler, so the document adds them to every operation they can
+meet (:func:`document_app_errors`): 415 for a JSON body sent as another type (``lib/requests``)
+and 503 with ``Retry-After`` for a database out of reach (``lib/errors``).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,22 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Reference, Schema
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 from pydantic import BaseModel
 
-from confman.lib.errors import ConflictError
+from confman.lib.errors import RETRY_AFTER_SECONDS, ConflictError
 from confman.lib.validation import COMPONENT, COMPONENTS
 
 if TYPE_CHECKING:
@@ -49,6 +64,83 @@ RATE_LIMITED = {
         generate_examples=False,
     )
 }
+
+
+def error_answer(status_code: int, description: str, example: dict[str, Any]) -> OpenAPIResponse:
+    """An error answer in the shape of every other (``lib/errors``), as Litestar documents ``raises``."""
+    schema = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["detail", "status_code"],
+        properties={
+            "status_code": Schema(type=OpenAPIType.INTEGER),
+            "detail": Schema(type=OpenAPIType.STRING),
+            "extra": Schema(
+                type=[OpenAPIType.NULL, OpenAPIType.OBJECT, OpenAPIType.ARRAY], additional_properties=Schema()
+            ),
+        },
+        examples=[{"status_code": status_code, **example}],
+    )
+    return OpenAPIResponse(description=description, content={"application/json": OpenAPIMediaType(schema=schema)})
+
+
+# A JSON body sent as another type (lib/requests.JsonCheckedRequest): any web page may send
+# text/plain from a visitor's browser without a CORS preflight.
+UNSUPPORTED_MEDIA_TYPE_ANSWER = error_answer(
+    415,
+    "The body is not sent as application/json (or a +json type).",
+    {
+        "detail": "Content-Type must be application/json",
+        "extra": [{"key": "Content-Type", "message": "must be application/json"}],
+    },
+)
+# The database out of reach or out of connections (lib/errors.database_unavailable_handler).
+UNAVAILABLE_ANSWER = error_answer(
+    503,
+    "The database is unreachable or out of connections; nothing was written. Try again after Retry-After seconds.",
+    {"detail": "The database is unavailable; try again shortly."},
+)
+UNAVAILABLE_ANSWER.headers = {
+    "Retry-After": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=0, examples=[RETRY_AFTER_SECONDS]),
+        description="Seconds to wait before trying again.",
+        required=True,
+    )
+}
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def document_app_errors(document: OpenAPI) -> None:
+    """Add the answers the app gives whatever the handler: 415 to every operation that takes a
+    JSON body, 503 to every operation. What a handler documents itself stays as it is."""
+    for path_item in (document.paths or {}).values():
+        for method in _OPERATIONS:
+            operation = getattr(path_item, method)
+            if operation is None:
+                continue
+            responses = dict(operation.responses or {})
+            body = operation.request_body
+            if isinstance(body, RequestBody) and "application/json" in body.content:
+                responses.setdefault("415", UNSUPPORTED_MEDIA_TYPE_ANSWER)
+            responses.setdefault("503", UNAVAILABLE_ANSWER)
+            operation.responses = dict(sorted(responses.items()))
+
+
+class _DocumentWithAppErrors(OpenAPI):
+    """The document, completed by :func:`document_app_errors` as it is written out: Litestar builds
+    the paths after the config made the document, and writes it (``to_schema``) once per app."""
+
+    def to_schema(self) -> dict[str, Any]:
+        document_app_errors(self)
+        return super().to_schema()
+
+
+@dataclass
+class ApiDocumentConfig(OpenAPIConfig):
+    """Litestar's OpenAPI config, whose document also names the app's own error answers."""
+
+    def to_openapi_schema(self) -> OpenAPI:
+        built = super().to_openapi_schema()
+        return _DocumentWithAppErrors(**{item.name: getattr(built, item.name) for item in fields(built) if item.init})
 
 
 class StrictInputSchemas(OpenAPISchemaPlugin):
