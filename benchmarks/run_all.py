@@ -1,7 +1,7 @@
 """Run every benchmark, each beside its bare endpoint, and write the figures into benchmarks/README.md.
 
     python -m benchmarks.run_all            # about 15 minutes on 2 cores
-    python -m benchmarks.run_all --quick    # shorter runs, for a look (about 6 minutes)
+    python -m benchmarks.run_all --quick    # shorter runs, for a look (about 8 minutes)
     python -m benchmarks.run_all --only http_load --only surge
 
 Each benchmark runs as its own process, one after another, and prints Markdown; this writes

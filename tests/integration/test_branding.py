@@ -16,7 +16,6 @@ from confman.lib.branding import contrast
 from confman.mail.messages import DEFAULT_ACCENT
 from confman.settings import Settings
 from confman.transfer.services import export_conference, import_conference
-from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,
@@ -26,7 +25,8 @@ from tests.factories import (
     session_payload,
     speaker_payload,
 )
-from tests.mailserver import MailServer, Recorder, free_port, smtp_settings
+from tests.integration.test_releases import send_all
+from tests.mailserver import MailServer, Recorder, free_port
 from tests.orga import csrf_token, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
@@ -306,12 +306,9 @@ async def test_attendees_e_mails_wear_the_conferences_accent(
         recorder = Recorder()
         server = MailServer(free_port(), recorder)
         server.start()
-        worker = MailWorker(smtp_settings(settings, server.url))
         try:
-            while await worker.run_once():
-                pass
+            await send_all(settings, server)
         finally:
-            await worker.close()
             server.stop()
         with recorder.lock:
             message = next(m for m in recorder.messages if str(m["To"]) == address)
