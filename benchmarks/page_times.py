@@ -77,9 +77,14 @@ async def main(runs: int) -> None:
                 response = await client.get(path, params={"tz": next(zones), "lang": language})
                 samples.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200, response.text[:200]
+            # What a browser downloads: the same answer with gzip, as the server compresses it.
+            zipped = await client.get(
+                path, params={"tz": "Europe/London", "lang": "en"}, headers={"accept-encoding": "gzip"}
+            )
+            assert zipped.headers.get("content-encoding") == "gzip", zipped.headers
             print(
-                "| {} uncached, {:.0f} KB | {:.1f} | {:.1f} |".format(
-                    name, len(response.content) / 1024, *summary(samples)
+                "| {} uncached, {:.0f} KB ({:.0f} KB gzipped) | {:.1f} | {:.1f} |".format(
+                    name, len(response.content) / 1024, zipped.num_bytes_downloaded / 1024, *summary(samples)
                 )
             )
             start = time.perf_counter()
