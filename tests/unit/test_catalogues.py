@@ -69,3 +69,21 @@ def test_a_russian_date_range_and_a_portuguese_chair_read_as_people_write_them()
     assert " с " not in russian
     portuguese = gettext_callables("pt")["ngettext"]
     assert portuguese("Chair", "Chairs", 1) == portuguese("Chair", "Chairs", 2) == "Mediação"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Please confirm your registration for %(title)s.",
+        "Your seat at %(title)s is confirmed.",
+        "Your registration for %(title)s is cancelled.",
+    ],
+)
+def test_russian_e_mails_name_the_conference_before_its_title(message: str) -> None:
+    """A title is a nominative phrase ("Революционная альтернатива…"): after "на" it needs a
+    noun to decline ("на конференцию «…»"), or the sentence reads "регистрацию на Революционная"."""
+    from confman.lib.templating import gettext_callables
+
+    russian = gettext_callables("ru")["_"](message, title="Революционная альтернатива")
+    assert "конференци" in russian
+    assert "«Революционная альтернатива»" in russian
