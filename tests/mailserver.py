@@ -17,6 +17,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from confman.settings import Settings
+from confman.worker import MailWorker
 from tests.factories import (
     Organiser,
     conference_payload,
@@ -125,3 +126,18 @@ def smtp_settings(settings: Settings, url: str, **overrides: object) -> Settings
             **overrides,
         }
     )
+
+
+async def send_everything(settings: Settings) -> Recorder:
+    """Every due e-mail sent once, by a worker, to an SMTP server of its own; what it received."""
+    recorder = Recorder()
+    server = MailServer(free_port(), recorder)
+    server.start()
+    worker = MailWorker(smtp_settings(settings, server.url))
+    try:
+        while await worker.run_once():
+            pass
+    finally:
+        await worker.close()
+        server.stop()
+    return recorder

@@ -25,8 +25,7 @@ from tests.factories import (
     session_payload,
     speaker_payload,
 )
-from tests.integration.test_releases import send_all
-from tests.mailserver import MailServer, Recorder, free_port
+from tests.mailserver import send_everything
 from tests.orga import csrf_token, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
@@ -303,13 +302,7 @@ async def test_attendees_e_mails_wear_the_conferences_accent(
     async def confirmation_html(address: str) -> str:
         response = await client.post(f"{CONF}/registrations", json=registration_payload(email=address))
         assert response.status_code == 201, response.text
-        recorder = Recorder()
-        server = MailServer(free_port(), recorder)
-        server.start()
-        try:
-            await send_all(settings, server)
-        finally:
-            server.stop()
+        recorder = await send_everything(settings)
         with recorder.lock:
             message = next(m for m in recorder.messages if str(m["To"]) == address)
         html = message.get_body(("html",))

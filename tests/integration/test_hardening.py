@@ -36,6 +36,7 @@ from tests.factories import (
     speaker_payload,
 )
 from tests.mailserver import MailServer, Recorder, free_port, smtp_settings, wait_until
+from tests.queries import connections_in_use
 
 Client = AsyncTestClient[Litestar]
 CONF = "/api/v1/conferences/climate-2027"
@@ -234,29 +235,12 @@ async def test_concurrent_repeat_submits_of_a_known_address_send_one_reminder(
         assert {r.status_code for r in lists} == {200}
 
         # How many database connections are in use at once: proof that the submits overlapped.
-        in_use = peak = 0
-
-        def checkout(*_: Any) -> None:
-            nonlocal in_use, peak
-            in_use += 1
-            peak = max(peak, in_use)
-
-        def checkin(*_: Any) -> None:
-            nonlocal in_use
-            in_use -= 1
-
-        engine = app.state.engine.sync_engine
-        event.listen(engine, "checkout", checkout)
-        event.listen(engine, "checkin", checkin)
-        try:
+        with connections_in_use(app.state.engine.sync_engine) as connections:
             answers = await asyncio.gather(
                 *(client.post(REGISTER, json=registration_payload()) for _ in range(REPEATS))
             )
-        finally:
-            event.remove(engine, "checkout", checkout)
-            event.remove(engine, "checkin", checkin)
 
-    assert peak > 1, "the submits did not overlap, so the test would prove nothing"
+    assert connections.peak > 1, "the submits did not overlap, so the test would prove nothing"
     # Every repeat answers alike, and no error (nothing tells how many came at once)…
     assert {(r.status_code, r.content) for r in answers} == {(status, answers[0].content)}
     if double_opt_in:

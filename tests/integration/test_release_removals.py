@@ -25,10 +25,9 @@ from tests.integration.test_releases import (
     register,
     release,
     release_mails,
-    send_all,
     text_of,
 )
-from tests.mailserver import MailServer, Recorder, free_port
+from tests.mailserver import send_everything
 
 __all__ = ["icaljs", "icaljs_installed"]  # fixtures, imported for pytest to find
 
@@ -81,13 +80,7 @@ async def test_removed_sessions_followers_get_one_email_each_with_a_cancelled_ev
     await register(client, settings, "late@example.org", language="en", timezone="Europe/London")
     await release(client, organiser, "1.1")
 
-    recorder = Recorder()
-    server = MailServer(free_port(), recorder)
-    server.start()
-    try:
-        await send_all(settings, server)
-    finally:
-        server.stop()
+    recorder = await send_everything(settings)
 
     sent = release_mails(recorder)
     assert sorted(str(m["To"]).lower() for m in sent) == [

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from confman.db.models import Event, OutboxEvent, OutboxMail, ProgrammeChange, ProgrammeRelease
 from confman.settings import Settings
-from confman.worker import MailWorker
 from tests.atom import assert_valid_atom
 from tests.factories import (
     Organiser,
@@ -29,7 +28,7 @@ from tests.factories import (
     token_from,
 )
 from tests.integration.test_ical import JsParser, icaljs, icaljs_installed
-from tests.mailserver import MailServer, Recorder, free_port, smtp_settings
+from tests.mailserver import Recorder, send_everything
 
 __all__ = ["icaljs", "icaljs_installed"]  # fixtures, imported for pytest to find
 
@@ -88,15 +87,6 @@ async def patch(client: Client, organiser: Organiser, session: str, **values: An
     assert response.status_code == 200, response.text
 
 
-async def send_all(settings: Settings, server: MailServer) -> None:
-    worker = MailWorker(smtp_settings(settings, server.url))
-    try:
-        while await worker.run_once():
-            pass
-    finally:
-        await worker.close()
-
-
 def release_mails(recorder: Recorder) -> list[EmailMessage]:
     with recorder.lock:
         messages = list(recorder.messages)
@@ -149,13 +139,7 @@ async def test_three_releases_tell_each_follower_exactly_once_in_their_language_
     await patch(client, organiser, "opening", stream="side")
     await release(client, organiser, "1.2")
 
-    recorder = Recorder()
-    server = MailServer(free_port(), recorder)
-    server.start()
-    try:
-        await send_all(settings, server)
-    finally:
-        server.stop()
+    recorder = await send_everything(settings)
 
     sent = release_mails(recorder)
     received = sorted((str(m["To"]).lower(), str(m["Subject"]).split(")")[0].rsplit("(", 1)[-1]) for m in sent)
@@ -368,13 +352,7 @@ async def test_confirmation_calendar_holds_the_attendees_sessions(
     # The e-mail is worded when it leaves: by then this attendee follows two sessions only.
     await register(client, settings, "some@example.org", language="ru", follows=["debate", "capital"])
 
-    recorder = Recorder()
-    server = MailServer(free_port(), recorder)
-    server.start()
-    try:
-        await send_all(settings, server)
-    finally:
-        server.stop()
+    recorder = await send_everything(settings)
 
     def calendar_of(address: str) -> list[Any]:
         with recorder.lock:

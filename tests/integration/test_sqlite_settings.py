@@ -29,6 +29,7 @@ from confman.db.engine import create_engine, read_only_transactions
 from confman.db.models import Conference, Speaker
 from confman.settings import Settings
 from tests.factories import Organiser, conference_payload, database, speaker_payload
+from tests.queries import connections_in_use
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 WRITERS = 30
@@ -183,21 +184,7 @@ async def _many_concurrent_speakers(
     assert created.status_code == 201, created.text
 
     # How many database connections are in use at once: proof that the requests overlapped.
-    engine = app_engine(app)
-    in_use = peak = 0
-
-    def checkout(*_: Any) -> None:
-        nonlocal in_use, peak
-        in_use += 1
-        peak = max(peak, in_use)
-
-    def checkin(*_: Any) -> None:
-        nonlocal in_use
-        in_use -= 1
-
-    event.listen(engine.sync_engine, "checkout", checkout)
-    event.listen(engine.sync_engine, "checkin", checkin)
-    try:
+    with connections_in_use(app_engine(app).sync_engine) as connections:
         responses = await asyncio.gather(
             *(
                 concurrent_client.post(
@@ -208,10 +195,7 @@ async def _many_concurrent_speakers(
                 for n in range(WRITERS)
             )
         )
-    finally:
-        event.remove(engine.sync_engine, "checkout", checkout)
-        event.remove(engine.sync_engine, "checkin", checkin)
-    assert peak > 1, "the requests did not overlap, so the test would prove nothing"
+    assert connections.peak > 1, "the requests did not overlap, so the test would prove nothing"
     return responses
 
 

@@ -173,13 +173,16 @@ async def queue_release_mails(
                SessionSpeaker.session_id.in_(affected))
         .order_by(Speaker.id)
     )  # fmt: skip
-    for email, name, timezone, session_id in speakers:
-        if not email:
-            continue
-        found = recipients.setdefault(
+
+    def speaker(email: str, name: str, timezone: str | None) -> _Recipient:
+        # Speakers have no language of their own: the conference's default.
+        return recipients.setdefault(
             email.casefold(), _Recipient(email, name, conference.default_language, timezone, None)
         )
-        found.sessions.add(session_id)
+
+    for email, name, timezone, session_id in speakers:
+        if email:
+            speaker(email, name, timezone).sessions.add(session_id)
     speaker_ids = {speaker_id for removal in removals.values() for speaker_id in removal.speakers}
     removed_speakers = await db.execute(
         select(Speaker.id, Speaker.email, Speaker.name, Speaker.timezone)
@@ -188,12 +191,10 @@ async def queue_release_mails(
         .order_by(Speaker.id)
     )  # fmt: skip
     for speaker_id, email, name, timezone in removed_speakers:
-        if not email:
-            continue
-        found = recipients.setdefault(
-            email.casefold(), _Recipient(email, name, conference.default_language, timezone, None)
-        )
-        found.removed |= {slug for slug, removal in removals.items() if speaker_id in removal.speakers}
+        if email:
+            speaker(email, name, timezone).removed |= {
+                slug for slug, removal in removals.items() if speaker_id in removal.speakers
+            }
     if not recipients:
         return 0
     await db.flush()  # the event's id, for the e-mails that deliver it
